@@ -1,0 +1,75 @@
+// Internal helpers shared by KafkaSource, KafkaSink and DevBroker: owning wrappers for
+// librdkafka handles, configuration, error translation and once-per-code error logging.
+// Not part of the public contract of ts_connectors.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/kafka_record.h"
+#include "proto/status.h"
+
+namespace touchstream::connectors {
+
+struct RdKafkaDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+struct RdKafkaConfDeleter {
+  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+};
+struct RdKafkaListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+struct RdKafkaMessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+struct RdKafkaErrorDeleter {
+  void operator()(rd_kafka_error_t* error) const { rd_kafka_error_destroy(error); }
+};
+
+using RdKafkaPtr = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
+using RdKafkaConfPtr = std::unique_ptr<rd_kafka_conf_t, RdKafkaConfDeleter>;
+using RdKafkaListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaListDeleter>;
+using RdKafkaMessagePtr = std::unique_ptr<rd_kafka_message_t, RdKafkaMessageDeleter>;
+using RdKafkaErrorPtr = std::unique_ptr<rd_kafka_error_t, RdKafkaErrorDeleter>;
+
+// Sets each key=value on `conf`, in order; InvalidArgument naming the key on a rejected setting.
+Status SetConf(rd_kafka_conf_t* conf, const std::map<std::string, std::string>& settings);
+
+// Creates a client of `type` from `conf` (taking ownership of it in all cases).
+Result<RdKafkaPtr> NewClient(rd_kafka_type_t type, RdKafkaConfPtr conf);
+
+// Status for a librdkafka error code: "<context>: <error text>". Ok for NO_ERROR.
+Status StatusFromError(rd_kafka_resp_err_t err, std::string_view context);
+
+// A partition list with the given partitions (offsets unset).
+RdKafkaListPtr ToList(const std::vector<TopicPartition>& partitions);
+std::vector<TopicPartition> FromList(const rd_kafka_topic_partition_list_t* list);
+
+// The first per-partition error in `list` as a Status ("<context> <topic>[<partition>]: ..."),
+// or ok.
+Status FirstPartitionError(const rd_kafka_topic_partition_list_t* list, std::string_view context);
+
+// Writes client errors to stderr, each error code only the first time it is seen, so a broker
+// that stays down does not flood the log. Thread safe.
+class ErrorLog {
+ public:
+  explicit ErrorLog(std::string client_name) : client_name_(std::move(client_name)) {}
+  void Report(rd_kafka_resp_err_t err, std::string_view reason);
+
+ private:
+  const std::string client_name_;
+  std::mutex mu_;
+  std::set<rd_kafka_resp_err_t> seen_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace touchstream::connectors

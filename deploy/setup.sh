@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian bookworm packages Touchstream needs to build, test and run the demo.
+# Idempotent: packages already present are skipped; nothing is downloaded outside apt.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache clang-format
+  librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler
+  prometheus-cpp-dev libboost-dev libboost-system-dev libboost-program-options-dev
+  libyaml-cpp-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  kcat python3-kafka curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: not root; run as root or install: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+// The `touchstream` subcommands. Each takes the arguments after its name and returns the
+// process exit code (0 ok, 1 failure, 2 usage error), printing errors to stderr.
+#pragma once
+
+namespace touchstream::engine {
+
+int RunCommand(int argc, char** argv);   // touchstream run --config FILE
+int DemoCommand(int argc, char** argv);  // touchstream demo [--config FILE] ...
+int BrokerCommand(
+    int argc, char** argv);  // touchstream broker [--config FILE] [--topic NAME[:PARTITIONS]]...
+int ReplayCommand(int argc,
+                  char** argv);  // touchstream replay --config FILE --events F --actions-out F
+int StateCommand(int argc, char** argv);  // touchstream state get --config FILE CUSTOMER_ID
+int RulesCommand(int argc, char** argv);  // touchstream rules check PATH...
+
+}  // namespace touchstream::engine

@@ -1,0 +1,253 @@
+// touchstream demo: the whole path on one machine. Starts the development broker, streams
+// synthetic customer journeys into it, runs the engine on them, reads the actions back from
+// the action topics and prints them, then keeps the broker and the metrics endpoint up.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "connectors/codec.h"
+#include "connectors/dev_broker.h"
+#include "connectors/journey_generator.h"
+#include "connectors/kafka_sink.h"
+#include "connectors/kafka_source.h"
+#include "engine/cli.h"
+#include "engine/cli_options.h"
+#include "engine/engine_setup.h"
+#include "engine/kafka_pipeline.h"
+#include "engine/metrics_server.h"
+#include "engine/signals.h"
+#include "proto/time_format.h"
+
+namespace touchstream::engine {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// A fresh state directory for one demo run, removed at exit.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "touchstream-demo-XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Streams the synthetic events (and three malformed messages, to show the dead-letter topic).
+Status StreamEvents(const std::string& bootstrap, const std::string& topic,
+                    const std::vector<v1::TouchpointEvent>& events) {
+  auto sink = connectors::KafkaSink::Create({bootstrap, {}});
+  if (!sink.ok()) return sink.status();
+  std::vector<connectors::DeliveryReport> reports;
+  uint64_t token = 0;
+  for (const auto& event : events) {
+    Status s =
+        (*sink)->Produce(topic, event.customer_id(),
+                         connectors::EncodeEvent(event, connectors::Format::kJson), {}, ++token);
+    if (!s.ok()) return s;
+    (*sink)->Poll(0, &reports);
+  }
+  for (const char* bad :
+       {R"({"customer_id": "c-1", "type": "purchase", "ts": "not a time"})",
+        R"({"type": "login", "ts": "2026-01-02T10:00:00Z"})", "\x01\x02 not an event"}) {
+    if (Status s = (*sink)->Produce(topic, "bad", bad, {}, ++token); !s.ok()) return s;
+  }
+  return (*sink)->Flush(30000, &reports);
+}
+
+struct ActionTally {
+  std::map<std::string, int64_t> by_rule;
+  std::map<std::string, int64_t> by_channel;
+  int64_t total = 0;
+};
+
+// Reads every action back from the action topics, prints the first `max_lines` and tallies all.
+Result<ActionTally> ReadActions(const std::string& bootstrap,
+                                const std::vector<std::string>& topics, connectors::Format format,
+                                int max_lines, int64_t expected) {
+  struct NoListener : connectors::PartitionListener {
+    std::optional<int64_t> StartOffset(const connectors::TopicPartition&) override { return 0; }
+    void OnAssigned(const std::vector<connectors::TopicPartition>&) override {}
+    void OnRevoked(const std::vector<connectors::TopicPartition>&, bool) override {}
+  } listener;
+  connectors::KafkaSourceOptions options{
+      bootstrap,
+      "touchstream-demo-reader-" + std::to_string(getpid()),
+      topics,
+      {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}}};
+  auto source = connectors::KafkaSource::Create(options, &listener);
+  if (!source.ok()) return source.status();
+  ActionTally tally;
+  auto last = std::chrono::steady_clock::now();
+  while (tally.total < expected ||
+         std::chrono::steady_clock::now() - last < std::chrono::seconds(2)) {
+    if (std::chrono::steady_clock::now() - last > std::chrono::seconds(20)) break;
+    auto record = (*source)->Poll(200);
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) continue;
+    last = std::chrono::steady_clock::now();
+    auto action = connectors::DecodeAction((*record)->value, format);
+    if (!action.ok()) continue;
+    ++tally.total;
+    ++tally.by_rule[action->rule_id()];
+    ++tally.by_channel[action->channel()];
+    if (tally.total <= max_lines) {
+      std::cout << FormatRfc3339Ms(action->ts_ms()) << "  " << std::left << std::setw(6)
+                << action->channel() << " " << std::setw(6) << action->kind() << " " << std::setw(8)
+                << action->customer_id() << " " << std::setw(22) << action->rule_id() << " "
+                << action->message() << "\n";
+    } else if (tally.total == max_lines + 1) {
+      std::cout << "... (the rest are counted below)\n";
+    }
+  }
+  (*source)->Close();
+  return tally;
+}
+
+void PrintTally(const std::string& title, const std::map<std::string, int64_t>& counts) {
+  std::cout << "\n" << title << "\n";
+  for (const auto& [name, count] : counts)
+    std::cout << "  " << std::left << std::setw(28) << name << count << "\n";
+}
+
+}  // namespace
+
+int DemoCommand(int argc, char** argv) {
+  std::string config_path = "deploy/config/demo.yaml";
+  connectors::JourneyOptions journeys;
+  int serve_seconds = 0, max_lines = 40;
+  po::options_description options("demo options");
+  options.add_options()("config,c", po::value(&config_path)->default_value(config_path),
+                        "engine configuration")(
+      "customers", po::value(&journeys.customers)->default_value(2000), "synthetic customers")(
+      "days", po::value(&journeys.days)->default_value(60), "days of activity")(
+      "seed", po::value(&journeys.seed)->default_value(42), "random seed (same seed, same events)")(
+      "lines", po::value(&max_lines)->default_value(40), "actions to print one per line")(
+      "serve-seconds", po::value(&serve_seconds)->default_value(0),
+      "afterwards keep broker and metrics up this long (0: until Ctrl-C, -1: exit at once)");
+  po::variables_map vm;
+  if (auto exit = ParseCommandLine(argc, argv, "touchstream demo [--config FILE] [options]",
+                                   options, nullptr, &vm)) {
+    return *exit;
+  }
+  SignalWatcher signals;
+  auto config = LoadConfigOrReport(config_path, std::cerr);
+  if (!config.ok()) return 1;
+  ScratchDir state_dir;
+  config->state.dir = state_dir.path();
+  auto rules = LoadRuleSet(*config, std::cerr);
+  if (!rules.ok()) return 1;
+  auto store = OpenStore(*config);
+  if (!store.ok()) {
+    std::cerr << "touchstream: " << store.status().ToString() << "\n";
+    return 1;
+  }
+  auto broker = connectors::DevBroker::Start(1, TopicsNamedIn(*config));
+  if (!broker.ok()) {
+    std::cerr << "touchstream: " << broker.status().ToString() << "\n";
+    return 1;
+  }
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+  EngineMetrics metrics;
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (!config->metrics_address.empty()) {
+    auto server = MetricsServer::Start(config->metrics_address, metrics);
+    if (!server.ok()) {
+      std::cerr << "touchstream: " << server.status().message() << "\n";
+      return 1;
+    }
+    metrics_server = std::move(*server);
+  }
+  std::vector<std::string> action_topics;
+  for (const auto& topic : TopicsNamedIn(*config)) {
+    if (topic.name != config->output.dead_letter_topic &&
+        topic.name != config->output.decisions_topic &&
+        std::find(config->kafka.input_topics.begin(), config->kafka.input_topics.end(),
+                  topic.name) == config->kafka.input_topics.end()) {
+      action_topics.push_back(topic.name);
+    }
+  }
+  std::cout << "Touchstream demo\n"
+            << "  development broker   " << bootstrap << "\n"
+            << "  rules                " << (*rules)->size() << " from "
+            << config->rules_paths.front() << "\n";
+  if (metrics_server) {
+    std::cout << "  metrics              curl -s http://127.0.0.1:" << metrics_server->port()
+              << "/metrics | grep touchstream_\n";
+  }
+  std::cout << "  read actions         kcat -b " << bootstrap << " -C -t " << action_topics.front()
+            << " -o beginning -e -q\n\n";
+
+  const auto events = connectors::GenerateJourneys(journeys);
+  std::cout << "Streaming " << events.size() << " events of " << journeys.customers
+            << " customers (" << journeys.days << " days) to " << config->kafka.input_topics.front()
+            << " ...\n\n";
+  std::atomic<bool> input_finished{false};
+  Status stream_status;
+  std::thread producer([&] {
+    stream_status = StreamEvents(bootstrap, config->kafka.input_topics.front(), events);
+    input_finished = true;
+  });
+
+  SystemClock clock;
+  config->kafka.consumer_properties.emplace("session.timeout.ms", "6000");
+  config->kafka.consumer_properties.emplace("heartbeat.interval.ms", "500");
+  auto pipeline = KafkaPipeline::Create(*config, bootstrap, store->get(), &metrics, &clock);
+  if (!pipeline.ok()) {
+    std::cerr << "touchstream: " << pipeline.status().ToString() << "\n";
+    producer.join();
+    return 1;
+  }
+  (*pipeline)->UpdateRules(*rules);
+  const auto start = std::chrono::steady_clock::now();
+  Status run = (*pipeline)->Run(signals.stop_requested(),
+                                {.stop_when_idle_ms = 1500, .input_finished = &input_finished});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  producer.join();
+  if (!stream_status.ok())
+    std::cerr << "touchstream: streaming events: " << stream_status.ToString() << "\n";
+  if (!run.ok()) {
+    std::cerr << "touchstream: engine stopped: " << run.ToString() << "\n";
+    return 1;
+  }
+  const auto format = config->output.format == "protobuf" ? connectors::Format::kProtobuf
+                                                          : connectors::Format::kJson;
+  auto tally = ReadActions(bootstrap, action_topics, format, max_lines, 1);
+  if (!tally.ok()) {
+    std::cerr << "touchstream: reading actions: " << tally.status().ToString() << "\n";
+    return 1;
+  }
+  PrintTally("Actions by rule", tally->by_rule);
+  PrintTally("Actions by channel", tally->by_channel);
+  std::cout << "\n"
+            << (*pipeline)->records_processed() << " messages processed in " << std::fixed
+            << std::setprecision(1) << seconds << " s (including the ~3 s consumer-group join), "
+            << tally->total << " actions read back from Kafka, 3 malformed messages sent to "
+            << config->output.dead_letter_topic << "\n";
+  if (serve_seconds >= 0 && !signals.stop_requested()) {
+    std::cout << "\nBroker and metrics stay up "
+              << (serve_seconds == 0 ? std::string("until Ctrl-C")
+                                     : "for " + std::to_string(serve_seconds) + " s")
+              << ".\n"
+              << std::flush;
+    signals.WaitForStop(static_cast<int64_t>(serve_seconds) * 1000);
+  }
+  return 0;
+}
+
+}  // namespace touchstream::engine

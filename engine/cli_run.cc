@@ -1,0 +1,101 @@
+// touchstream run --config FILE
+#include <atomic>
+#include <iostream>
+
+#include "connectors/dev_broker.h"
+#include "engine/cli.h"
+#include "engine/cli_options.h"
+#include "engine/engine_setup.h"
+#include "engine/kafka_pipeline.h"
+#include "engine/metrics_server.h"
+#include "engine/signals.h"
+
+namespace touchstream::engine {
+
+namespace po = boost::program_options;
+
+int RunCommand(int argc, char** argv) {
+  std::string config_path;
+  po::options_description options("run options");
+  options.add_options()("config,c", po::value(&config_path)->required(),
+                        "engine configuration (YAML)");
+  po::variables_map vm;
+  if (auto exit =
+          ParseCommandLine(argc, argv, "touchstream run --config FILE", options, nullptr, &vm))
+    return *exit;
+
+  // Rules are re-read on SIGHUP; a set with any error is refused and the running set stays.
+  std::atomic<KafkaPipeline*> running{nullptr};
+  std::optional<EngineConfig> loaded_config;
+  EngineMetrics metrics;
+  SignalWatcher signals([&] {
+    KafkaPipeline* pipeline = running.load();
+    if (pipeline == nullptr) return;
+    auto rules = LoadRuleSet(*loaded_config, std::cerr);
+    metrics.RulesReloaded(rules.ok());
+    if (!rules.ok()) {
+      std::cerr << "touchstream: reload refused (" << rules.status().message()
+                << "); the running rules stay\n";
+      return;
+    }
+    std::cerr << "touchstream: reloaded " << (*rules)->size() << " rules\n";
+    pipeline->UpdateRules(*rules);
+  });
+
+  auto config = LoadConfigOrReport(config_path, std::cerr);
+  if (!config.ok()) return 1;
+  loaded_config = *config;
+  auto rules = LoadRuleSet(*loaded_config, std::cerr);
+  if (!rules.ok()) {
+    std::cerr << "touchstream: " << rules.status().message() << "; not starting\n";
+    return 1;
+  }
+  auto store = OpenStore(*loaded_config);
+  if (!store.ok()) {
+    std::cerr << "touchstream: " << store.status().ToString() << "\n";
+    return 1;
+  }
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (!loaded_config->metrics_address.empty()) {
+    auto server = MetricsServer::Start(loaded_config->metrics_address, metrics);
+    if (!server.ok()) {
+      std::cerr << "touchstream: " << server.status().message() << "\n";
+      return 1;
+    }
+    metrics_server = std::move(*server);
+    std::cerr << "touchstream: metrics on port " << metrics_server->port() << "\n";
+  }
+  std::string bootstrap = loaded_config->kafka.bootstrap_servers;
+  std::unique_ptr<connectors::DevBroker> broker;
+  if (bootstrap == "embedded") {
+    auto started = connectors::DevBroker::Start(1, TopicsNamedIn(*loaded_config));
+    if (!started.ok()) {
+      std::cerr << "touchstream: embedded broker: " << started.status().ToString() << "\n";
+      return 1;
+    }
+    broker = std::move(*started);
+    bootstrap = broker->bootstrap_servers();
+    std::cerr << "touchstream: embedded development broker at " << bootstrap << "\n";
+  }
+  SystemClock clock;
+  auto pipeline = KafkaPipeline::Create(*loaded_config, bootstrap, store->get(), &metrics, &clock);
+  if (!pipeline.ok()) {
+    std::cerr << "touchstream: " << pipeline.status().ToString() << "\n";
+    return 1;
+  }
+  (*pipeline)->UpdateRules(*rules);
+  metrics.RulesReloaded(true);
+  running = pipeline->get();
+  std::cerr << "touchstream: running " << (*rules)->size() << " rules on " << bootstrap
+            << ", group " << loaded_config->kafka.group_id << "\n";
+  Status status = (*pipeline)->Run(signals.stop_requested());
+  running = nullptr;
+  if (!status.ok()) {
+    std::cerr << "touchstream: stopped: " << status.ToString() << "\n";
+    return 1;
+  }
+  std::cerr << "touchstream: stopped after " << (*pipeline)->records_processed() << " events\n";
+  return 0;
+}
+
+}  // namespace touchstream::engine

@@ -1,0 +1,86 @@
+// EngineMetrics: the Prometheus metrics of one engine instance (all named touchstream_*).
+//
+// Owns a prometheus::Registry; serving it over HTTP is MetricsServer's job, so replay and
+// tests can count without a port. Label lookups are cached: per-event calls cost a hash lookup
+// and an atomic add. Not thread-safe for the cached lookups: call from the processing thread;
+// the registry itself may be scraped concurrently.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace touchstream::engine {
+
+class EngineMetrics {
+ public:
+  EngineMetrics();
+
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+  void EventConsumed(std::string_view type) {
+    Cached(consumed_by_type_, *consumed_, "type", type).Increment();
+  }
+  void EventRejected(std::string_view reason) {
+    Cached(rejected_by_reason_, *rejected_, "reason", reason).Increment();
+  }
+  void RuleEvaluated(std::string_view rule) {
+    Cached(evaluated_by_rule_, *evaluated_, "rule", rule).Increment();
+  }
+  void RuleFired(std::string_view rule) {
+    Cached(fired_by_rule_, *fired_, "rule", rule).Increment();
+  }
+  void RuleError(std::string_view rule) {
+    Cached(errors_by_rule_, *rule_errors_, "rule", rule).Increment();
+  }
+  void ActionProduced(std::string_view channel) {
+    Cached(actions_by_channel_, *actions_, "channel", channel).Increment();
+  }
+  void RulesReloaded(bool accepted) { (accepted ? reload_ok_ : reload_refused_)->Increment(); }
+
+  void ObserveProcessingSeconds(double s) { processing_latency_->Observe(s); }
+  void ObserveCommitSeconds(double s) { commit_latency_->Observe(s); }
+  void SetOutboxDepth(double n) { outbox_depth_->Set(n); }
+  void SetAssignedPartitions(double n) { assigned_partitions_->Set(n); }
+  void SetRulesLoaded(double n) { rules_loaded_->Set(n); }
+  void DeliveryFailed() { delivery_failures_->Increment(); }
+  void SetConsumerLag(const std::string& topic, int32_t partition, double lag);
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using CounterCache =
+      std::unordered_map<std::string, prometheus::Counter*, StringHash, std::equal_to<>>;
+  static prometheus::Counter& Cached(CounterCache& cache,
+                                     prometheus::Family<prometheus::Counter>& family,
+                                     const char* label, std::string_view value);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* consumed_;
+  prometheus::Family<prometheus::Counter>* rejected_;
+  prometheus::Family<prometheus::Counter>* evaluated_;
+  prometheus::Family<prometheus::Counter>* fired_;
+  prometheus::Family<prometheus::Counter>* rule_errors_;
+  prometheus::Family<prometheus::Counter>* actions_;
+  prometheus::Family<prometheus::Gauge>* lag_;
+  prometheus::Counter* reload_ok_;
+  prometheus::Counter* reload_refused_;
+  prometheus::Counter* delivery_failures_;
+  prometheus::Histogram* processing_latency_;
+  prometheus::Histogram* commit_latency_;
+  prometheus::Gauge* outbox_depth_;
+  prometheus::Gauge* assigned_partitions_;
+  prometheus::Gauge* rules_loaded_;
+  CounterCache consumed_by_type_, rejected_by_reason_, evaluated_by_rule_, fired_by_rule_,
+      errors_by_rule_, actions_by_channel_;
+};
+
+}  // namespace touchstream::engine

@@ -1,0 +1,84 @@
+#include "engine/replay.h"
+
+#include <iostream>
+
+#include "connectors/jsonl.h"
+#include "engine/processor.h"
+#include "state/customer_cache.h"
+
+namespace touchstream::engine {
+
+namespace {
+constexpr size_t kCommitEveryEvents = 10000;
+}
+
+Result<ReplayStats> Replay(const EngineConfig& base_config,
+                           std::shared_ptr<const rules::RuleSet> rules, state::StateStore* store,
+                           EngineMetrics* metrics, const ReplayOptions& options) {
+  // Files hold JSON whatever the topics are configured for; every output is kept apart by
+  // giving it a topic name of its own.
+  EngineConfig config = base_config;
+  config.processing.input_format = "json";
+  config.output.format = "json";
+  config.output.decisions_topic = options.decisions_out.empty() ? "" : "replay.decisions";
+  config.output.dead_letter_topic = "replay.dead-letter";
+  std::ostream& errors = options.errors != nullptr ? *options.errors : std::cerr;
+
+  auto reader = connectors::JsonlReader::Open(options.events_path);
+  if (!reader.ok()) return reader.status();
+  auto actions_out = connectors::JsonlWriter::Open(options.actions_out);
+  if (!actions_out.ok()) return actions_out.status();
+  std::unique_ptr<connectors::JsonlWriter> decisions_out;
+  if (!options.decisions_out.empty()) {
+    auto w = connectors::JsonlWriter::Open(options.decisions_out);
+    if (!w.ok()) return w.status();
+    decisions_out = std::move(*w);
+  }
+
+  state::CustomerCache cache(store, static_cast<size_t>(config.state.cache_customers));
+  EventProcessor processor(config, &cache, metrics, TimeMode::kStreamTime);
+  processor.SetRules(std::move(rules));
+
+  ReplayStats stats;
+  std::vector<v1::OutboxEntry> out;
+  std::string line;
+  while ((*reader)->Next(&line)) {
+    connectors::SourceRecord record;
+    record.topic = options.events_path;
+    record.offset = (*reader)->line_number();
+    record.value = line;
+    out.clear();
+    if (Status s = processor.ProcessRecord(record, 0, &out); !s.ok()) return s;
+    ++stats.events;
+    for (const auto& entry : out) {
+      if (entry.topic() == config.output.dead_letter_topic) {
+        ++stats.dead_letters;
+        errors << options.events_path << ":" << record.offset << ": "
+               << entry.headers().at("touchstream.error.reason") << ": "
+               << entry.headers().at("touchstream.error.message") << "\n";
+      } else if (entry.topic() == config.output.decisions_topic) {
+        ++stats.decisions;
+        if (Status s = decisions_out->Write(entry.value()); !s.ok()) return s;
+      } else {
+        ++stats.actions;
+        if (Status s = (*actions_out)->Write(entry.value()); !s.ok()) return s;
+      }
+    }
+    if (cache.dirty_count() >= kCommitEveryEvents) {
+      state::CommitBatch batch;
+      cache.FlushDirtyInto(&batch);
+      if (Status s = store->Commit(batch, nullptr); !s.ok()) return s;
+    }
+  }
+  state::CommitBatch batch;
+  cache.FlushDirtyInto(&batch);
+  if (Status s = store->Commit(batch, nullptr); !s.ok()) return s;
+  if (Status s = (*actions_out)->Flush(); !s.ok()) return s;
+  if (decisions_out) {
+    if (Status s = decisions_out->Flush(); !s.ok()) return s;
+  }
+  stats.events -= stats.dead_letters;
+  return stats;
+}
+
+}  // namespace touchstream::engine

@@ -1,0 +1,42 @@
+// Replay: the engine core run offline over a JSON Lines file of events, with no Kafka.
+//
+// Deterministic: event time drives the clock ("now" is the largest event time seen so far,
+// i.e. stream time), actions are written as JSON Lines in processing order, and the same
+// input always yields the same output byte for byte. Bad lines are reported with their line
+// number and skipped (counted as dead letters), like the dead-letter topic in `run`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/config.h"
+#include "engine/metrics.h"
+#include "proto/status.h"
+#include "rules/rule.h"
+#include "state/state_store.h"
+
+namespace touchstream::engine {
+
+struct ReplayOptions {
+  std::string events_path;
+  // JSON Lines of actions; required.
+  std::string actions_out;
+  // JSON Lines of decisions; optional.
+  std::string decisions_out;
+  // Where dead-letter lines are reported (file:line: reason); stderr when null.
+  std::ostream* errors = nullptr;
+};
+
+struct ReplayStats {
+  int64_t events = 0;
+  int64_t dead_letters = 0;
+  int64_t actions = 0;
+  int64_t decisions = 0;
+};
+
+// Replays events through `rules`, keeping state in `store` (in-memory or RocksDB).
+Result<ReplayStats> Replay(const EngineConfig& config, std::shared_ptr<const rules::RuleSet> rules,
+                           state::StateStore* store, EngineMetrics* metrics,
+                           const ReplayOptions& options);
+
+}  // namespace touchstream::engine

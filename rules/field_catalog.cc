@@ -1,0 +1,155 @@
+#include "rules/field_catalog.h"
+
+namespace touchstream::rules {
+
+namespace {
+
+using touchstream::v1::CustomerState;
+using touchstream::v1::RuleHistory;
+using touchstream::v1::TypeActivity;
+using Ctx = FieldContext;
+using Key = std::string_view;
+using T = ValueType;
+
+const TypeActivity& Activity(const Ctx& c, Key type) {
+  auto it = c.customer.activity().find(type);
+  return it == c.customer.activity().end() ? TypeActivity::default_instance() : it->second;
+}
+
+const RuleHistory& History(const Ctx& c, Key rule_id) {
+  auto it = c.customer.rules().find(rule_id);
+  return it == c.customer.rules().end() ? RuleHistory::default_instance() : it->second;
+}
+
+RtValue ProtoMapEntry(const google::protobuf::Map<std::string, touchstream::v1::Value>& map,
+                      Key key) {
+  auto it = map.find(key);
+  return it == map.end() ? RtValue::Null() : FromProtoValue(it->second);
+}
+
+// One line per field: path, type, meaning, accessor.
+constexpr FieldDef kFields[] = {
+    {"event.id", T::kString, "Unique id of the event",
+     [](const Ctx& c, Key) { return RtValue::String(c.event.event_id()); }},
+    {"event.type", T::kString, "Event type: purchase, page_view, cart_add, login, ...",
+     [](const Ctx& c, Key) { return RtValue::String(c.event.type()); }},
+    {"event.channel", T::kString, "Channel the touchpoint happened on: web, app, store, ...",
+     [](const Ctx& c, Key) { return RtValue::String(c.event.channel()); }},
+    {"event.ts", T::kTimestamp, "Event time",
+     [](const Ctx& c, Key) { return RtValue::TimestampOrNull(c.event.ts_ms()); }},
+    {"event.source", T::kString, "Producing system (free text)",
+     [](const Ctx& c, Key) { return RtValue::String(c.event.source()); }},
+    {"event.properties", T::kMap, "All properties of the event (for `in`, `size`, `[name]`)",
+     [](const Ctx& c, Key) {
+       return RtValue::Map(MapKind::kEventProperties, &c.event.properties());
+     }},
+    {"event.properties.<name>", T::kDyn,
+     "A property of the event; typed as declared for the trigger's event types, else dyn",
+     [](const Ctx& c, Key k) { return ProtoMapEntry(c.event.properties(), k); }, true},
+    {"customer.id", T::kString, "Customer id",
+     [](const Ctx& c, Key) { return RtValue::String(c.customer.customer_id()); }},
+    {"customer.first_seen", T::kTimestamp, "Time of the customer's first event",
+     [](const Ctx& c, Key) { return RtValue::TimestampOrNull(c.customer.first_seen_ms()); }},
+    {"customer.last_seen", T::kTimestamp, "Time of the customer's latest event (this one included)",
+     [](const Ctx& c, Key) { return RtValue::TimestampOrNull(c.customer.last_seen_ms()); }},
+    {"customer.aggregates.event_count", T::kInt, "Number of events of any type",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.aggregates().event_count()); }},
+    {"customer.aggregates.purchase_count", T::kInt, "Number of purchases",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.aggregates().purchase_count()); }},
+    {"customer.aggregates.total_spend", T::kDouble, "Sum of purchase amounts",
+     [](const Ctx& c, Key) { return RtValue::Double(c.customer.aggregates().total_spend()); }},
+    {"customer.aggregates.first_purchase", T::kTimestamp,
+     "Time of the first purchase (null if none)",
+     [](const Ctx& c, Key) {
+       return RtValue::TimestampOrNull(c.customer.aggregates().first_purchase_ms());
+     }},
+    {"customer.aggregates.last_purchase", T::kTimestamp,
+     "Time of the latest purchase (null if none)",
+     [](const Ctx& c, Key) {
+       return RtValue::TimestampOrNull(c.customer.aggregates().last_purchase_ms());
+     }},
+    {"customer.aggregates.max_purchase", T::kDouble, "Largest single purchase amount",
+     [](const Ctx& c, Key) { return RtValue::Double(c.customer.aggregates().max_purchase()); }},
+    {"customer.activity", T::kMap, "Event types the customer has had (for `'login' in ...`)",
+     [](const Ctx& c, Key) { return RtValue::Map(MapKind::kActivity, &c.customer.activity()); }},
+    {"customer.activity.<event_type>.count", T::kInt, "Number of events of that type (0 if none)",
+     [](const Ctx& c, Key k) { return RtValue::Int(Activity(c, k).count()); }},
+    {"customer.activity.<event_type>.first", T::kTimestamp, "Time of the first event of that type",
+     [](const Ctx& c, Key k) { return RtValue::TimestampOrNull(Activity(c, k).first_ms()); }},
+    {"customer.activity.<event_type>.last", T::kTimestamp, "Time of the latest event of that type",
+     [](const Ctx& c, Key k) { return RtValue::TimestampOrNull(Activity(c, k).last_ms()); }},
+    {"customer.profile", T::kMap, "All profile attributes (for `in`, `size`, `[name]`)",
+     [](const Ctx& c, Key) { return RtValue::Map(MapKind::kProfile, &c.customer.profile()); }},
+    {"customer.profile.<attr>", T::kDyn, "A profile attribute (null when not set)",
+     [](const Ctx& c, Key k) { return ProtoMapEntry(c.customer.profile(), k); }},
+    {"customer.rules", T::kMap, "Rules that have fired for the customer (for `in`)",
+     [](const Ctx& c, Key) { return RtValue::Map(MapKind::kRuleHistory, &c.customer.rules()); }},
+    {"customer.rules.<rule_id>.fire_count", T::kInt, "Times that rule fired for the customer",
+     [](const Ctx& c, Key k) { return RtValue::Int(History(c, k).fire_count()); }},
+    {"customer.rules.<rule_id>.last_fired", T::kTimestamp,
+     "When that rule last fired (null if never)",
+     [](const Ctx& c, Key k) { return RtValue::TimestampOrNull(History(c, k).last_fired_ms()); }},
+    {"rule.id", T::kString, "Id of the rule being evaluated",
+     [](const Ctx& c, Key) { return RtValue::String(c.rule_id); }},
+    {"rule.version", T::kString, "Version of the rule being evaluated",
+     [](const Ctx& c, Key) { return RtValue::String(c.rule_version); }},
+    {"now", T::kTimestamp, "Current time (event time in replay)",
+     [](const Ctx& c, Key) { return RtValue::Timestamp(c.now_ms); }},
+};
+
+bool IsParameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '<' && segment.back() == '>';
+}
+
+}  // namespace
+
+std::span<const FieldDef> FieldCatalog() {
+  return kFields;
+}
+
+const FieldDef* FindField(std::span<const std::string_view> segments, std::string_view* key) {
+  for (const FieldDef& field : kFields) {
+    std::string_view rest = field.path;
+    std::string_view parameter;
+    size_t i = 0;
+    bool match = true;
+    while (match && !rest.empty()) {
+      const size_t dot = rest.find('.');
+      const std::string_view segment = rest.substr(0, dot);
+      rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+      if (i >= segments.size()) {
+        match = false;
+      } else if (IsParameter(segment)) {
+        parameter = segments[i++];
+      } else {
+        match = segment == segments[i++];
+      }
+    }
+    if (match && i == segments.size()) {
+      *key = parameter;
+      return &field;
+    }
+  }
+  return nullptr;
+}
+
+RtValue FromProtoValue(const touchstream::v1::Value& value) {
+  using V = touchstream::v1::Value;
+  switch (value.kind_case()) {
+    case V::kBoolValue:
+      return RtValue::Bool(value.bool_value());
+    case V::kIntValue:
+      return RtValue::Int(value.int_value());
+    case V::kDoubleValue:
+      return RtValue::Double(value.double_value());
+    case V::kStringValue:
+      return RtValue::String(value.string_value());
+    case V::kTimestampMs:
+      return RtValue::Timestamp(value.timestamp_ms());
+    case V::KIND_NOT_SET:
+      break;
+  }
+  return RtValue::Null();
+}
+
+}  // namespace touchstream::rules

@@ -1,0 +1,33 @@
+// Runs a compiled Program against one event and customer state. Internal to ts_rules: the
+// public entry point is Evaluator.
+//
+// Evaluation never parses and, for expressions that do not build strings or lists, never
+// allocates: values are views (see runtime_value.h). Strings built by +, lower, upper and
+// string() go to the scratch arena, list literals with non-constant elements to the scratch
+// list storage. Run-time errors (division by zero, type mismatch on dyn values, misuse of
+// null, the step limit) stop the evaluation with a message naming the file position.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rules/field_catalog.h"
+#include "rules/program.h"
+#include "rules/zone_cache.h"
+
+namespace touchstream::rules {
+
+// Reusable memory of one evaluating thread.
+struct EvalScratch {
+  StringArena strings;
+  std::vector<RtValue> lists;
+  ZoneCache zones;
+  std::string format_buffer;
+};
+
+// Evaluates `program`. On success stores the value (valid until `scratch` is reused) and
+// returns true; on a run-time error returns false with the message in *error.
+bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch* scratch,
+                RtValue* result, std::string* error);
+
+}  // namespace touchstream::rules

@@ -1,0 +1,50 @@
+#include <algorithm>
+
+#include "rules/rule.h"
+
+namespace touchstream::rules {
+
+namespace {
+
+void SortByPriority(std::vector<const Rule*>* rules) {
+  std::sort(rules->begin(), rules->end(), [](const Rule* a, const Rule* b) {
+    return a->priority != b->priority ? a->priority > b->priority : a->id < b->id;
+  });
+}
+
+}  // namespace
+
+RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
+  for (const Rule& rule : rules_) {
+    if (!rule.enabled) continue;
+    for (const std::string& type : rule.event_types) {
+      if (type == "*") {
+        any_type_.push_back(&rule);
+      } else {
+        by_type_[type].push_back(&rule);
+      }
+    }
+  }
+  for (auto& [type, list] : by_type_) {
+    for (const Rule* any : any_type_) {
+      if (std::find(list.begin(), list.end(), any) == list.end()) list.push_back(any);
+    }
+    SortByPriority(&list);
+  }
+  SortByPriority(&any_type_);
+}
+
+std::span<const Rule* const> RuleSet::ForEventType(std::string_view type) const {
+  auto it = by_type_.find(type);
+  return it == by_type_.end() ? std::span<const Rule* const>(any_type_)
+                              : std::span<const Rule* const>(it->second);
+}
+
+const Rule* RuleSet::Find(std::string_view id) const {
+  for (const Rule& rule : rules_) {
+    if (rule.id == id) return &rule;
+  }
+  return nullptr;
+}
+
+}  // namespace touchstream::rules

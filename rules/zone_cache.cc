@@ -1,0 +1,46 @@
+#include "rules/zone_cache.h"
+
+#include <date/tz.h>
+
+#include <exception>
+
+namespace touchstream::rules {
+
+const date::time_zone* ZoneCache::Find(std::string_view name) {
+  if (name.empty()) return nullptr;
+  auto it = zones_.find(name);
+  if (it != zones_.end()) return it->second;
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = date::locate_zone(name);
+  } catch (const std::exception&) {
+    zone = nullptr;  // unknown zone name (or no tz database): UTC
+  }
+  if (zones_.size() >= kMaxEntries) zones_.clear();
+  zones_.emplace(std::string(name), zone);
+  return zone;
+}
+
+LocalTime ToLocalTime(int64_t ms, const date::time_zone* zone) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> utc{milliseconds(ms)};
+  int64_t local_ms = ms;
+  if (zone != nullptr) {
+    const date::sys_info info = zone->get_info(utc);
+    local_ms += duration_cast<milliseconds>(info.offset).count();
+  }
+  const int64_t day_ms = 86400000;
+  int64_t days = local_ms / day_ms;
+  int64_t rest = local_ms % day_ms;
+  if (rest < 0) {
+    rest += day_ms;
+    --days;
+  }
+  LocalTime local;
+  local.hour = static_cast<int>(rest / 3600000);
+  // 1970-01-01 was a Thursday (4).
+  local.weekday = static_cast<int>(((days % 7) + 7 + 4) % 7);
+  return local;
+}
+
+}  // namespace touchstream::rules

@@ -1,0 +1,81 @@
+#include "state/customer_cache.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace touchstream::state {
+
+CustomerCache::CustomerCache(StateStore* store, size_t capacity)
+    : store_(store), capacity_(capacity) {}
+
+Result<CustomerCache::Entry*> CustomerCache::Lookup(std::string_view customer_id) {
+  if (auto it = entries_.find(customer_id); it != entries_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+    return &it->second;
+  }
+  v1::CustomerState state;
+  Status status = store_->GetCustomer(customer_id, &state);
+  if (!status.ok()) return status;
+  return Insert(customer_id, std::move(state));
+}
+
+CustomerCache::Entry* CustomerCache::Insert(std::string_view customer_id, v1::CustomerState state) {
+  auto [it, inserted] = entries_.try_emplace(std::string(customer_id));
+  Entry& entry = it->second;
+  entry.state = std::move(state);
+  lru_.push_front(&it->first);
+  entry.lru_position = lru_.begin();
+  return &entry;
+}
+
+Result<v1::CustomerState*> CustomerCache::GetForUpdate(std::string_view customer_id) {
+  Result<Entry*> found = Lookup(customer_id);
+  Entry* entry = nullptr;
+  if (found.ok()) {
+    entry = *found;
+  } else if (found.status().code() == Status::Code::kNotFound) {
+    v1::CustomerState fresh;
+    fresh.set_schema_version(1);
+    fresh.set_customer_id(std::string(customer_id));
+    entry = Insert(customer_id, std::move(fresh));
+  } else {
+    return found.status();
+  }
+  if (!entry->dirty) {
+    entry->dirty = true;
+    dirty_.push_back(entry);
+  }
+  return &entry->state;
+}
+
+Status CustomerCache::Get(std::string_view customer_id, v1::CustomerState* out) {
+  Result<Entry*> found = Lookup(customer_id);
+  if (!found.ok()) return found.status();
+  *out = (*found)->state;
+  return Status::Ok();
+}
+
+void CustomerCache::Erase(std::string_view customer_id) {
+  auto it = entries_.find(customer_id);
+  if (it == entries_.end()) return;
+  Entry* entry = &it->second;
+  if (entry->dirty) std::erase(dirty_, entry);
+  lru_.erase(entry->lru_position);
+  entries_.erase(it);
+}
+
+void CustomerCache::FlushDirtyInto(CommitBatch* batch) {
+  for (Entry* entry : dirty_) {
+    batch->PutCustomer(entry->state);
+    entry->dirty = false;
+  }
+  dirty_.clear();
+  // Every entry is clean now, so the least recently used ones can go.
+  while (entries_.size() > capacity_) {
+    auto oldest = entries_.find(*lru_.back());
+    lru_.pop_back();
+    entries_.erase(oldest);
+  }
+}
+
+}  // namespace touchstream::state

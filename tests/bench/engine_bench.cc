@@ -1,0 +1,252 @@
+// engine_bench: throughput of the engine, in events per second.
+//
+//   in-process   EventProcessor + write-back cache + RocksDB over events held in memory
+//                (the replay path without file I/O), demo rule pack, N customers.
+//   end-to-end   events already on the development broker → KafkaPipeline (consumer group,
+//                processing, atomic commits, outbox, idempotent producer) → action topics.
+//   raw broker   the same broker with no engine: consume every event and produce one message
+//                per event (the ceiling the engine runs under).
+//
+// Usage: engine_bench [--customers N] [--days D] [--repeat R] [--kafka-events N]
+// Prints the median of R runs (R=3 by default) and the ratio end-to-end / raw broker.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/codec.h"
+#include "connectors/dev_broker.h"
+#include "connectors/journey_generator.h"
+#include "connectors/kafka_sink.h"
+#include "connectors/kafka_source.h"
+#include "engine/config.h"
+#include "engine/engine_setup.h"
+#include "engine/kafka_pipeline.h"
+#include "engine/processor.h"
+
+namespace touchstream {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::filesystem::path ScratchDir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("touchstream-bench-" + std::to_string(getpid()) + "-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+engine::EngineConfig BenchConfig() {
+  auto config =
+      engine::LoadConfig(std::string(TOUCHSTREAM_SOURCE_DIR) + "/deploy/config/demo.yaml");
+  if (!config.ok()) {
+    std::cerr << config.status().ToString() << "\n";
+    std::exit(1);
+  }
+  config->metrics_address.clear();
+  return *config;
+}
+
+// Events/s of the in-process path over pre-encoded JSON records.
+double InProcess(const engine::EngineConfig& base,
+                 const std::vector<connectors::SourceRecord>& records, int64_t* actions) {
+  engine::EngineConfig config = base;
+  const auto dir = ScratchDir("inproc");
+  config.state.dir = dir.string();
+  auto store = engine::OpenStore(config);
+  auto rules = engine::LoadRuleSet(config, std::cerr);
+  if (!store.ok() || !rules.ok()) std::exit(1);
+  engine::EngineMetrics metrics;
+  state::CustomerCache cache(store->get(), static_cast<size_t>(config.state.cache_customers));
+  engine::EventProcessor processor(config, &cache, &metrics, engine::TimeMode::kStreamTime);
+  processor.SetRules(*rules);
+  std::vector<v1::OutboxEntry> out;
+  *actions = 0;
+  const auto start = Clock::now();
+  size_t since_commit = 0;
+  for (const auto& record : records) {
+    if (!processor.ProcessRecord(record, 0, &out).ok()) std::exit(1);
+    if (++since_commit == 5000) {
+      state::CommitBatch batch;
+      cache.FlushDirtyInto(&batch);
+      for (const auto& entry : out) batch.AddOutbox(entry);
+      *actions += static_cast<int64_t>(out.size());
+      out.clear();
+      std::vector<uint64_t> sequences;
+      if (!(*store)->Commit(batch, &sequences).ok()) std::exit(1);
+      since_commit = 0;
+    }
+  }
+  state::CommitBatch batch;
+  cache.FlushDirtyInto(&batch);
+  *actions += static_cast<int64_t>(out.size());
+  if (!(*store)->Commit(batch, nullptr).ok()) std::exit(1);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::filesystem::remove_all(dir);
+  return static_cast<double>(records.size()) / seconds;
+}
+
+void ProduceAll(const std::string& bootstrap, const std::string& topic,
+                const std::vector<connectors::SourceRecord>& records) {
+  auto sink = connectors::KafkaSink::Create({bootstrap, {}});
+  if (!sink.ok()) std::exit(1);
+  std::vector<connectors::DeliveryReport> reports;
+  uint64_t token = 0;
+  for (const auto& r : records) {
+    if (!(*sink)->Produce(topic, r.key, r.value, {}, ++token).ok()) std::exit(1);
+    if (token % 1000 == 0) {
+      reports.clear();
+      (*sink)->Poll(0, &reports);
+    }
+  }
+  if (!(*sink)->Flush(60000, &reports).ok()) std::exit(1);
+}
+
+struct NoListener : connectors::PartitionListener {
+  std::optional<int64_t> StartOffset(const connectors::TopicPartition&) override { return 0; }
+  void OnAssigned(const std::vector<connectors::TopicPartition>&) override {}
+  void OnRevoked(const std::vector<connectors::TopicPartition>&, bool) override {}
+};
+
+const std::map<std::string, std::string> kGroupSettings = {{"session.timeout.ms", "6000"},
+                                                           {"heartbeat.interval.ms", "500"}};
+
+// Consume N + produce N with no processing; timed from the first record received.
+double RawBroker(const std::string& bootstrap, const std::string& topic, size_t n, int run) {
+  NoListener listener;
+  auto source = connectors::KafkaSource::Create(
+      {bootstrap, "raw-" + std::to_string(run), {topic}, kGroupSettings}, &listener);
+  auto sink = connectors::KafkaSink::Create({bootstrap, {}});
+  if (!source.ok() || !sink.ok()) std::exit(1);
+  std::vector<connectors::DeliveryReport> reports;
+  size_t seen = 0;
+  Clock::time_point start;
+  while (seen < n) {
+    auto record = (*source)->Poll(100);
+    if (!record.ok()) std::exit(1);
+    if (!record->has_value()) continue;
+    if (seen++ == 0) start = Clock::now();
+    if (!(*sink)->Produce("bench.raw-out", (*record)->key, (*record)->value, {}, seen).ok())
+      std::exit(1);
+    if (seen % 1000 == 0) {
+      reports.clear();
+      (*sink)->Poll(0, &reports);
+    }
+  }
+  if (!(*sink)->Flush(60000, &reports).ok()) std::exit(1);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  (*source)->Close();
+  return static_cast<double>(n) / seconds;
+}
+
+// The engine through Kafka; timed from the first record to the last delivery report.
+double EndToEnd(const engine::EngineConfig& base, const std::string& bootstrap, size_t n, int run) {
+  engine::EngineConfig config = base;
+  const auto dir = ScratchDir("e2e");
+  config.state.dir = dir.string();
+  config.kafka.group_id = "e2e-" + std::to_string(run);
+  config.kafka.consumer_properties = kGroupSettings;
+  auto store = engine::OpenStore(config);
+  auto rules = engine::LoadRuleSet(config, std::cerr);
+  if (!store.ok() || !rules.ok()) std::exit(1);
+  engine::EngineMetrics metrics;
+  engine::SystemClock clock;
+  auto pipeline = engine::KafkaPipeline::Create(config, bootstrap, store->get(), &metrics, &clock);
+  if (!pipeline.ok()) std::exit(1);
+  (*pipeline)->UpdateRules(*rules);
+  std::atomic<bool> stop{false};
+  Clock::time_point first{}, last{};
+  std::thread watcher([&] {
+    while (!stop) {
+      const auto processed = static_cast<size_t>((*pipeline)->records_processed());
+      if (processed > 0 && first == Clock::time_point{}) first = Clock::now();
+      if (processed >= n) {
+        last = Clock::now();
+        stop = true;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  Status s = (*pipeline)->Run(stop);
+  watcher.join();
+  if (!s.ok()) std::exit(1);
+  std::filesystem::remove_all(dir);
+  return static_cast<double>(n) / std::chrono::duration<double>(last - first).count();
+}
+
+int Main(int argc, char** argv) {
+  connectors::JourneyOptions journeys;
+  journeys.customers = 100000;
+  journeys.days = 30;
+  int repeat = 3;
+  size_t kafka_events = 200000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--customers") journeys.customers = std::atoi(argv[i + 1]);
+    if (flag == "--days") journeys.days = std::atoi(argv[i + 1]);
+    if (flag == "--repeat") repeat = std::atoi(argv[i + 1]);
+    if (flag == "--kafka-events") kafka_events = static_cast<size_t>(std::atoll(argv[i + 1]));
+  }
+  const auto config = BenchConfig();
+  const auto events = connectors::GenerateJourneys(journeys);
+  std::vector<connectors::SourceRecord> records;
+  records.reserve(events.size());
+  int64_t offset = 0;
+  for (const auto& e : events) {
+    records.push_back({"touchstream.events",
+                       0,
+                       offset++,
+                       e.customer_id(),
+                       connectors::EncodeEvent(e, connectors::Format::kJson),
+                       e.ts_ms(),
+                       {}});
+  }
+  std::cout << "engine_bench: " << events.size() << " events of " << journeys.customers
+            << " customers, " << journeys.days << " days, demo rule pack, median of " << repeat
+            << " runs\n";
+
+  std::vector<double> in_process;
+  int64_t actions = 0;
+  for (int r = 0; r < repeat; ++r) in_process.push_back(InProcess(config, records, &actions));
+  std::cout << std::fixed << std::setprecision(0) << "  in-process (RocksDB state)   "
+            << Median(in_process) << " events/s  (" << actions << " actions)\n"
+            << std::flush;
+
+  kafka_events = std::min(kafka_events, records.size());
+  const std::vector<connectors::SourceRecord> kafka_records(
+      records.begin(), records.begin() + static_cast<long>(kafka_events));
+  auto broker = connectors::DevBroker::Start(1, engine::TopicsNamedIn(config));
+  if (!broker.ok()) return 1;
+  (*broker)->CreateTopic({"bench.raw-out", 6});
+  ProduceAll((*broker)->bootstrap_servers(), "touchstream.events", kafka_records);
+  std::vector<double> e2e, raw;
+  for (int r = 0; r < repeat; ++r) {
+    raw.push_back(RawBroker((*broker)->bootstrap_servers(), "touchstream.events", kafka_events, r));
+    e2e.push_back(EndToEnd(config, (*broker)->bootstrap_servers(), kafka_events, r));
+  }
+  std::cout << "  end-to-end (dev broker)      " << Median(e2e) << " events/s  (" << kafka_events
+            << " events)\n"
+            << "  raw broker consume+produce   " << Median(raw) << " msgs/s\n"
+            << std::setprecision(2) << "  end-to-end / raw broker      "
+            << Median(e2e) / Median(raw) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace touchstream
+
+int main(int argc, char** argv) {
+  return touchstream::Main(argc, argv);
+}

@@ -1,0 +1,82 @@
+#include "engine/config.h"
+
+#include <gtest/gtest.h>
+
+namespace touchstream::engine {
+namespace {
+
+// A full config is read into every field, with relative paths resolved against the file.
+TEST(EngineConfigTest, ReadsEveryField) {
+  auto config = LoadConfigFromString(R"(
+kafka:
+  bootstrap_servers: broker1:9092,broker2:9092
+  group_id: g1
+  input_topics: [a, b]
+  consumer: {security.protocol: SASL_SSL}
+output:
+  format: protobuf
+  channel_topics: {email: actions.email}
+  default_topic: actions
+  alerts_topic: alerts
+  dead_letter_topic: dlq
+state: {dir: state, block_cache_mb: 8, cache_customers: 10}
+processing: {commit_interval_ms: 50, max_event_bytes: 1024}
+rules: [rules/a, /abs/rules]
+events:
+  purchase: {amount: double}
+metrics: {address: 127.0.0.1:0}
+)",
+                                     "/etc/ts/engine.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->kafka.bootstrap_servers, "broker1:9092,broker2:9092");
+  EXPECT_EQ(config->kafka.input_topics, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(config->kafka.consumer_properties.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(config->output.format, "protobuf");
+  EXPECT_EQ(config->state.dir, "/etc/ts/state");
+  EXPECT_EQ(config->state.block_cache_bytes, 8 << 20);
+  EXPECT_EQ(config->processing.commit_interval_ms, 50);
+  EXPECT_EQ(config->rules_paths, (std::vector<std::string>{"/etc/ts/rules/a", "/abs/rules"}));
+  EXPECT_EQ(config->rule_environment.event_properties.at("purchase").at("amount"),
+            rules::ValueType::kDouble);
+  EXPECT_EQ(config->metrics_address, "127.0.0.1:0");
+  EXPECT_EQ(config->TopicFor("email", "offer"), "actions.email");
+  EXPECT_EQ(config->TopicFor("push", "offer"), "actions");
+  EXPECT_EQ(config->TopicFor("email", "alert"), "alerts");
+}
+
+// An unknown key is refused with the file, line and key path.
+TEST(EngineConfigTest, UnknownKeyNamesFileLineAndKey) {
+  auto config =
+      LoadConfigFromString("kafka:\n  group_id: g\n  bootstrap_server: x\n", "engine.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("engine.yaml:3: kafka.bootstrap_server: unknown key"),
+            std::string::npos)
+      << config.status().message();
+}
+
+// A value of the wrong type is refused with the file, line and key path.
+TEST(EngineConfigTest, BadValueNamesFileLineAndKey) {
+  auto config = LoadConfigFromString("processing:\n  commit_interval_ms: soon\n", "engine.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "engine.yaml:2: processing.commit_interval_ms: expected an integer, got 'soon'");
+}
+
+// An unknown property type is refused with the key path.
+TEST(EngineConfigTest, BadPropertyTypeIsRefused) {
+  auto config = LoadConfigFromString("events:\n  purchase:\n    amount: money\n", "engine.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("engine.yaml:3: events.purchase.amount"),
+            std::string::npos)
+      << config.status().message();
+}
+
+// YAML syntax errors carry the line.
+TEST(EngineConfigTest, SyntaxErrorNamesLine) {
+  auto config = LoadConfigFromString("kafka:\n  group_id: [unclosed\n", "engine.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message().rfind("engine.yaml:", 0), 0u) << config.status().message();
+}
+
+}  // namespace
+}  // namespace touchstream::engine

@@ -1,0 +1,208 @@
+// RocksDB-specific behaviour of the state store: format versioning, corrupt values, locking.
+#include "state/rocksdb_store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "state/rocksdb_layout.h"
+#include "tests/state/temp_dir.h"
+
+namespace touchstream::state {
+namespace {
+
+// Raw access to a closed store's database, every column family open, to craft entries.
+class RawDatabase {
+ public:
+  explicit RawDatabase(const std::string& path) {
+    rocksdb::DBOptions options;
+    options.create_missing_column_families = true;
+    std::vector<std::string> names;
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const std::string& name : names)
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status status = rocksdb::DB::Open(options, path, descriptors, &handles, &db);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    db_.reset(db);
+    for (rocksdb::ColumnFamilyHandle* handle : handles) handles_.emplace_back(handle);
+  }
+  ~RawDatabase() {
+    handles_.clear();
+    if (db_) {
+      EXPECT_TRUE(db_->Close().ok());
+    }
+  }
+
+  rocksdb::ColumnFamilyHandle* Handle(std::string_view name) {
+    for (const auto& handle : handles_) {
+      if (handle->GetName() == name) return handle.get();
+    }
+    ADD_FAILURE() << "no column family " << name;
+    return nullptr;
+  }
+  void Put(std::string_view column_family, std::string_view key, std::string_view value) {
+    rocksdb::Status status = db_->Put(rocksdb::WriteOptions(), Handle(column_family),
+                                      rocksdb::Slice(key.data(), key.size()),
+                                      rocksdb::Slice(value.data(), value.size()));
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+  std::string Get(std::string_view column_family, std::string_view key) {
+    std::string value;
+    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), Handle(column_family),
+                         rocksdb::Slice(key.data(), key.size()), &value)
+                    .ok());
+    return value;
+  }
+  void CreateColumnFamily(const std::string& name) {
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    ASSERT_TRUE(db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle).ok());
+    handles_.emplace_back(handle);
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> handles_;
+};
+
+class StateRocksDbStoreTest : public ::testing::Test {
+ protected:
+  Result<std::unique_ptr<StateStore>> Open() {
+    RocksDbStoreOptions options;
+    options.path = path_;
+    options.write_buffer_bytes = 1 << 20;
+    return OpenRocksDbStore(options);
+  }
+  // Creates the store and closes it again.
+  void Create() { ASSERT_TRUE(Open().ok()); }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.path() + "/db";
+};
+
+// A new store records format version 1 in meta "schema_version", 8 bytes big-endian.
+TEST_F(StateRocksDbStoreTest, CreationWritesFormatVersion) {
+  Create();
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.Get(layout::kMeta, layout::kSchemaVersionKey), std::string("\0\0\0\0\0\0\0\1", 8));
+}
+
+// A store written by a newer format is refused with a message naming both versions.
+TEST_F(StateRocksDbStoreTest, RefusesNewerFormat) {
+  Create();
+  {
+    RawDatabase raw(path_);
+    raw.Put(layout::kMeta, layout::kSchemaVersionKey, layout::EncodeUint64(2));
+  }
+  Result<std::unique_ptr<StateStore>> opened = Open();
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(opened.status().message().find("format version 2"), std::string::npos)
+      << opened.status().message();
+  EXPECT_NE(opened.status().message().find("(1)"), std::string::npos) << opened.status().message();
+}
+
+// A newer store with a column family this build does not know still gets the format message.
+TEST_F(StateRocksDbStoreTest, RefusesNewerFormatWithUnknownColumnFamily) {
+  Create();
+  {
+    RawDatabase raw(path_);
+    raw.CreateColumnFamily("segments");
+    raw.Put(layout::kMeta, layout::kSchemaVersionKey, layout::EncodeUint64(3));
+  }
+  Result<std::unique_ptr<StateStore>> opened = Open();
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find("format version 3"), std::string::npos)
+      << opened.status().message();
+}
+
+// An undecodable customer value is Corruption naming the key, for Get and for scans.
+TEST_F(StateRocksDbStoreTest, GarbageCustomerValueIsCorruption) {
+  Create();
+  {
+    RawDatabase raw(path_);
+    // Field 1 (length-delimited) claims 5 bytes but only 2 follow.
+    raw.Put(layout::kCustomers, "c-bad",
+            std::string("\x0a\x05"
+                        "ab",
+                        4));
+  }
+  Result<std::unique_ptr<StateStore>> opened = Open();
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  StateStore& store = **opened;
+  v1::CustomerState out;
+  Status status = store.GetCustomer("c-bad", &out);
+  EXPECT_EQ(status.code(), Status::Code::kCorruption);
+  EXPECT_NE(status.message().find("'c-bad'"), std::string::npos) << status.message();
+  status = store.ForEachCustomer([](const v1::CustomerState&) { return true; });
+  EXPECT_EQ(status.code(), Status::Code::kCorruption);
+}
+
+// Undecodable outbox entries, timers and offsets are reported, not silently skipped or misread.
+TEST_F(StateRocksDbStoreTest, GarbageOutboxTimerAndOffsetValues) {
+  Create();
+  {
+    RawDatabase raw(path_);
+    raw.Put(layout::kOutbox, layout::OutboxKey(1),
+            std::string("\x0a\x05"
+                        "ab",
+                        4));
+    raw.Put(layout::kTimers, layout::TimerKey(5, "c-1", "t"), std::string("\xff", 1));
+    raw.Put(layout::kMeta, layout::OffsetKey("events", 0), "short");
+  }
+  Result<std::unique_ptr<StateStore>> opened = Open();
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  StateStore& store = **opened;
+  EXPECT_EQ(store.ForEachOutbox([](uint64_t, const v1::OutboxEntry&) {}).code(),
+            Status::Code::kCorruption);
+  std::vector<v1::Timer> due;
+  EXPECT_EQ(store.DueTimers(10, 10, &due).code(), Status::Code::kCorruption);
+  EXPECT_TRUE(due.empty());
+  EXPECT_EQ(store.GetOffset("events", 0), std::nullopt);
+}
+
+// The outbox counter, offsets and timer index are stored in the documented encodings.
+TEST_F(StateRocksDbStoreTest, MetaAndIndexEncodings) {
+  {
+    Result<std::unique_ptr<StateStore>> opened = Open();
+    ASSERT_TRUE(opened.ok());
+    CommitBatch batch;
+    batch.AddOutbox(v1::OutboxEntry());
+    batch.PutOffset("events", 4, 258);
+    v1::Timer timer;
+    timer.set_customer_id("c-1");
+    timer.set_name("t");
+    timer.set_fire_ms(513);
+    batch.PutTimer(timer);
+    ASSERT_TRUE((*opened)->Commit(batch, nullptr).ok());
+  }
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.Get(layout::kMeta, "outbox_seq"), std::string("\0\0\0\0\0\0\0\2", 8));
+  EXPECT_EQ(raw.Get(layout::kMeta, "offset/events/4"), std::string("\0\0\0\0\0\0\1\2", 8));
+  EXPECT_EQ(raw.Get(layout::kTimerIndex, std::string("c-1\0t", 5)),
+            std::string("\0\0\0\0\0\0\2\1", 8));
+  EXPECT_FALSE(raw.Get(layout::kTimers, std::string("\0\0\0\0\0\0\2\1c-1\0t", 13)).empty());
+}
+
+// A store already open elsewhere cannot be opened a second time.
+TEST_F(StateRocksDbStoreTest, SecondOpenOfSameDirectoryFails) {
+  Result<std::unique_ptr<StateStore>> first = Open();
+  ASSERT_TRUE(first.ok());
+  Result<std::unique_ptr<StateStore>> second = Open();
+  EXPECT_FALSE(second.ok());
+}
+
+// An empty path is refused before touching the disk.
+TEST_F(StateRocksDbStoreTest, EmptyPathIsInvalid) {
+  Result<std::unique_ptr<StateStore>> opened = OpenRocksDbStore(RocksDbStoreOptions());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace touchstream::state
