@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache clang-format
   librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler
   prometheus-cpp-dev libboost-dev libboost-system-dev libboost-program-options-dev
-  libyaml-cpp-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata
+  libyaml-cpp-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   kcat python3-kafka curl
 )

@@ -21,7 +21,6 @@
 #include "engine/kafka_pipeline.h"
 #include "engine/metrics_server.h"
 #include "engine/signals.h"
-#include "proto/time_format.h"
 
 namespace touchstream::engine {
 
@@ -75,7 +74,8 @@ struct ActionTally {
   int64_t total = 0;
 };
 
-// Reads every action back from the action topics, prints the first `max_lines` and tallies all.
+// Reads every action back from the action topics, prints the first `max_lines` of each rule and
+// tallies all.
 Result<ActionTally> ReadActions(const std::string& bootstrap,
                                 const std::vector<std::string>& topics, connectors::Format format,
                                 int max_lines, int64_t expected) {
@@ -105,13 +105,11 @@ Result<ActionTally> ReadActions(const std::string& bootstrap,
     ++tally.total;
     ++tally.by_rule[action->rule_id()];
     ++tally.by_channel[action->channel()];
-    if (tally.total <= max_lines) {
-      std::cout << FormatRfc3339Ms(action->ts_ms()) << "  " << std::left << std::setw(6)
-                << action->channel() << " " << std::setw(6) << action->kind() << " " << std::setw(8)
-                << action->customer_id() << " " << std::setw(22) << action->rule_id() << " "
-                << action->message() << "\n";
-    } else if (tally.total == max_lines + 1) {
-      std::cout << "... (the rest are counted below)\n";
+    // A few lines per rule, so every rule shows up however many actions it produced.
+    if (tally.by_rule[action->rule_id()] <= max_lines) {
+      std::cout << std::left << std::setw(6) << action->channel() << " " << std::setw(6)
+                << action->kind() << " " << std::setw(7) << action->customer_id() << " "
+                << std::setw(16) << action->rule_id() << " " << action->message() << "\n";
     }
   }
   (*source)->Close();
@@ -129,14 +127,14 @@ void PrintTally(const std::string& title, const std::map<std::string, int64_t>& 
 int DemoCommand(int argc, char** argv) {
   std::string config_path = "deploy/config/demo.yaml";
   connectors::JourneyOptions journeys;
-  int serve_seconds = 0, max_lines = 40;
+  int serve_seconds = 0, max_lines = 5;
   po::options_description options("demo options");
   options.add_options()("config,c", po::value(&config_path)->default_value(config_path),
                         "engine configuration")(
       "customers", po::value(&journeys.customers)->default_value(2000), "synthetic customers")(
       "days", po::value(&journeys.days)->default_value(60), "days of activity")(
       "seed", po::value(&journeys.seed)->default_value(42), "random seed (same seed, same events)")(
-      "lines", po::value(&max_lines)->default_value(40), "actions to print one per line")(
+      "lines", po::value(&max_lines)->default_value(5), "actions to print per rule")(
       "serve-seconds", po::value(&serve_seconds)->default_value(0),
       "afterwards keep broker and metrics up this long (0: until Ctrl-C, -1: exit at once)");
   po::variables_map vm;
@@ -189,8 +187,10 @@ int DemoCommand(int argc, char** argv) {
     std::cout << "  metrics              curl -s http://127.0.0.1:" << metrics_server->port()
               << "/metrics | grep touchstream_\n";
   }
-  std::cout << "  read actions         kcat -b " << bootstrap << " -C -t " << action_topics.front()
-            << " -o beginning -e -q\n\n";
+  std::cout << "  read actions         kcat -b " << bootstrap << " -C -t "
+            << config->TopicFor("email", "offer") << " -o beginning -e -q\n"
+            << "  read alerts          kcat -b " << bootstrap << " -C -t "
+            << config->TopicFor("crm", "alert") << " -o beginning -e -q -f '%k %h %s\\n'\n\n";
 
   const auto events = connectors::GenerateJourneys(journeys);
   std::cout << "Streaming " << events.size() << " events of " << journeys.customers
@@ -213,6 +213,7 @@ int DemoCommand(int argc, char** argv) {
     return 1;
   }
   (*pipeline)->UpdateRules(*rules);
+  metrics.RulesReloaded(true);
   const auto start = std::chrono::steady_clock::now();
   Status run = (*pipeline)->Run(signals.stop_requested(),
                                 {.stop_when_idle_ms = 1500, .input_finished = &input_finished});

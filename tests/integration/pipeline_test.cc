@@ -37,7 +37,7 @@ TEST_F(PipelineTest, ExactActionsThroughKafkaWithIndependentClients) {
   const std::vector<std::string> ours = {
       R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":10.0,"sku":"A1"}})",
       R"({"event_id":"e2","customer_id":"c-1","type":"purchase","ts":"2026-01-02T10:00:00Z","properties":{"amount":995.0,"sku":"B7"}})",
-      R"({"event_id":"e3","customer_id":"c-2","type":"complaint","ts":"2026-01-02T11:00:00Z","properties":{"topic":"late delivery"}})",
+      R"({"event_id":"e3","customer_id":"c-2","type":"complaint","ts":"2026-01-02T11:00:00Z","properties":{"reason":"late delivery"}})",
   };
   auto sink = connectors::KafkaSink::Create({bootstrap_, {}});
   ASSERT_TRUE(sink.ok());

@@ -1,0 +1,193 @@
+// The `touchstream` binary as a user runs it: rules check, replay, broker + run + SIGTERM,
+// state get. Each test starts the processes it needs and stops them.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "external_clients.h"
+
+namespace touchstream::testing {
+namespace {
+
+const std::string kBinary = TOUCHSTREAM_BINARY;
+const std::string kSource = TOUCHSTREAM_SOURCE_DIR;
+
+struct Output {
+  int exit_code;
+  std::string text;  // stdout and stderr
+};
+
+Output Touchstream(const std::string& args) {
+  std::string text;
+  FILE* pipe = popen((kBinary + " " + args + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+// A child process with its stdout in a file; SIGTERM on destruction if still running.
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const std::filesystem::path& out) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~Child() {
+    if (pid_ > 0) Stop();
+  }
+  // SIGTERM, then the exit code.
+  int Stop() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Waits until `path` contains `needle` (at most 20 s).
+std::string WaitFor(const std::filesystem::path& path, const std::string& needle) {
+  for (int i = 0; i < 400; ++i) {
+    std::string text = ReadFile(path);
+    if (text.find(needle) != std::string::npos) return text;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "timed out waiting for '" << needle << "' in " << path << ":\n"
+                << ReadFile(path);
+  return "";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("touchstream-cli-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+// The demo rule pack is valid; a rule with a typo is refused with file:line:col and a caret.
+TEST_F(CliTest, RulesCheck) {
+  auto ok = Touchstream("rules check --config " + kSource + "/deploy/config/demo.yaml " + kSource +
+                        "/deploy/rules/demo");
+  EXPECT_EQ(ok.exit_code, 0) << ok.text;
+  EXPECT_NE(ok.text.find("4 rules OK"), std::string::npos) << ok.text;
+
+  std::ofstream(dir_ / "bad.yaml")
+      << "- id: typo\n  trigger: {event: purchase}\n"
+         "  condition: customer.aggregates.total_spnd > 10.0\n"
+         "  actions: [{emit: {kind: offer, channel: email, template: x}}]\n";
+  auto bad = Touchstream("rules check " + (dir_ / "bad.yaml").string());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.text.find("bad.yaml:3:34: error: unknown field 'customer.aggregates.total_spnd'"),
+            std::string::npos)
+      << bad.text;
+  EXPECT_NE(bad.text.find("did you mean 'total_spend'"), std::string::npos) << bad.text;
+}
+
+// Replay over a file writes the expected actions and reports the bad line.
+TEST_F(CliTest, Replay) {
+  std::ofstream(dir_ / "events.jsonl")
+      << R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":10.0,"sku":"A1"}})"
+      << "\nnot json\n"
+      << R"({"event_id":"e2","customer_id":"c-2","type":"nps_response","ts":"2026-01-01T11:00:00Z","properties":{"score":2}})"
+      << "\n";
+  auto out = Touchstream("replay --config " + kSource + "/deploy/config/demo.yaml --events " +
+                         (dir_ / "events.jsonl").string() + " --actions-out " +
+                         (dir_ / "actions.jsonl").string());
+  EXPECT_EQ(out.exit_code, 0) << out.text;
+  EXPECT_NE(out.text.find("events.jsonl:2: undecodable"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("replayed 2 events: 2 actions, 1 rejected lines"), std::string::npos)
+      << out.text;
+  const std::string actions = ReadFile(dir_ / "actions.jsonl");
+  EXPECT_NE(actions.find(R"("rule_id":"welcome-offer")"), std::string::npos) << actions;
+  EXPECT_NE(actions.find(R"("message":"Detractor: c-2 answered NPS 2")"), std::string::npos)
+      << actions;
+}
+
+// A bad config stops start-up with the file, line and key.
+TEST_F(CliTest, BadConfigNamesFileLineAndKey) {
+  std::ofstream(dir_ / "engine.yaml") << "kafka:\n  group_id: g\nstate:\n  dri: /tmp/x\n";
+  auto out = Touchstream("run --config " + (dir_ / "engine.yaml").string());
+  EXPECT_EQ(out.exit_code, 1);
+  EXPECT_NE(out.text.find("engine.yaml:4: state.dri: unknown key"), std::string::npos) << out.text;
+}
+
+// broker and run as separate processes: events produced with kcat become actions read with
+// kcat; SIGTERM stops the engine cleanly (exit 0) and `state get` shows the customer.
+TEST_F(CliTest, BrokerRunSigtermStateGet) {
+  Child broker(
+      {kBinary, "broker", "--config", kSource + "/deploy/config/demo.yaml", "--partitions", "2"},
+      dir_ / "broker.out");
+  const std::string bootstrap_line = WaitFor(dir_ / "broker.out", "\n");
+  const std::string bootstrap = bootstrap_line.substr(0, bootstrap_line.find('\n'));
+  ASSERT_EQ(bootstrap.rfind("127.0.0.1:", 0), 0u) << bootstrap_line;
+
+  std::string config = ReadFile(kSource + "/deploy/config/demo.yaml");
+  config.replace(config.find("bootstrap_servers: embedded"), 27, "bootstrap_servers: " + bootstrap);
+  config.replace(config.find("rules: [../rules/demo]"), 22,
+                 "rules: [" + kSource + "/deploy/rules/demo]");
+  config.replace(config.find("dir: /tmp/touchstream-demo-state"), 32,
+                 "dir: " + (dir_ / "state").string());
+  config.replace(config.find("address: 0.0.0.0:9464"), 21, "address: 127.0.0.1:0");
+  std::ofstream(dir_ / "engine.yaml") << config;
+
+  KcatProduce(
+      bootstrap, "touchstream.events",
+      {{"c-1",
+        R"({"customer_id":"c-1","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":25.0,"sku":"A1"}})"}});
+  {
+    Child engine({kBinary, "run", "--config", (dir_ / "engine.yaml").string()}, dir_ / "run.out");
+    std::vector<KeyedMessage> actions;
+    for (int i = 0; i < 100 && actions.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      actions = KcatConsumeAll(bootstrap, "touchstream.actions.email");
+    }
+    ASSERT_EQ(actions.size(), 1u) << ReadFile(dir_ / "run.out");
+    EXPECT_EQ(actions[0].key, "c-1");
+    EXPECT_NE(actions[0].value.find("Thanks for your first order (A1)!"), std::string::npos);
+    EXPECT_EQ(engine.Stop(), 0) << ReadFile(dir_ / "run.out");
+  }
+  EXPECT_NE(ReadFile(dir_ / "run.out").find("stopped after 1 events"), std::string::npos)
+      << ReadFile(dir_ / "run.out");
+  auto state = Touchstream("state get --config " + (dir_ / "engine.yaml").string() + " c-1");
+  EXPECT_EQ(state.exit_code, 0) << state.text;
+  EXPECT_NE(state.text.find(R"("purchase_count": "1")"), std::string::npos) << state.text;
+  EXPECT_EQ(broker.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace touchstream::testing
