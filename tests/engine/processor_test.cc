@@ -121,6 +121,18 @@ TEST_F(ProcessorTest, ActionIdIsDeterministic) {
   EXPECT_EQ(a[0].id(), b[0].id());
 }
 
+// A protobuf-encoded event is detected (input_format auto) and processed like its JSON twin.
+TEST_F(ProcessorTest, ProtobufInputIsProcessed) {
+  auto event = connectors::DecodeEvent(kPurchase, connectors::Format::kJson);
+  ASSERT_TRUE(event.ok());
+  auto out = Process(connectors::EncodeEvent(*event, connectors::Format::kProtobuf));
+  auto actions = OnTopic(out, "actions.email");
+  ASSERT_EQ(actions.size(), 1u);
+  auto action = connectors::DecodeAction(actions[0].value(), connectors::Format::kJson);
+  EXPECT_EQ(action->message(), "Welcome! A1 is yours.");
+  EXPECT_EQ(action->trigger_event_id(), "e-1");
+}
+
 // A second purchase does not fire the welcome offer again; state counts both.
 TEST_F(ProcessorTest, SecondPurchaseDoesNotFire) {
   Process(kPurchase);
