@@ -149,6 +149,7 @@ std::string ActionToJson(const v1::Action& action) {
   object["payload"] = StringMapToJson(action.payload());
   object["ts"] = FormatRfc3339Ms(action.ts_ms());
   object["trigger_event_id"] = action.trigger_event_id();
+  if (!action.trigger().empty()) object["trigger"] = action.trigger();
   if (!action.experiment_arm().empty()) object["experiment_arm"] = action.experiment_arm();
   return Dump(object);
 }
@@ -169,6 +170,7 @@ Result<v1::Action> ActionFromJson(std::string_view text) {
                         ReadStringMap(object, "payload", action.mutable_payload()),
                         ReadTimestamp(object, "ts", &ts_ms),
                         ReadString(object, "trigger_event_id", action.mutable_trigger_event_id()),
+                        ReadString(object, "trigger", action.mutable_trigger()),
                         ReadString(object, "experiment_arm", action.mutable_experiment_arm())}) {
     if (!status.ok()) return status;
   }
@@ -183,6 +185,7 @@ std::string DecisionToJson(const v1::Decision& decision) {
   object["rule_id"] = decision.rule_id();
   object["rule_version"] = decision.rule_version();
   object["trigger_event_id"] = decision.trigger_event_id();
+  if (!decision.trigger().empty()) object["trigger"] = decision.trigger();
   object["outcome"] = OutcomeName(decision.outcome());
   object["reason"] = decision.reason();
   object["ts"] = FormatRfc3339Ms(decision.ts_ms());
@@ -218,7 +221,8 @@ Result<v1::Decision> DecisionFromJson(std::string_view text) {
         ReadString(object, "rule_id", decision.mutable_rule_id()),
         ReadString(object, "rule_version", decision.mutable_rule_version()),
         ReadString(object, "trigger_event_id", decision.mutable_trigger_event_id()),
-        ReadOutcome(object, &decision), ReadString(object, "reason", decision.mutable_reason()),
+        ReadString(object, "trigger", decision.mutable_trigger()), ReadOutcome(object, &decision),
+        ReadString(object, "reason", decision.mutable_reason()),
         ReadTimestamp(object, "ts", &ts_ms),
         ReadString(object, "action_id", decision.mutable_action_id()),
         ReadStringMap(object, "inputs", decision.mutable_inputs())}) {

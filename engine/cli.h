@@ -12,5 +12,6 @@ int ReplayCommand(int argc,
                   char** argv);  // touchstream replay --config FILE --events F --actions-out F
 int StateCommand(int argc, char** argv);  // touchstream state get --config FILE CUSTOMER_ID
 int RulesCommand(int argc, char** argv);  // touchstream rules check PATH...
+int ClvCommand(int argc, char** argv);    // touchstream clv fit --transactions FILE ...
 
 }  // namespace touchstream::engine

@@ -2,11 +2,18 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
+
+#include "rules/date_schedule.h"
+#include "rules/field_catalog.h"
+#include "rules/lexer.h"
 
 namespace touchstream::engine {
 
@@ -61,6 +68,18 @@ class ConfigReader {
     }
     if (value < min) return Fail(node, key, "must be at least " + std::to_string(min));
     *out = value;
+  }
+
+  // A duration such as 90d, 36h or 1h30m, at least `min_ms`.
+  void Duration(const YAML::Node& node, const std::string& key, int64_t min_ms, int64_t* out) {
+    int64_t ms = 0;
+    if (!node.IsScalar() || !rules::ParseDurationMs(node.Scalar(), &ms)) {
+      return Fail(node, key,
+                  "expected a duration such as 90d, 36h or 1h30m, got '" +
+                      (node.IsScalar() ? node.Scalar() : "") + "'");
+    }
+    if (ms < min_ms) return Fail(node, key, "must be positive");
+    *out = ms;
   }
 
   void StringList(const YAML::Node& node, const std::string& key, std::vector<std::string>* out) {
@@ -146,7 +165,8 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
 void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p) {
   r.ForEach(node, "processing",
             {"input_format", "max_event_bytes", "commit_interval_ms", "commit_max_events",
-             "max_in_flight"},
+             "max_in_flight", "max_raise_depth", "max_timers_per_customer", "timer_interval_ms",
+             "timer_batch"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "input_format") {
                 r.String(v, full, &p->input_format);
@@ -159,6 +179,10 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
               if (key == "commit_interval_ms") r.Int(v, full, 1, &p->commit_interval_ms);
               if (key == "commit_max_events") r.Int(v, full, 1, &p->commit_max_events);
               if (key == "max_in_flight") r.Int(v, full, 1, &p->max_in_flight);
+              if (key == "max_raise_depth") r.Int(v, full, 0, &p->max_raise_depth);
+              if (key == "max_timers_per_customer") r.Int(v, full, 1, &p->max_timers_per_customer);
+              if (key == "timer_interval_ms") r.Int(v, full, 1, &p->timer_interval_ms);
+              if (key == "timer_batch") r.Int(v, full, 1, &p->timer_batch);
             });
 }
 
@@ -174,6 +198,291 @@ void ReadEvents(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironment*
                           declared[name] = *type_or;
                         });
             });
+}
+
+void ReadLifecycle(ConfigReader& r, const YAML::Node& node, state::LifecycleConfig* lifecycle) {
+  r.ForEach(node, "lifecycle",
+            {"new_for", "at_risk_after", "churned_after", "won_back_for", "loyal_purchases"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+              if (key == "new_for") r.Duration(v, full, 1, &lifecycle->new_for_ms);
+              if (key == "at_risk_after") r.Duration(v, full, 1, &lifecycle->at_risk_after_ms);
+              if (key == "churned_after") r.Duration(v, full, 1, &lifecycle->churned_after_ms);
+              if (key == "won_back_for") r.Duration(v, full, 1, &lifecycle->won_back_for_ms);
+              if (key == "loyal_purchases") r.Int(v, full, 1, &lifecycle->loyal_purchases);
+            });
+  if (!r.failed() && lifecycle->churned_after_ms <= lifecycle->at_risk_after_ms) {
+    r.Fail(node, "lifecycle.churned_after", "must be longer than lifecycle.at_risk_after");
+  }
+}
+
+// calendars: {name: [YYYY-MM-DD, ...]}
+void ReadCalendars(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironment* env) {
+  r.ForEach(node, "calendars", {},
+            [&](const std::string& name, const YAML::Node& dates, const std::string& path) {
+              std::vector<std::string> texts;
+              r.StringList(dates, path, &texts);
+              std::vector<int32_t>& days = env->calendars[name];
+              for (size_t i = 0; i < texts.size() && !r.failed(); ++i) {
+                const std::optional<int32_t> day = rules::ParseIsoDate(texts[i]);
+                if (!day) {
+                  const YAML::Node item = dates.IsSequence() ? dates[i] : dates;
+                  return r.Fail(item, path, "expected a date YYYY-MM-DD, got '" + texts[i] + "'");
+                }
+                days.push_back(*day);
+              }
+              std::sort(days.begin(), days.end());
+              days.erase(std::unique(days.begin(), days.end()), days.end());
+            });
+}
+
+// ---- Windowed aggregates, lateness, RFM, consent ----
+
+// A duration for the analytics sections (state::ParseConfigDuration syntax); zero ("0", "0s")
+// is accepted only when allow_zero.
+void AnalyticsDuration(ConfigReader& r, const YAML::Node& node, const std::string& key,
+                       bool allow_zero, int64_t* out) {
+  const std::string text = node.IsScalar() ? node.Scalar() : "";
+  if (state::ParseConfigDuration(text, out)) return;
+  const size_t digits = text.find_first_not_of('0');
+  const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+  const bool zero = !text.empty() && text[0] == '0' &&
+                    (unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" ||
+                     unit == "d" || unit == "w");
+  if (zero && allow_zero) {
+    *out = 0;
+    return;
+  }
+  r.Fail(node, key,
+         zero ? "must be positive"
+              : "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
+}
+
+// aggregates: {name: "kind(type.property) over 90d [bucket 1d] [limit 64]"}
+void ReadAggregates(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* analytics,
+                    rules::RuleEnvironment* env) {
+  std::set<std::string, std::less<>> builtin;
+  for (const rules::FieldDef& field : rules::FieldCatalog()) {
+    constexpr std::string_view kPrefix = "customer.aggregates.";
+    const std::string_view path = field.path;
+    if (path.substr(0, kPrefix.size()) == kPrefix && path.find('<') == std::string_view::npos) {
+      builtin.insert(std::string(path.substr(kPrefix.size())));
+    }
+  }
+  r.ForEach(
+      node, "aggregates", {},
+      [&](const std::string& name, const YAML::Node& v, const std::string& full) {
+        if (!v.IsScalar()) {
+          return r.Fail(v, full, "expected a declaration such as 'sum(purchase.amount) over 90d'");
+        }
+        if (builtin.count(name)) {
+          return r.Fail(v, full, "'" + name + "' is a built-in aggregate; choose another name");
+        }
+        auto declaration = state::ParseWindowDeclaration(name, v.Scalar());
+        if (!declaration.ok()) return r.Fail(v, full, declaration.status().message());
+        for (const auto& existing : analytics->windows) {
+          if (existing.name == name) return r.Fail(v, full, "declared twice");
+        }
+        const bool integer = declaration->kind == v1::WindowState::COUNT ||
+                             declaration->kind == v1::WindowState::DISTINCT;
+        env->aggregates[name] = integer ? rules::ValueType::kInt : rules::ValueType::kDouble;
+        analytics->windows.push_back(std::move(*declaration));
+      });
+}
+
+// Four numbers, as RFM breakpoints.
+void Breakpoints(ConfigReader& r, const YAML::Node& node, const std::string& key,
+                 std::array<double, 4>* out) {
+  if (!node.IsSequence() || node.size() != 4) {
+    return r.Fail(node, key, "expected a list of 4 non-decreasing numbers, e.g. [7, 30, 90, 180]");
+  }
+  for (size_t i = 0; i < 4; ++i) {
+    double value = 0;
+    if (!node[i].IsScalar() || !YAML::convert<double>::decode(node[i], value) ||
+        !std::isfinite(value)) {
+      return r.Fail(
+          node[i], key,
+          "expected a number, got '" + (node[i].IsScalar() ? node[i].Scalar() : "") + "'");
+    }
+    if (i > 0 && value < (*out)[i - 1]) {
+      return r.Fail(node[i], key, "breakpoints must be non-decreasing");
+    }
+    (*out)[i] = value;
+  }
+}
+
+// rfm.segments: [{champions: "r >= 4 && f >= 4"}, ...] (or a mapping, in document order).
+void RfmSegments(ConfigReader& r, const YAML::Node& node, const std::string& key,
+                 std::vector<state::RfmSegment>* out) {
+  out->clear();
+  auto row = [&](const std::string& name, const YAML::Node& condition, const std::string& at) {
+    if (!condition.IsScalar()) {
+      return r.Fail(condition, at, "expected a condition such as 'r >= 4 && f >= 4'");
+    }
+    auto segment = state::ParseRfmSegment(name, condition.Scalar());
+    if (!segment.ok()) return r.Fail(condition, at, segment.status().message());
+    out->push_back(std::move(*segment));
+  };
+  if (node.IsMap()) {
+    r.ForEach(node, key, {},
+              [&](const std::string& name, const YAML::Node& v, const std::string& full) {
+                row(name, v, full);
+              });
+    return;
+  }
+  if (!node.IsSequence()) {
+    return r.Fail(node, key, "expected a list of {segment: condition}, first match wins");
+  }
+  for (size_t i = 0; i < node.size() && !r.failed(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (!item.IsMap() || item.size() != 1) {
+      return r.Fail(item, at,
+                    "expected one 'segment: condition' pair, e.g. champions: r >= 4 && f >= 4");
+    }
+    const auto entry = *item.begin();
+    const std::string name = entry.first.as<std::string>();
+    row(name, entry.second, at + "." + name);
+  }
+}
+
+void ReadRfm(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* analytics) {
+  analytics->rfm_enabled = true;
+  state::RfmConfig& rfm = analytics->rfm;
+  r.ForEach(node, "rfm",
+            {"purchase_event", "amount_property", "frequency_window", "monetary_window", "bucket",
+             "scoring", "refresh", "recency_days", "frequency", "monetary", "segments",
+             "default_segment", "no_purchase_segment"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+              if (key == "purchase_event") r.String(v, full, &rfm.purchase_event);
+              if (key == "amount_property") r.String(v, full, &rfm.amount_property);
+              if (key == "frequency_window") {
+                AnalyticsDuration(r, v, full, false, &rfm.frequency_window_ms);
+              }
+              if (key == "monetary_window") {
+                AnalyticsDuration(r, v, full, false, &rfm.monetary_window_ms);
+              }
+              if (key == "bucket") AnalyticsDuration(r, v, full, false, &rfm.bucket_ms);
+              if (key == "refresh") AnalyticsDuration(r, v, full, false, &rfm.refresh_ms);
+              if (key == "scoring") {
+                std::string scoring;
+                r.String(v, full, &scoring);
+                if (scoring == "breakpoints") {
+                  rfm.scoring = state::RfmScoring::kBreakpoints;
+                } else if (scoring == "quantiles") {
+                  rfm.scoring = state::RfmScoring::kQuantiles;
+                } else {
+                  r.Fail(v, full, "expected breakpoints or quantiles");
+                }
+              }
+              if (key == "recency_days") Breakpoints(r, v, full, &rfm.breakpoints.recency_days);
+              if (key == "frequency") Breakpoints(r, v, full, &rfm.breakpoints.frequency);
+              if (key == "monetary") Breakpoints(r, v, full, &rfm.breakpoints.monetary);
+              if (key == "segments") RfmSegments(r, v, full, &rfm.segments);
+              if (key == "default_segment") r.String(v, full, &rfm.default_segment);
+              if (key == "no_purchase_segment") r.String(v, full, &rfm.no_purchase_segment);
+            });
+  if (r.failed()) return;
+  // Cross-field checks (windows are whole buckets, ...); the message names the key.
+  const Status valid = state::ValidateRfmConfig(rfm);
+  if (!valid.ok()) {
+    const std::string& message = valid.message();
+    const size_t colon = message.find(": ");
+    r.Fail(node, colon == std::string::npos ? "rfm" : message.substr(0, colon),
+           colon == std::string::npos ? message : message.substr(colon + 2));
+  }
+}
+
+void ReadConsent(ConfigReader& r, const YAML::Node& node, state::ConsentConfig* consent) {
+  r.ForEach(node, "consent", {"event_type", "channels"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+              if (key == "event_type") r.String(v, full, &consent->event_type);
+              if (key == "channels") r.StringList(v, full, &consent->channels);
+            });
+}
+
+// A number for clv.*: finite and within [min, max] (exclusive of min when min_exclusive).
+void ClvNumber(ConfigReader& r, const YAML::Node& node, const std::string& key, double min,
+               bool min_exclusive, double max, double* out) {
+  double value = 0;
+  if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || !std::isfinite(value)) {
+    return r.Fail(node, key,
+                  "expected a number, got '" + (node.IsScalar() ? node.Scalar() : "") + "'");
+  }
+  if (min_exclusive ? value <= min : value < min) {
+    std::ostringstream bound;
+    bound << min;
+    return r.Fail(node, key,
+                  (min_exclusive ? "must be greater than " : "must be at least ") + bound.str());
+  }
+  if (value > max) {
+    std::ostringstream bound;
+    bound << max;
+    return r.Fail(node, key, "must be at most " + bound.str());
+  }
+  *out = value;
+}
+
+// clv: {bg_nbd: {r, alpha, a, b}, gamma_gamma: {p, q, gamma}, horizon_weeks,
+// annual_discount_rate, expected_purchases_days}; every model parameter is required.
+void ReadClv(ConfigReader& r, const YAML::Node& node, ClvConfig* clv) {
+  clv->enabled = true;
+  constexpr double kHuge = 1e12;
+  // Reads the parameters of one model, all required; `fields` pairs names with destinations.
+  auto read_model = [&](const YAML::Node& model, const std::string& path,
+                        const std::vector<std::pair<std::string, double*>>& fields) {
+    std::set<std::string> known, seen;
+    for (const auto& field : fields) known.insert(field.first);
+    r.ForEach(model, path, known,
+              [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+                for (const auto& field : fields) {
+                  if (field.first == key) ClvNumber(r, v, full, 0, true, kHuge, field.second);
+                }
+                seen.insert(key);
+              });
+    for (const auto& field : fields) {
+      if (!seen.count(field.first)) {
+        r.Fail(model, path + "." + field.first,
+               "missing (touchstream clv fit estimates it from purchase history)");
+      }
+    }
+  };
+  bool has_bg_nbd = false, has_gamma_gamma = false;
+  r.ForEach(
+      node, "clv",
+      {"bg_nbd", "gamma_gamma", "horizon_weeks", "annual_discount_rate", "expected_purchases_days"},
+      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+        if (key == "bg_nbd") {
+          has_bg_nbd = true;
+          read_model(v, full,
+                     {{"r", &clv->bg_nbd.r},
+                      {"alpha", &clv->bg_nbd.alpha},
+                      {"a", &clv->bg_nbd.a},
+                      {"b", &clv->bg_nbd.b}});
+        }
+        if (key == "gamma_gamma") {
+          has_gamma_gamma = true;
+          read_model(v, full,
+                     {{"p", &clv->gamma_gamma.p},
+                      {"q", &clv->gamma_gamma.q},
+                      {"gamma", &clv->gamma_gamma.gamma}});
+          if (!r.failed() && clv->gamma_gamma.q <= 1) {
+            r.Fail(v["q"], full + ".q",
+                   "must be greater than 1 (the mean spend is infinite otherwise)");
+          }
+        }
+        if (key == "horizon_weeks") r.Int(v, full, 1, &clv->horizon_weeks);
+        if (!r.failed() && key == "horizon_weeks" && clv->horizon_weeks > 1040) {
+          r.Fail(v, full, "must be at most 1040 (20 years)");
+        }
+        if (key == "annual_discount_rate") {
+          ClvNumber(r, v, full, 0, false, 10, &clv->annual_discount_rate);
+        }
+        if (key == "expected_purchases_days") {
+          ClvNumber(r, v, full, 0, true, 36500, &clv->expected_purchases_days);
+        }
+      });
+  if (!has_bg_nbd) r.Fail(node, "clv.bg_nbd", "missing (required in a clv: section)");
+  if (!has_gamma_gamma) r.Fail(node, "clv.gamma_gamma", "missing (required in a clv: section)");
 }
 
 }  // namespace
@@ -199,7 +508,9 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   const std::string base_dir = std::filesystem::path(file_name).parent_path().string();
   ConfigReader r(file_name);
   try {
-    r.ForEach(root, "", {"kafka", "output", "state", "processing", "rules", "events", "metrics"},
+    r.ForEach(root, "",
+              {"kafka", "output", "state", "processing", "rules", "events", "metrics", "lifecycle",
+               "calendars", "aggregates", "lateness", "rfm", "consent", "clv"},
               [&](const std::string& key, const YAML::Node& v, const std::string& full) {
                 if (key == "kafka") ReadKafka(r, v, &config.kafka);
                 if (key == "output") ReadOutput(r, v, &config.output);
@@ -207,6 +518,17 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                 if (key == "processing") ReadProcessing(r, v, &config.processing);
                 if (key == "rules") r.StringList(v, full, &config.rules_paths);
                 if (key == "events") ReadEvents(r, v, &config.rule_environment);
+                if (key == "aggregates") {
+                  ReadAggregates(r, v, &config.analytics, &config.rule_environment);
+                }
+                if (key == "lateness") {
+                  AnalyticsDuration(r, v, full, true, &config.analytics.lateness_ms);
+                }
+                if (key == "rfm") ReadRfm(r, v, &config.analytics);
+                if (key == "consent") ReadConsent(r, v, &config.analytics.consent);
+                if (key == "clv") ReadClv(r, v, &config.clv);
+                if (key == "lifecycle") ReadLifecycle(r, v, &config.lifecycle);
+                if (key == "calendars") ReadCalendars(r, v, &config.rule_environment);
                 if (key == "metrics") {
                   r.ForEach(v, full, {"address"},
                             [&](const std::string&, const YAML::Node& a, const std::string& f) {
@@ -219,6 +541,9 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                                    e.msg);
   }
   if (r.failed()) return r.status();
+  if (Status analytics = state::ValidateAnalyticsConfig(config.analytics); !analytics.ok()) {
+    return Status::InvalidArgument(file_name + ": " + analytics.message());
+  }
   config.state.dir = ResolvePath(base_dir, config.state.dir);
   for (auto& p : config.rules_paths) p = ResolvePath(base_dir, p);
   return config;

@@ -12,6 +12,9 @@
 
 #include "proto/status.h"
 #include "rules/environment.h"
+#include "state/clv_model.h"
+#include "state/customer_analytics.h"
+#include "state/lifecycle.h"
 
 namespace touchstream::engine {
 
@@ -59,6 +62,31 @@ struct ProcessingConfig {
   int64_t commit_max_events = 5000;
   // Consumption pauses while more produced messages than this await delivery reports.
   int64_t max_in_flight = 20000;
+  // How deep rules may raise events that trigger rules that raise events (0: no raise).
+  int64_t max_raise_depth = 3;
+  // Armed timers per customer (absence, inactivity, schedule, date, lifecycle); arming more
+  // is refused and counted.
+  int64_t max_timers_per_customer = 64;
+  // How often `run` looks for due timers, and how many it fires per commit.
+  int64_t timer_interval_ms = 1000;
+  int64_t timer_batch = 5000;
+};
+
+// Customer-value models (clv:). Without the section the customer.clv.* fields are null. The
+// parameters come from `touchstream clv fit` (README "Customer value").
+struct ClvConfig {
+  // True when the config has a clv: section (bg_nbd and gamma_gamma are then required).
+  bool enabled = false;
+  // clv.bg_nbd {r, alpha, a, b}: all positive; time unit weeks.
+  state::BgNbdParams bg_nbd;
+  // clv.gamma_gamma {p, q, gamma}: all positive, q > 1.
+  state::GammaGammaParams gamma_gamma;
+  // customer.clv.value: discounted value over this many weeks (1..1040). Default 52.
+  int64_t horizon_weeks = 52;
+  // ... discounted at this yearly rate (0 <= rate <= 10). Default 0.10.
+  double annual_discount_rate = 0.10;
+  // customer.clv.expected_purchases: expected purchases in this many days (> 0). Default 30.
+  double expected_purchases_days = 30;
 };
 
 struct EngineConfig {
@@ -70,8 +98,17 @@ struct EngineConfig {
   ProcessingConfig processing;
   // Rule files or directories.
   std::vector<std::string> rules_paths = {"rules"};
-  // Declared event property types (events.<type>.<property>: bool|int|double|string|timestamp).
+  // Declared event property types (events.<type>.<property>: bool|int|double|string|timestamp)
+  // and calendars of named dates (calendars.<name>: [YYYY-MM-DD, ...]).
   rules::RuleEnvironment rule_environment;
+  // Lifecycle stage thresholds (lifecycle.*).
+  state::LifecycleConfig lifecycle;
+  // Windowed aggregates (aggregates.<name>: "sum(purchase.amount) over 90d", lateness), RFM
+  // (rfm.*) and consent (consent.*). Declared aggregate types are also put in
+  // rule_environment.aggregates, so rules are type-checked against them.
+  state::AnalyticsConfig analytics;
+  // Customer-value models (clv.*).
+  ClvConfig clv;
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
 

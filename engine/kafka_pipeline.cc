@@ -28,7 +28,8 @@ KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* stor
       metrics_(metrics),
       clock_(clock),
       cache_(store, static_cast<size_t>(config.state.cache_customers)),
-      processor_(config, &cache_, metrics) {}
+      processor_(config, &cache_, metrics),
+      timers_(store, &processor_, static_cast<size_t>(config.processing.timer_batch)) {}
 
 KafkaPipeline::~KafkaPipeline() = default;
 
@@ -78,7 +79,9 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
     Produce(sequence, entry);
   });
   if (!resend.ok()) return resend;
-  last_commit_ = last_kafka_commit_ = last_lag_update_ = last_record_ = SteadyClock::now();
+  last_commit_ = last_kafka_commit_ = last_lag_update_ = last_record_ = last_timer_check_ =
+      SteadyClock::now();
+  if (Status s = timers_.Refresh(); !s.ok()) return s;
 
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
     PickUpNewRules();
@@ -105,6 +108,9 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
     if (uncommitted_records_ >= config_.processing.commit_max_events ||
         MillisSince(last_commit_) >= config_.processing.commit_interval_ms) {
       if (Status s = Commit(); !s.ok()) return s;
+    }
+    if (MillisSince(last_timer_check_) >= config_.processing.timer_interval_ms) {
+      if (Status s = FireDueTimers(); !s.ok()) return s;
     }
     ApplyBackPressure();
     if (MillisSince(last_kafka_commit_) >= kKafkaCommitIntervalMs) CommitKafkaOffsets();
@@ -140,6 +146,15 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
   return close;
 }
 
+Status KafkaPipeline::FireDueTimers() {
+  last_timer_check_ = SteadyClock::now();
+  const int64_t now_ms = clock_->NowMs();
+  if (now_ms < timers_.next_due_ms()) return Status::Ok();
+  auto fired = timers_.FireDue(
+      now_ms, now_ms, [this] { return Commit(); }, &pending_out_);
+  return fired.ok() ? Status::Ok() : fired.status();
+}
+
 Status KafkaPipeline::Commit() {
   // Messages whose delivery failed are re-produced; they are still in the outbox.
   for (uint64_t sequence : to_resend_) {
@@ -155,6 +170,7 @@ Status KafkaPipeline::Commit() {
   const auto start = SteadyClock::now();
   state::CommitBatch batch;
   cache_.FlushDirtyInto(&batch);
+  processor_.TakeTimerChanges(&batch);
   for (const auto& [tp, offset] : pending_offsets_) batch.PutOffset(tp.topic, tp.partition, offset);
   for (const auto& entry : pending_out_) batch.AddOutbox(entry);
   for (uint64_t sequence : delivered_) batch.RemoveOutbox(sequence);

@@ -24,6 +24,7 @@
 #include "engine/config.h"
 #include "engine/metrics.h"
 #include "engine/processor.h"
+#include "engine/timer_driver.h"
 #include "state/customer_cache.h"
 #include "state/state_store.h"
 
@@ -67,6 +68,8 @@ class KafkaPipeline final : public connectors::PartitionListener {
                 const Clock* clock);
 
   Status Commit();
+  // Fires the timers due by the clock's now (committing around them).
+  Status FireDueTimers();
   void Produce(uint64_t sequence, const v1::OutboxEntry& entry);
   void ServeDeliveryReports(int timeout_ms);
   void ApplyBackPressure();
@@ -80,6 +83,7 @@ class KafkaPipeline final : public connectors::PartitionListener {
   const Clock* clock_;
   state::CustomerCache cache_;
   EventProcessor processor_;
+  TimerDriver timers_;
   std::unique_ptr<connectors::KafkaSink> sink_;
   std::unique_ptr<connectors::KafkaSource> source_;  // destroyed first: it calls back into this
 
@@ -108,6 +112,7 @@ class KafkaPipeline final : public connectors::PartitionListener {
   std::chrono::steady_clock::time_point last_kafka_commit_;
   std::chrono::steady_clock::time_point last_lag_update_;
   std::chrono::steady_clock::time_point last_record_;
+  std::chrono::steady_clock::time_point last_timer_check_;
 };
 
 }  // namespace touchstream::engine

@@ -20,6 +20,8 @@ void PrintUsage(std::ostream& out) {
          "the clock\n"
          "  state get --config FILE ID        print a customer's state as JSON\n"
          "  rules check PATH...               validate rule files, print every error\n"
+         "  clv fit --transactions FILE --calibration-end YYYY-MM-DD\n"
+         "                                    fit the customer-value models to purchase history\n"
          "  version                           print the version\n\n"
          "`touchstream <command> --help` lists a command's options.\n";
 }
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return ReplayCommand(argc - 1, argv + 1);
   if (command == "state") return StateCommand(argc - 1, argv + 1);
   if (command == "rules") return RulesCommand(argc - 1, argv + 1);
+  if (command == "clv") return ClvCommand(argc - 1, argv + 1);
   if (command == "version" || command == "--version") {
     std::cout << "touchstream " << TOUCHSTREAM_VERSION << "\n";
     return 0;

@@ -33,6 +33,14 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
   rule_errors_ = CounterFamily(
       r, "touchstream_rule_errors_total",
       "Run-time errors in rule conditions or templates (treated as false), by rule id.");
+  timers_fired_ = CounterFamily(r, "touchstream_timers_fired_total",
+                                "Timers fired, by kind (rule or lifecycle).");
+  timers_dropped_ = CounterFamily(
+      r, "touchstream_timers_dropped_total",
+      "Timers not armed or not acted on, by reason (limit, stale, rule_gone, inactive).");
+  raises_refused_ =
+      CounterFamily(r, "touchstream_raise_refused_total",
+                    "Events a rule raised beyond processing.max_raise_depth, by rule.");
   actions_ = CounterFamily(r, "touchstream_actions_produced_total",
                            "Actions delivered to Kafka, by channel.");
   auto& reloads = prometheus::BuildCounter()

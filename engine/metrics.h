@@ -39,6 +39,15 @@ class EngineMetrics {
   void RuleError(std::string_view rule) {
     Cached(errors_by_rule_, *rule_errors_, "rule", rule).Increment();
   }
+  void TimerFired(std::string_view kind) {
+    Cached(timers_fired_by_kind_, *timers_fired_, "kind", kind).Increment();
+  }
+  void TimerDropped(std::string_view reason) {
+    Cached(timers_dropped_by_reason_, *timers_dropped_, "reason", reason).Increment();
+  }
+  void RaiseRefused(std::string_view rule) {
+    Cached(raises_refused_by_rule_, *raises_refused_, "rule", rule).Increment();
+  }
   void ActionProduced(std::string_view channel) {
     Cached(actions_by_channel_, *actions_, "channel", channel).Increment();
   }
@@ -70,6 +79,9 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* fired_;
   prometheus::Family<prometheus::Counter>* rule_errors_;
   prometheus::Family<prometheus::Counter>* actions_;
+  prometheus::Family<prometheus::Counter>* timers_fired_;
+  prometheus::Family<prometheus::Counter>* timers_dropped_;
+  prometheus::Family<prometheus::Counter>* raises_refused_;
   prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_refused_;
@@ -80,7 +92,8 @@ class EngineMetrics {
   prometheus::Gauge* assigned_partitions_;
   prometheus::Gauge* rules_loaded_;
   CounterCache consumed_by_type_, rejected_by_reason_, evaluated_by_rule_, fired_by_rule_,
-      errors_by_rule_, actions_by_channel_;
+      errors_by_rule_, actions_by_channel_, timers_fired_by_kind_, timers_dropped_by_reason_,
+      raises_refused_by_rule_;
 };
 
 }  // namespace touchstream::engine

@@ -2,36 +2,105 @@
 
 #include <algorithm>
 
-#include "engine/ids.h"
+#include "rules/date_schedule.h"
+#include "rules/trigger_parser.h"
 #include "state/builtin_aggregates.h"
+#include "state/lifecycle.h"
 
 namespace touchstream::engine {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+constexpr char kLifecycleTimer[] = "lifecycle";
+constexpr char kTierAttribute[] = "tier";
+// Rounds of internal events and transitions one step may go through (each round dispatches
+// every queued event; raise depth bounds chains, this bounds transition ping-pong).
+constexpr int kMaxSettleRounds = 8;
+
+std::string RuleTimerName(const rules::Rule& rule) {
+  return "r:" + rule.id;
+}
+
+// A property's value as text, for correlation ("" when missing).
+std::string PropertyText(const v1::TouchpointEvent& event, const std::string& name) {
+  auto it = event.properties().find(name);
+  if (it == event.properties().end()) return "";
+  const v1::Value& v = it->second;
+  switch (v.kind_case()) {
+    case v1::Value::kStringValue:
+      return v.string_value();
+    case v1::Value::kIntValue:
+      return std::to_string(v.int_value());
+    case v1::Value::kDoubleValue:
+      return std::to_string(v.double_value());
+    case v1::Value::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case v1::Value::kTimestampMs:
+      return std::to_string(v.timestamp_ms());
+    case v1::Value::KIND_NOT_SET:
+      break;
+  }
+  return "";
+}
+
+std::string TierOf(const v1::CustomerState& state) {
+  auto it = state.profile().find(kTierAttribute);
+  if (it == state.profile().end()) return "";
+  v1::TouchpointEvent holder;
+  (*holder.mutable_properties())[kTierAttribute] = it->second;
+  return PropertyText(holder, kTierAttribute);
+}
+
+bool Matches(const std::string& pattern, const std::string& value) {
+  return pattern == "any" || pattern == value;
+}
+
+}  // namespace
 
 EventProcessor::EventProcessor(const EngineConfig& config, state::CustomerCache* cache,
                                EngineMetrics* metrics, TimeMode time_mode)
     : config_(config),
       cache_(cache),
       metrics_(metrics),
+      analytics_(config.analytics),
+      runner_(config, metrics),
+      timers_(config.processing.max_timers_per_customer),
       input_format_(config.processing.input_format == "protobuf" ? connectors::Format::kProtobuf
                                                                  : connectors::Format::kJson),
       input_format_auto_(config.processing.input_format == "auto"),
-      output_format_(config.output.format == "protobuf" ? connectors::Format::kProtobuf
-                                                        : connectors::Format::kJson),
       time_mode_(time_mode) {}
 
 void EventProcessor::SetRules(std::shared_ptr<const rules::RuleSet> rules) {
   rules_ = std::move(rules);
+  has_stage_rules_ = false;
+  if (rules_ == nullptr) return;
+  for (const rules::Rule* rule : rules_->ForEventType(rules::kStageChangedEvent)) {
+    const auto* t = std::get_if<rules::TransitionTrigger>(&rule->trigger);
+    if (t != nullptr && t->what == rules::TransitionTrigger::What::kStage) has_stage_rules_ = true;
+  }
 }
 
 Status EventProcessor::ProcessRecord(const connectors::SourceRecord& record, int64_t now_ms,
                                      std::vector<v1::OutboxEntry>* out) {
+  std::optional<v1::TouchpointEvent> event = DecodeRecord(record, out);
+  if (!event) return Status::Ok();
+  return ProcessEvent(*event, now_ms, out);
+}
+
+std::optional<v1::TouchpointEvent> EventProcessor::DecodeRecord(
+    const connectors::SourceRecord& record, std::vector<v1::OutboxEntry>* out) {
   if (static_cast<int64_t>(record.value.size()) > config_.processing.max_event_bytes) {
     DeadLetter(record, "too_large",
                "message of " + std::to_string(record.value.size()) +
                    " bytes exceeds processing.max_event_bytes (" +
                    std::to_string(config_.processing.max_event_bytes) + ")",
                out);
-    return Status::Ok();
+    return std::nullopt;
   }
   connectors::Format format = input_format_;
   if (input_format_auto_) {
@@ -43,23 +112,23 @@ Status EventProcessor::ProcessRecord(const connectors::SourceRecord& record, int
   auto decoded = connectors::DecodeEvent(record.value, format);
   if (!decoded.ok()) {
     DeadLetter(record, "undecodable", decoded.status().message(), out);
-    return Status::Ok();
+    return std::nullopt;
   }
   v1::TouchpointEvent& event = *decoded;
   if (event.customer_id().empty()) {
     DeadLetter(record, "missing_customer_id", "field 'customer_id' is missing or empty", out);
-    return Status::Ok();
+    return std::nullopt;
   }
   if (event.type().empty()) {
     DeadLetter(record, "missing_type", "field 'type' is missing or empty", out);
-    return Status::Ok();
+    return std::nullopt;
   }
   if (event.event_id().empty()) {
     event.set_event_id(record.topic + "/" + std::to_string(record.partition) + "/" +
                        std::to_string(record.offset));
   }
   if (event.ts_ms() == 0) event.set_ts_ms(record.timestamp_ms);
-  return ProcessEvent(event, now_ms, out);
+  return std::move(event);
 }
 
 Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t now_ms,
@@ -71,107 +140,237 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
   auto state_or = cache_->GetForUpdate(event.customer_id());
   if (!state_or.ok()) return state_or.status();
   v1::CustomerState* state = *state_or;
+  const std::string tier_before = TierOf(*state);
+  if (event.type() == "purchase") state::NotePurchase(config_.lifecycle, event.ts_ms(), state);
   state::ApplyBuiltinAggregates(event, state);
+  analytics_.Apply(event, state);
   metrics_->EventConsumed(event.type());
-  if (!rules_) return Status::Ok();
 
-  rules::EvalContext ctx;
-  ctx.event = &event;
-  ctx.customer = state;
-  ctx.now_ms = now_ms;
-  for (const rules::Rule* rule : rules_->ForEventType(event.type())) {
-    if (!rule->ActiveAt(now_ms)) continue;
-    RunRule(*rule, ctx, state, out);
+  Step step{state, now_ms, event.ts_ms(), out, {}};
+  // Rules on this event already see the new stage; stage_changed rules run after them.
+  if (auto change = state::UpdateLifecycle(config_.lifecycle, step.time_ms, state)) {
+    RuleRunner::QueueTransition(rules::kStageChangedEvent,
+                                change->from.empty() ? "none" : change->from, change->to,
+                                event.event_id(), 1, &step);
   }
+  Dispatch(event, 0, event.event_id(), &step);
+  Settle(event.event_id(), tier_before, &step);
+  ArmLifecycleTimer(event, &step);
   return Status::Ok();
 }
 
-void EventProcessor::RunRule(const rules::Rule& rule, const rules::EvalContext& ctx,
-                             v1::CustomerState* state, std::vector<v1::OutboxEntry>* out) {
-  metrics_->RuleEvaluated(rule.id);
-  const v1::TouchpointEvent& event = *ctx.event;
-  std::string error;
-  const rules::ConditionResult result = evaluator_.EvaluateCondition(rule, ctx, &error);
-  if (result == rules::ConditionResult::kFalse) return;
-
-  v1::Decision decision;
-  decision.set_customer_id(event.customer_id());
-  decision.set_rule_id(rule.id);
-  decision.set_rule_version(rule.version);
-  decision.set_trigger_event_id(event.event_id());
-  decision.set_ts_ms(ctx.now_ms);
-  decision.set_decision_id(
-      DeterministicId({"decision", rule.id, rule.version, event.customer_id(), event.event_id()}));
-  std::vector<std::pair<std::string, std::string>> inputs;
-  evaluator_.ExplainCondition(rule, ctx, &inputs);
-  for (auto& [name, value] : inputs) (*decision.mutable_inputs())[name] = value;
-
-  if (result == rules::ConditionResult::kError) {
-    metrics_->RuleError(rule.id);
-    decision.set_outcome(v1::Decision::NOT_MATCHED);
-    decision.set_reason("eval_error: " + error);
-    EmitDecision(std::move(decision), out);
-    return;
+Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
+                                 std::vector<v1::OutboxEntry>* out) {
+  if (time_mode_ == TimeMode::kStreamTime) {
+    stream_time_ms_ = std::max(stream_time_ms_, timer.fire_ms());
+    now_ms = timer.fire_ms();
   }
-
-  int action_index = 0;
-  std::string first_action_id;
-  for (const auto& action : rule.actions) {
-    const auto* emit = std::get_if<rules::EmitAction>(&action);
-    if (emit == nullptr) continue;
-    auto rendered = evaluator_.RenderEmit(rule, *emit, ctx);
-    ++action_index;
-    if (!rendered.ok()) {
-      metrics_->RuleError(rule.id);
-      decision.set_outcome(v1::Decision::NOT_MATCHED);
-      decision.set_reason("eval_error: " + rendered.status().message());
-      EmitDecision(std::move(decision), out);
-      return;
+  auto state_or = cache_->GetForUpdate(timer.customer_id());
+  if (!state_or.ok()) return state_or.status();
+  v1::CustomerState* state = *state_or;
+  auto armed = state->timers().find(timer.name());
+  const bool live = armed != state->timers().end() && armed->second == timer.fire_ms();
+  timers_.Fired(state, timer);
+  v1::TimerPayload payload;
+  if (!live || !payload.ParseFromString(timer.payload())) {
+    metrics_->TimerDropped(live ? "undecodable" : "stale");
+    return Status::Ok();
+  }
+  const std::string tier_before = TierOf(*state);
+  const std::string reference = "timer:" + timer.name() + "@" + std::to_string(timer.fire_ms());
+  Step step{state, now_ms, timer.fire_ms(), out, {}};
+  if (payload.kind() == v1::TimerPayload::LIFECYCLE) {
+    metrics_->TimerFired("lifecycle");
+  } else {
+    const rules::Rule* rule = rules_ != nullptr ? rules_->Find(payload.rule_id()) : nullptr;
+    const bool timed =
+        rule != nullptr && (std::holds_alternative<rules::AbsenceTrigger>(rule->trigger) ||
+                            std::holds_alternative<rules::InactivityTrigger>(rule->trigger) ||
+                            std::holds_alternative<rules::ScheduleTrigger>(rule->trigger) ||
+                            std::holds_alternative<rules::DateTrigger>(rule->trigger));
+    if (!timed || !rule->enabled) {
+      metrics_->TimerDropped("rule_gone");
+    } else if (!rule->ActiveAt(now_ms)) {
+      metrics_->TimerDropped("inactive");
+    } else {
+      metrics_->TimerFired("rule");
+      state::UpdateLifecycle(config_.lifecycle, step.time_ms, state);
+      analytics_.RefreshRfm(step.time_ms, state);
+      TriggerRef ref{&payload.event(), reference, rules::TriggerName(rule->trigger) + "@timer", 0};
+      runner_.Run(*rule, ref, &step);
+      if (const auto* date = std::get_if<rules::DateTrigger>(&rule->trigger)) {
+        ArmDate(*rule, *date, payload.event(), &step, true);
+      }
     }
-    v1::Action a;
-    a.set_action_id(DeterministicId({"action", rule.id, rule.version, event.customer_id(),
-                                     event.event_id(), std::to_string(action_index)}));
-    a.set_customer_id(event.customer_id());
-    a.set_rule_id(rule.id);
-    a.set_rule_version(rule.version);
-    a.set_kind(rendered->kind);
-    a.set_channel(rendered->channels.empty() ? std::string() : rendered->channels.front());
-    a.set_message(rendered->message);
-    for (auto& [key, value] : rendered->payload) (*a.mutable_payload())[key] = value;
-    a.set_trigger_event_id(event.event_id());
-    a.set_ts_ms(ctx.now_ms);
-    if (first_action_id.empty()) first_action_id = a.action_id();
-
-    v1::OutboxEntry entry;
-    entry.set_topic(config_.TopicFor(a.channel(), a.kind()));
-    entry.set_key(a.customer_id());
-    entry.set_id(a.action_id());
-    entry.set_value(connectors::EncodeAction(a, output_format_));
-    auto& headers = *entry.mutable_headers();
-    headers["touchstream.channel"] = a.channel();
-    headers["touchstream.kind"] = a.kind();
-    headers["touchstream.rule"] = a.rule_id();
-    out->push_back(std::move(entry));
   }
-  metrics_->RuleFired(rule.id);
-  v1::RuleHistory& history = (*state->mutable_rules())[rule.id];
-  history.set_fire_count(history.fire_count() + 1);
-  history.set_last_fired_ms(event.ts_ms());
-
-  decision.set_outcome(v1::Decision::FIRED);
-  decision.set_reason("fired");
-  decision.set_action_id(first_action_id);
-  EmitDecision(std::move(decision), out);
+  Settle(reference, tier_before, &step);
+  ArmLifecycleTimer(payload.event(), &step);
+  return Status::Ok();
 }
 
-void EventProcessor::EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out) {
-  if (config_.output.decisions_topic.empty()) return;
-  v1::OutboxEntry entry;
-  entry.set_topic(config_.output.decisions_topic);
-  entry.set_key(decision.customer_id());
-  entry.set_id(decision.decision_id());
-  entry.set_value(connectors::EncodeDecision(decision, output_format_));
-  out->push_back(std::move(entry));
+void EventProcessor::Dispatch(const v1::TouchpointEvent& event, int depth,
+                              const std::string& reference, Step* step) {
+  if (rules_ == nullptr) return;
+  const int64_t now = step->now_ms;
+  for (const rules::Rule* rule_ptr : rules_->ForEventType(event.type())) {
+    const rules::Rule& rule = *rule_ptr;
+    if (!rule.ActiveAt(now)) continue;
+    TriggerRef ref{&event, reference, "", depth};
+    std::visit(
+        Overloaded{
+            [&](const rules::EventTrigger& t) {
+              ref.name = rules::TriggerName(t);
+              runner_.Run(rule, ref, step);
+            },
+            [&](const rules::SequenceTrigger& t) { AdvanceSequence(rule, t, event, ref, step); },
+            [&](const rules::AbsenceTrigger& t) {
+              std::string name = RuleTimerName(rule);
+              if (!t.correlate_on.empty()) name += ":" + PropertyText(event, t.correlate_on);
+              if (event.type() == t.event_type) {
+                ArmRuleTimer(rule, name, event.ts_ms() + t.within_ms, event, step);
+              } else if (event.type() == t.absent_type) {
+                timers_.Cancel(step->state, name);
+              }
+            },
+            [&](const rules::InactivityTrigger& t) {
+              ArmRuleTimer(rule, RuleTimerName(rule), event.ts_ms() + t.inactive_ms, event, step);
+            },
+            [&](const rules::ScheduleTrigger& t) {
+              ArmRuleTimer(rule, RuleTimerName(rule) + ":" + event.event_id(),
+                           event.ts_ms() + t.after_ms, event, step);
+            },
+            [&](const rules::ThresholdTrigger& t) {
+              const std::optional<bool> now_true = runner_.Test(rule, *t.expression, event, *step);
+              if (!now_true) return;
+              auto& histories = *step->state->mutable_rules();
+              auto it = histories.find(rule.id);
+              const bool was_true = it != histories.end() && it->second.threshold_true();
+              if (*now_true == was_true) return;
+              histories[rule.id].set_threshold_true(*now_true);
+              if (!*now_true) return;
+              ref.name = rules::TriggerName(t);
+              runner_.Run(rule, ref, step);
+            },
+            [&](const rules::TransitionTrigger& t) {
+              const bool stage = t.what == rules::TransitionTrigger::What::kStage;
+              if (event.type() != (stage ? rules::kStageChangedEvent : rules::kTierChangedEvent)) {
+                return;
+              }
+              const std::string from = PropertyText(event, "from");
+              const std::string to = PropertyText(event, "to");
+              if (!Matches(t.from, from) || !Matches(t.to, to)) return;
+              ref.name = std::string(stage ? "stage:" : "tier:") + from + ">" + to;
+              runner_.Run(rule, ref, step);
+            },
+            [&](const rules::DateTrigger& t) { ArmDate(rule, t, event, step, false); }},
+        rule.trigger);
+  }
+}
+
+void EventProcessor::AdvanceSequence(const rules::Rule& rule, const rules::SequenceTrigger& t,
+                                     const v1::TouchpointEvent& event, const TriggerRef& ref,
+                                     Step* step) {
+  constexpr int kMaxPartials = 16;
+  const std::string correlation =
+      t.correlate_on.empty() ? std::string() : PropertyText(event, t.correlate_on);
+  auto& histories = *step->state->mutable_rules();
+  auto existing = histories.find(rule.id);
+  if (existing == histories.end() && event.type() != t.steps.front()) return;
+  v1::RuleHistory& history = histories[rule.id];
+  auto* partials = history.mutable_sequences();
+  // Drop partial matches whose window has closed.
+  for (int i = partials->size() - 1; i >= 0; --i) {
+    if (event.ts_ms() - partials->Get(i).started_ms() > t.within_ms) partials->DeleteSubrange(i, 1);
+  }
+  // Advance the oldest partial match waiting for this event.
+  for (int i = 0; i < partials->size(); ++i) {
+    v1::SequenceProgress* p = partials->Mutable(i);
+    if (t.steps[p->next_step()] != event.type() || p->correlation() != correlation ||
+        event.ts_ms() < p->started_ms()) {
+      continue;
+    }
+    p->set_next_step(p->next_step() + 1);
+    if (p->next_step() < static_cast<int>(t.steps.size())) return;
+    partials->DeleteSubrange(i, 1);
+    TriggerRef fired = ref;
+    fired.name = rules::TriggerName(t);
+    runner_.Run(rule, fired, step);
+    return;
+  }
+  if (event.type() != t.steps.front()) return;
+  if (partials->size() >= kMaxPartials) partials->DeleteSubrange(0, 1);
+  v1::SequenceProgress* p = partials->Add();
+  p->set_next_step(1);
+  p->set_started_ms(event.ts_ms());
+  p->set_correlation(correlation);
+}
+
+void EventProcessor::ArmRuleTimer(const rules::Rule& rule, const std::string& name, int64_t fire_ms,
+                                  const v1::TouchpointEvent& event, Step* step) {
+  v1::TimerPayload payload;
+  payload.set_kind(v1::TimerPayload::RULE);
+  payload.set_rule_id(rule.id);
+  *payload.mutable_event() = event;
+  if (!timers_.Arm(step->state, name, fire_ms, payload)) metrics_->TimerDropped("limit");
+}
+
+void EventProcessor::ArmDate(const rules::Rule& rule, const rules::DateTrigger& t,
+                             const v1::TouchpointEvent& event, Step* step, bool force) {
+  const std::string name = RuleTimerName(rule);
+  const auto& armed = step->state->timers();
+  auto current = armed.find(name);
+  // Re-computed when not armed, when the profile may have changed, or after firing.
+  if (!force && current != armed.end() && event.type() != "profile_update") return;
+  const std::optional<int64_t> next = rules::NextDateFiring(
+      t, *step->state, runner_.evaluator().ZoneOf(*step->state), step->time_ms);
+  if (!next) {
+    timers_.Cancel(step->state, name);
+  } else if (current == armed.end() || current->second != *next) {
+    ArmRuleTimer(rule, name, *next, event, step);
+  }
+}
+
+void EventProcessor::ArmLifecycleTimer(const v1::TouchpointEvent& cause, Step* step) {
+  if (!has_stage_rules_) return;
+  const std::optional<int64_t> next =
+      state::NextStageChangeMs(config_.lifecycle, *step->state, step->time_ms);
+  const auto& armed = step->state->timers();
+  auto current = armed.find(kLifecycleTimer);
+  if (!next) {
+    if (current != armed.end()) timers_.Cancel(step->state, kLifecycleTimer);
+    return;
+  }
+  if (current != armed.end() && current->second == *next) return;
+  v1::TimerPayload payload;
+  payload.set_kind(v1::TimerPayload::LIFECYCLE);
+  payload.mutable_event()->set_event_id(cause.event_id());
+  if (!timers_.Arm(step->state, kLifecycleTimer, *next, payload)) metrics_->TimerDropped("limit");
+}
+
+void EventProcessor::Settle(const std::string& cause, const std::string& tier_before_step,
+                            Step* step) {
+  std::string tier_before = tier_before_step;
+  for (int round = 0; round < kMaxSettleRounds; ++round) {
+    while (!step->internal.empty()) {
+      InternalEvent internal = std::move(step->internal.front());
+      step->internal.pop_front();
+      Dispatch(internal.event, internal.depth, internal.event.event_id(), step);
+    }
+    if (auto change = state::UpdateLifecycle(config_.lifecycle, step->time_ms, step->state)) {
+      RuleRunner::QueueTransition(rules::kStageChangedEvent,
+                                  change->from.empty() ? "none" : change->from, change->to, cause,
+                                  1, step);
+    }
+    const std::string tier = TierOf(*step->state);
+    if (tier != tier_before) {
+      RuleRunner::QueueTransition(rules::kTierChangedEvent,
+                                  tier_before.empty() ? "none" : tier_before,
+                                  tier.empty() ? "none" : tier, cause, 1, step);
+      tier_before = tier;
+    }
+    if (step->internal.empty()) return;
+  }
+  step->internal.clear();
 }
 
 void EventProcessor::DeadLetter(const connectors::SourceRecord& record, const std::string& reason,

@@ -1,26 +1,32 @@
 // EventProcessor: the engine core shared by `run` (Kafka) and `replay` (files).
 //
 // For each input message: decode and validate (bad input becomes a dead-letter message) →
-// load the customer's state through the write-back cache → update the built-in aggregates →
-// evaluate the rules listening to the event's type → render actions and decision records.
-// Everything it wants produced is appended to an output vector of outbox entries; the caller
-// commits those together with the state and the input offsets, then produces them. The
-// processor itself performs no I/O beyond the cache's loads.
+// load the customer's state through the write-back cache → update the built-in aggregates and
+// the lifecycle stage → run the rules listening to the event's type by trigger kind → render
+// actions and decision records. Timed triggers arm per-customer timers; the caller reads due
+// timers from the store and hands them to FireTimer. Everything to produce is appended to an
+// output vector of outbox entries, and timer changes are collected for TakeTimerChanges; the
+// caller commits both with the states and input offsets, then produces. The processor itself
+// performs no I/O beyond the cache's loads.
 //
 // Not thread-safe: one processor per processing thread. SetRules may be called between events.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "connectors/codec.h"
 #include "connectors/kafka_record.h"
 #include "engine/config.h"
+#include "engine/customer_timers.h"
 #include "engine/metrics.h"
+#include "engine/rule_runner.h"
 #include "proto/status.h"
 #include "rules/evaluator.h"
 #include "rules/rule.h"
+#include "state/customer_analytics.h"
 #include "state/customer_cache.h"
 #include "touchstream/v1/event.pb.h"
 #include "touchstream/v1/state.pb.h"
@@ -53,27 +59,64 @@ class EventProcessor {
   Status ProcessRecord(const connectors::SourceRecord& record, int64_t now_ms,
                        std::vector<v1::OutboxEntry>* out);
 
-  // Processes one valid event. now_ms is "now" for the rules in kProcessingTime mode.
+  // The decoding and validation half of ProcessRecord: the event, or nullopt after appending
+  // a dead-letter entry to *out.
+  std::optional<v1::TouchpointEvent> DecodeRecord(const connectors::SourceRecord& record,
+                                                  std::vector<v1::OutboxEntry>* out);
+
+  // Processes one valid event: built-in aggregates and lifecycle, then every rule listening to
+  // its type by trigger kind (event and sequence rules fire, absence / inactivity / schedule /
+  // date rules arm or cancel timers, threshold rules test their edge), then the events rules
+  // raised and the stage / tier transitions, each dispatched the same way.
+  // now_ms is "now" in kProcessingTime mode.
   Status ProcessEvent(const v1::TouchpointEvent& event, int64_t now_ms,
                       std::vector<v1::OutboxEntry>* out);
 
+  // Fires one timer read from the store (StateStore::DueTimers). In kStreamTime mode "now" is
+  // the timer's fire time. A timer the customer's state no longer holds at that time (replaced
+  // or cancelled), or whose rule is gone or inactive, is dropped and counted.
+  Status FireTimer(const v1::Timer& timer, int64_t now_ms, std::vector<v1::OutboxEntry>* out);
+
+  // RFM breakpoints computed from the whole store (quantile scoring), used from the next
+  // event on.
+  void SetRfmBreakpoints(const state::RfmBreakpoints& breakpoints) {
+    analytics_.SetRfmBreakpoints(breakpoints);
+  }
+
+  // Moves the timer changes made since the last call into `batch`; call when putting the
+  // cache's dirty states into the same batch, so that states and timers commit together.
+  void TakeTimerChanges(state::CommitBatch* batch) { timers_.TakeInto(batch); }
+  // The earliest fire time armed since the last TakeTimerChanges (max int64 when none).
+  int64_t earliest_armed_timer_ms() const { return timers_.earliest_armed_ms(); }
+
  private:
+  void Dispatch(const v1::TouchpointEvent& event, int depth, const std::string& reference,
+                Step* step);
+  // Dispatches the step's internal events, then stage and tier transitions, until quiet.
+  void Settle(const std::string& cause, const std::string& tier_before, Step* step);
+  void AdvanceSequence(const rules::Rule& rule, const rules::SequenceTrigger& trigger,
+                       const v1::TouchpointEvent& event, const TriggerRef& ref, Step* step);
+  void ArmRuleTimer(const rules::Rule& rule, const std::string& name, int64_t fire_ms,
+                    const v1::TouchpointEvent& event, Step* step);
+  void ArmDate(const rules::Rule& rule, const rules::DateTrigger& trigger,
+               const v1::TouchpointEvent& event, Step* step, bool force);
+  void ArmLifecycleTimer(const v1::TouchpointEvent& cause, Step* step);
   void DeadLetter(const connectors::SourceRecord& record, const std::string& reason,
                   const std::string& message, std::vector<v1::OutboxEntry>* out);
-  void RunRule(const rules::Rule& rule, const rules::EvalContext& ctx, v1::CustomerState* state,
-               std::vector<v1::OutboxEntry>* out);
-  void EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out);
 
   const EngineConfig& config_;
   state::CustomerCache* cache_;
   EngineMetrics* metrics_;
   std::shared_ptr<const rules::RuleSet> rules_;
-  rules::Evaluator evaluator_;
+  state::CustomerAnalytics analytics_;
+  RuleRunner runner_;
+  CustomerTimers timers_;
   connectors::Format input_format_;
   bool input_format_auto_;
-  connectors::Format output_format_;
   TimeMode time_mode_;
   int64_t stream_time_ms_ = 0;
+  // Lifecycle timers are armed only when some rule listens to stage changes.
+  bool has_stage_rules_ = false;
 };
 
 }  // namespace touchstream::engine

@@ -1,9 +1,11 @@
 #include "engine/replay.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "connectors/jsonl.h"
 #include "engine/processor.h"
+#include "engine/timer_driver.h"
 #include "state/customer_cache.h"
 
 namespace touchstream::engine {
@@ -38,22 +40,23 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   state::CustomerCache cache(store, static_cast<size_t>(config.state.cache_customers));
   EventProcessor processor(config, &cache, metrics, TimeMode::kStreamTime);
   processor.SetRules(std::move(rules));
+  TimerDriver timers(store, &processor, static_cast<size_t>(config.processing.timer_batch));
+  auto commit = [&]() {
+    state::CommitBatch batch;
+    cache.FlushDirtyInto(&batch);
+    processor.TakeTimerChanges(&batch);
+    return store->Commit(batch, nullptr);
+  };
+  if (Status s = timers.Refresh(); !s.ok()) return s;
 
   ReplayStats stats;
   std::vector<v1::OutboxEntry> out;
-  std::string line;
-  while ((*reader)->Next(&line)) {
-    connectors::SourceRecord record;
-    record.topic = options.events_path;
-    record.offset = (*reader)->line_number();
-    record.value = line;
-    out.clear();
-    if (Status s = processor.ProcessRecord(record, 0, &out); !s.ok()) return s;
-    ++stats.events;
+  // Writes what the processor produced to the output files.
+  auto write_out = [&](int64_t line) -> Status {
     for (const auto& entry : out) {
       if (entry.topic() == config.output.dead_letter_topic) {
         ++stats.dead_letters;
-        errors << options.events_path << ":" << record.offset << ": "
+        errors << options.events_path << ":" << line << ": "
                << entry.headers().at("touchstream.error.reason") << ": "
                << entry.headers().at("touchstream.error.message") << "\n";
       } else if (entry.topic() == config.output.decisions_topic) {
@@ -64,15 +67,40 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
         if (Status s = (*actions_out)->Write(entry.value()); !s.ok()) return s;
       }
     }
+    out.clear();
+    return Status::Ok();
+  };
+  auto fire_due = [&](int64_t up_to_ms, int64_t line) -> Status {
+    if (up_to_ms < timers.next_due_ms()) return Status::Ok();
+    auto fired = timers.FireDue(up_to_ms, 0, commit, &out);
+    if (!fired.ok()) return fired.status();
+    stats.timers_fired += static_cast<int64_t>(*fired);
+    return write_out(line);
+  };
+
+  int64_t last_event_ms = 0;
+  std::string line;
+  while ((*reader)->Next(&line)) {
+    connectors::SourceRecord record;
+    record.topic = options.events_path;
+    record.offset = (*reader)->line_number();
+    record.value = line;
+    ++stats.events;
+    std::optional<v1::TouchpointEvent> event = processor.DecodeRecord(record, &out);
+    if (event) {
+      // Timers due strictly before this event fire first.
+      if (Status s = fire_due(event->ts_ms() - 1, record.offset); !s.ok()) return s;
+      last_event_ms = std::max(last_event_ms, event->ts_ms());
+      if (Status s = processor.ProcessEvent(*event, 0, &out); !s.ok()) return s;
+    }
+    if (Status s = write_out(record.offset); !s.ok()) return s;
     if (cache.dirty_count() >= kCommitEveryEvents) {
-      state::CommitBatch batch;
-      cache.FlushDirtyInto(&batch);
-      if (Status s = store->Commit(batch, nullptr); !s.ok()) return s;
+      if (Status s = commit(); !s.ok()) return s;
     }
   }
-  state::CommitBatch batch;
-  cache.FlushDirtyInto(&batch);
-  if (Status s = store->Commit(batch, nullptr); !s.ok()) return s;
+  const int64_t until_ms = std::max(options.until_ms, last_event_ms);
+  if (Status s = fire_due(until_ms, (*reader)->line_number()); !s.ok()) return s;
+  if (Status s = commit(); !s.ok()) return s;
   if (Status s = (*actions_out)->Flush(); !s.ok()) return s;
   if (decisions_out) {
     if (Status s = decisions_out->Flush(); !s.ok()) return s;

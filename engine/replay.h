@@ -1,8 +1,10 @@
 // Replay: the engine core run offline over a JSON Lines file of events, with no Kafka.
 //
 // Deterministic: event time drives the clock ("now" is the largest event time seen so far,
-// i.e. stream time), actions are written as JSON Lines in processing order, and the same
-// input always yields the same output byte for byte. Bad lines are reported with their line
+// i.e. stream time), and a timer fires at its own time, before the first event later than it
+// (an event at exactly a timer's time comes first, so "within 2h" includes the deadline).
+// Actions are written as JSON Lines in processing order, and the same input always yields
+// the same output byte for byte. Bad lines are reported with their line
 // number and skipped (counted as dead letters), like the dead-letter topic in `run`.
 #pragma once
 
@@ -25,10 +27,14 @@ struct ReplayOptions {
   std::string decisions_out;
   // Where dead-letter lines are reported (file:line: reason); stderr when null.
   std::ostream* errors = nullptr;
+  // After the last event, the clock advances to this time (ms since the epoch) and the timers
+  // due by then fire; 0 = the last event's time.
+  int64_t until_ms = 0;
 };
 
 struct ReplayStats {
   int64_t events = 0;
+  int64_t timers_fired = 0;
   int64_t dead_letters = 0;
   int64_t actions = 0;
   int64_t decisions = 0;

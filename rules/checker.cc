@@ -118,6 +118,35 @@ class Checker {
     return declared.size() == 1 ? declared[0] : T::kDyn;
   }
 
+  // The declared type of aggregate `name`; an unknown name is an error suggesting the closest
+  // declared or built-in aggregate (the non-parameter siblings of `field` in the catalog).
+  T AggregateType(const FieldDef& field, const std::vector<Segment>& segments,
+                  std::string_view name) {
+    auto it = env_.aggregates.find(std::string(name));
+    if (it != env_.aggregates.end()) return it->second;
+    std::vector<std::string_view> candidates;
+    for (const auto& [declared, type] : env_.aggregates) candidates.push_back(declared);
+    const std::vector<std::string_view> own = SplitPath(field.path);
+    for (const FieldDef& other : FieldCatalog()) {
+      const std::vector<std::string_view> parts = SplitPath(other.path);
+      if (parts.size() == own.size() && !IsParameter(parts.back()) &&
+          std::equal(own.begin(), own.end() - 1, parts.begin())) {
+        candidates.push_back(parts.back());
+      }
+    }
+    std::string message = "unknown field '" + Join(segments, segments.size()) + "'";
+    const std::string_view suggestion = ClosestMatch(name, candidates);
+    if (!suggestion.empty()) {
+      message += " (did you mean '" + std::string(suggestion) + "'?)";
+    } else if (env_.aggregates.empty()) {
+      message +=
+          " (no windowed aggregates are declared: add them under `aggregates:` in the "
+          "engine config)";
+    }
+    Error(segments.back().offset, message);
+    return T::kDyn;
+  }
+
   T ResolvePath(Expr* e, const std::vector<Segment>& segments) {
     std::vector<std::string_view> names;
     for (const Segment& s : segments) names.push_back(s.name);
@@ -127,6 +156,7 @@ class Checker {
       e->field_key = std::string(key);
       e->field_path = Join(segments, segments.size());
       if (field->typed_by_event_declarations) return EventPropertyType(key);
+      if (field->typed_by_aggregate_declarations) return AggregateType(*field, segments, key);
       return field->type;
     }
     // Find how much of the path is right, to name the wrong segment and suggest a fix.
@@ -166,6 +196,10 @@ class Checker {
         bool prefix = true;
         for (size_t i = 0; prefix && i < matched; ++i) {
           prefix = IsParameter(parts[i]) || parts[i] == names[i];
+        }
+        if (prefix && field.typed_by_aggregate_declarations && IsParameter(parts[matched])) {
+          for (const auto& [name, type] : env_.aggregates) children.push_back(name);
+          continue;
         }
         if (prefix &&
             std::find(children.begin(), children.end(), parts[matched]) == children.end()) {

@@ -2,6 +2,7 @@
 
 #include "proto/time_format.h"
 #include "rules/builtins.h"
+#include "rules/interpreter.h"
 #include "rules/parser.h"
 
 namespace touchstream::rules {
@@ -63,9 +64,9 @@ class Compiler {
     return node;
   }
 
-  std::string_view Intern(const std::string& text) {
+  std::string_view Intern(std::string_view text) {
     if (text.empty()) return {};
-    return program_->strings.emplace_back(text);
+    return program_->strings.emplace_front(text);
   }
 
   void Reference(const Expr& e) {
@@ -81,11 +82,68 @@ class Compiler {
     return children;
   }
 
+  // Appends the node and returns its index, or the index of the constant it folds to.
   uint32_t Add(ProgramNode node, const std::vector<uint32_t>& children) {
     node.first_arg = static_cast<uint32_t>(program_->args.size());
     node.arg_count = static_cast<uint32_t>(children.size());
     program_->args.insert(program_->args.end(), children.begin(), children.end());
     program_->nodes.push_back(node);
+    return Fold(static_cast<uint32_t>(program_->nodes.size() - 1));
+  }
+
+  // Whether node `index` computes a constant: an operation (not a field, and not a function
+  // of `now` or the customer's time zone) whose operands are all constants.
+  bool Foldable(uint32_t index) const {
+    const ProgramNode& node = program_->nodes[index];
+    switch (node.op) {
+      case OpCode::kConst:
+      case OpCode::kFolded:
+      case OpCode::kField:
+      case OpCode::kHas:
+        return false;
+      case OpCode::kCall:
+        if (node.builtin == Builtin::kDaysSince || node.builtin == Builtin::kHourOfDay ||
+            node.builtin == Builtin::kDayOfWeek) {
+          return false;
+        }
+        break;
+      default:
+        break;
+    }
+    for (uint32_t i = 0; i < node.arg_count; ++i) {
+      const OpCode op = program_->nodes[program_->args[node.first_arg + i]].op;
+      if (op != OpCode::kConst && op != OpCode::kFolded) return false;
+    }
+    return true;
+  }
+
+  // Constant folding: when node `index` is Foldable and evaluates without error, appends a
+  // kFolded node with its value and returns that node's index; otherwise returns `index`.
+  // The original node stays in the program as the folded node's operand (see Folded in
+  // interpreter.cc); an error stays a run-time error, at its position.
+  uint32_t Fold(uint32_t index) {
+    if (!Foldable(index)) return index;
+    RtValue value;
+    int64_t steps = 0;
+    if (!EvaluateConstant(*program_, index, &scratch_, &value, &steps)) return index;
+    // Move what the value points into out of the scratch memory, into the program.
+    if (value.type == ValueType::kString) {
+      value = RtValue::String(Intern(value.s()));
+    } else if (value.type == ValueType::kList &&
+               static_cast<ListKind>(value.kind) == ListKind::kValues) {
+      // Elements are constants of the program already (a list of constants is one).
+      std::vector<RtValue>& items =
+          program_->constant_lists.emplace_front(value.items, value.items + value.size);
+      value = RtValue::List(items.data(), items.size());
+    }
+    ProgramNode folded = program_->nodes[index];  // same source position
+    folded.op = OpCode::kFolded;
+    folded.constant = value;
+    folded.weight = static_cast<int32_t>(steps);
+    folded.first_arg = static_cast<uint32_t>(program_->args.size());
+    folded.arg_count = 1;
+    program_->args.push_back(index);
+    program_->nodes.push_back(folded);
     return static_cast<uint32_t>(program_->nodes.size() - 1);
   }
 
@@ -104,7 +162,7 @@ class Compiler {
       program_->max_list_elements += children.size();
       return Add(Node(e, OpCode::kList), children);
     }
-    std::vector<RtValue>& items = program_->constant_lists.emplace_back();
+    std::vector<RtValue>& items = program_->constant_lists.emplace_front();
     for (uint32_t child : children) items.push_back(program_->nodes[child].constant);
     return Constant(e, RtValue::List(items.data(), items.size()));
   }
@@ -168,7 +226,40 @@ class Compiler {
 
   const ExprLocation& location_;
   Program* program_;
+  EvalScratch scratch_;  // for constant folding
 };
+
+// Gives a cache slot to each field that is looked up in a map (it has a key: an event
+// property, a profile attribute, an event type's activity, a rule's history) and read more
+// than once, as in `has(customer.profile.tier) && customer.profile.tier == "gold"`: one
+// evaluation then looks it up once. Plain fields are cheaper to read than to cache.
+void AssignFieldSlots(Program* program) {
+  struct Use {
+    FieldAccessor accessor;
+    std::string_view key;
+    int count = 0;
+    uint16_t slot = kNoFieldSlot;
+  };
+  std::vector<Use> uses;
+  auto find = [&](const ProgramNode& node) -> Use& {
+    for (Use& use : uses) {
+      if (use.accessor == node.accessor && use.key == node.key) return use;
+    }
+    return uses.emplace_back(Use{node.accessor, node.key});
+  };
+  auto cacheable = [](const ProgramNode& node) {
+    return (node.op == OpCode::kField || node.op == OpCode::kHas) && !node.key.empty();
+  };
+  for (const ProgramNode& node : program->nodes) {
+    if (cacheable(node)) ++find(node).count;
+  }
+  for (Use& use : uses) {
+    if (use.count > 1 && program->field_slots < kNoFieldSlot) use.slot = program->field_slots++;
+  }
+  for (ProgramNode& node : program->nodes) {
+    if (cacheable(node)) node.field_slot = find(node).slot;
+  }
+}
 
 }  // namespace
 
@@ -182,6 +273,7 @@ std::shared_ptr<const Program> CompileChecked(const Expr& expr, const ExprLocati
   program->max_string_bytes = env.max_string_bytes;
   Compiler compiler(location, program.get());
   program->root = compiler.Emit(expr);
+  AssignFieldSlots(program.get());
   return program;
 }
 

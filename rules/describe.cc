@@ -1,6 +1,7 @@
 #include "rules/describe.h"
 
 #include "proto/time_format.h"
+#include "rules/trigger_parser.h"
 
 namespace touchstream::rules {
 
@@ -27,6 +28,26 @@ std::string TemplateText(const Template& tmpl) {
 
 struct ActionDescriber {
   std::string* out;
+  void operator()(const SetAction& set) const {
+    *out += "  action set profile." + set.attribute + " = " + set.value->canonical + "\n";
+  }
+  void operator()(const PointsAction& points) const {
+    *out += std::string("  action ") + (points.redeem ? "redeem " : "add_points ") +
+            points.amount->canonical + "\n";
+  }
+  void operator()(const TagAction& tag) const {
+    *out += std::string("  action ") + (tag.remove ? "untag " : "tag ") + JoinList(tag.tags, ", ") +
+            "\n";
+  }
+  void operator()(const SetStageAction& stage) const {
+    *out += "  action set_stage " + stage.stage + "\n";
+  }
+  void operator()(const RaiseAction& raise) const {
+    *out += "  action raise " + raise.event_type + "\n";
+    for (const EmitParam& p : raise.properties) {
+      *out += "    property " + p.name + " = " + p.expr->canonical + "\n";
+    }
+  }
   void operator()(const EmitAction& emit) const {
     *out += "  action emit " + emit.kind + " -> " + JoinList(emit.channels, ", ") + "\n";
     if (!emit.message.empty()) *out += "    message: " + TemplateText(emit.message) + "\n";
@@ -39,10 +60,42 @@ struct ActionDescriber {
   }
 };
 
-struct TriggerDescriber {
-  std::string* out;
-  void operator()(const EventTrigger& trigger) const {
-    *out += "  trigger: event " + JoinList(trigger.event_types, ", ") + "\n";
+// Which timers a trigger arms, for --explain.
+struct TimerDescriber {
+  std::string operator()(const EventTrigger&) const { return ""; }
+  std::string operator()(const SequenceTrigger& t) const {
+    return std::string("none (partial matches kept in the customer state, ") + "expiring after " +
+           DurationText(t.within_ms) + ")";
+  }
+  std::string operator()(const AbsenceTrigger& t) const {
+    return "one per customer" +
+           std::string(t.correlate_on.empty() ? "" : " and " + t.correlate_on) + ", armed by " +
+           t.event_type + " for " + DurationText(t.within_ms) + ", cancelled by " + t.absent_type;
+  }
+  std::string operator()(const InactivityTrigger& t) const {
+    return "one per customer, re-armed by each " + JoinList(t.event_types, ", ") + " for " +
+           DurationText(t.inactive_ms);
+  }
+  std::string operator()(const ScheduleTrigger& t) const {
+    return "one per " + JoinList(t.event_types, ", ") + " event, firing " +
+           DurationText(t.after_ms) + " after it";
+  }
+  std::string operator()(const ThresholdTrigger& t) const {
+    return "none (evaluated after every event: " + t.expression->canonical + ")";
+  }
+  std::string operator()(const TransitionTrigger&) const {
+    return "none (runs on the engine's transition events)";
+  }
+  std::string operator()(const DateTrigger& t) const {
+    return "one per customer at the next date, armed by the customer's next event, offset " +
+           DurationText(t.offset_ms) + ", at " + std::to_string(t.local_time_ms / 3600000) + ":" +
+           (t.local_time_ms / 60000 % 60 < 10 ? "0" : "") +
+           std::to_string(t.local_time_ms / 60000 % 60) + " local time";
+  }
+  static std::string DurationText(int64_t ms) {
+    std::string out;
+    AppendDuration(ms, &out);
+    return out;
   }
 };
 
@@ -59,7 +112,11 @@ std::string DescribeRule(const Rule& rule) {
   if (rule.valid_from_ms != 0) out += "  valid from: " + FormatRfc3339Ms(rule.valid_from_ms) + "\n";
   if (rule.valid_until_ms != 0)
     out += "  valid until: " + FormatRfc3339Ms(rule.valid_until_ms) + "\n";
-  std::visit(TriggerDescriber{&out}, rule.trigger);
+  out += "  trigger: " + TriggerName(rule.trigger) + "\n";
+  out += "  listens to events: " + JoinList(rule.event_types, ", ") + "\n";
+  if (std::string timers = std::visit(TimerDescriber{}, rule.trigger); !timers.empty()) {
+    out += "  timers: " + timers + "\n";
+  }
   if (rule.condition == nullptr) {
     out += "  condition: (none, always true)\n";
   } else {

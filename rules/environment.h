@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "rules/value_type.h"
 
@@ -14,6 +15,15 @@ struct RuleEnvironment {
   // Declared property types: event_properties["purchase"]["amount"] = ValueType::kDouble.
   // Undeclared properties are dyn (checked when evaluated). Default: none declared.
   std::map<std::string, std::map<std::string, ValueType>> event_properties;
+
+  // Declared windowed aggregates (engine config `aggregates:`): name -> type (count and
+  // distinct: kInt; sum, min, max, avg: kDouble). customer.aggregates.<name> must name one of
+  // these or a built-in aggregate, else it is a load-time error. Default: none declared.
+  std::map<std::string, ValueType> aggregates;
+
+  // Named calendars for date triggers (`calendar: holidays`): dates as days since
+  // 1970-01-01, sorted. Default: none.
+  std::map<std::string, std::vector<int32_t>> calendars;
 
   // Deepest expression nesting accepted at load time. Default 64.
   int max_expression_depth = 64;

@@ -74,6 +74,46 @@ Result<Evaluator::RenderedEmit> Evaluator::RenderEmit(const Rule& rule, const Em
   return rendered;
 }
 
+Result<touchstream::v1::Value> Evaluator::EvaluateValue(const Rule& rule, const Program& program,
+                                                        const EvalContext& ctx) {
+  scratch_.strings.Reset();
+  const FieldContext fields = MakeFields(rule, ctx);
+  RtValue value;
+  if (!RunProgram(program, fields, &scratch_, &value, &error_)) {
+    return Status::InvalidArgument(error_);
+  }
+  touchstream::v1::Value out;
+  switch (value.type) {
+    case ValueType::kNull:
+      break;
+    case ValueType::kBool:
+      out.set_bool_value(value.b);
+      break;
+    case ValueType::kInt:
+    case ValueType::kDuration:
+      out.set_int_value(value.i);
+      break;
+    case ValueType::kDouble:
+      out.set_double_value(value.d);
+      break;
+    case ValueType::kString:
+      out.set_string_value(std::string(value.s()));
+      break;
+    case ValueType::kTimestamp:
+      out.set_timestamp_ms(value.i);
+      break;
+    default:
+      return Status::InvalidArgument(
+          program.file + ": expression '" + program.canonical + "' of rule '" + rule.id +
+          "' gives a " + std::string(ValueTypeName(value.type)) + ", which cannot be stored");
+  }
+  return out;
+}
+
+const date::time_zone* Evaluator::ZoneOf(const touchstream::v1::CustomerState& customer) {
+  return CustomerZone(customer, &scratch_.zones);
+}
+
 void Evaluator::ExplainCondition(const Rule& rule, const EvalContext& ctx,
                                  std::vector<std::pair<std::string, std::string>>* inputs) {
   inputs->clear();

@@ -46,6 +46,16 @@ class Evaluator {
   // run-time error in any placeholder is InvalidArgument with the position of the error.
   Result<RenderedEmit> RenderEmit(const Rule& rule, const EmitAction& emit, const EvalContext& ctx);
 
+  // Evaluates an expression of the rule (a set value, points amount, raised property,
+  // threshold) to a storable value: null, bool, int, double, string or timestamp (a duration
+  // becomes its milliseconds as int). Lists and maps, and run-time errors, are
+  // InvalidArgument naming the position.
+  Result<touchstream::v1::Value> EvaluateValue(const Rule& rule, const Program& program,
+                                               const EvalContext& ctx);
+
+  // The customer's time zone (profile attribute `time_zone`), or null (UTC).
+  const date::time_zone* ZoneOf(const touchstream::v1::CustomerState& customer);
+
   // Values of the fields the condition references, as (path, text) in order of first use;
   // "null" when missing. Replaces *inputs.
   void ExplainCondition(const Rule& rule, const EvalContext& ctx,

@@ -1,5 +1,7 @@
 #include "rules/field_catalog.h"
 
+#include "proto/window_read.h"
+
 namespace touchstream::rules {
 
 namespace {
@@ -70,6 +72,54 @@ constexpr FieldDef kFields[] = {
      }},
     {"customer.aggregates.max_purchase", T::kDouble, "Largest single purchase amount",
      [](const Ctx& c, Key) { return RtValue::Double(c.customer.aggregates().max_purchase()); }},
+    // Windowed aggregates, RFM and consent (state/customer_analytics.h maintains them).
+    {"customer.aggregates.<name>", T::kDyn,
+     "A windowed aggregate declared under `aggregates:` in the engine config, as of now: count "
+     "and distinct are int, sum/min/max/avg double (min, max, avg null when the window is empty)",
+     [](const Ctx& c, Key k) {
+       auto it = c.customer.windows().find(k);
+       if (it == c.customer.windows().end()) return RtValue::Null();
+       const WindowReading r = ReadWindow(it->second, c.now_ms);
+       switch (it->second.kind()) {
+         case touchstream::v1::WindowState::COUNT:
+         case touchstream::v1::WindowState::DISTINCT:
+           return RtValue::Int(r.count);
+         case touchstream::v1::WindowState::SUM:
+           return RtValue::Double(r.value);
+         default:
+           return r.count == 0 ? RtValue::Null() : RtValue::Double(r.value);
+       }
+     },
+     /*typed_by_event_declarations=*/false, /*typed_by_aggregate_declarations=*/true},
+    {"customer.rfm.recency_days", T::kInt, "Whole days since the latest purchase (null if none)",
+     [](const Ctx& c, Key) {
+       const auto& rfm = c.customer.rfm();
+       if (rfm.last_purchase_ms() == 0) return RtValue::Null();
+       const int64_t elapsed = rfm.as_of_ms() - rfm.last_purchase_ms();
+       return RtValue::Int(elapsed <= 0 ? 0 : elapsed / 86'400'000);
+     }},
+    {"customer.rfm.frequency", T::kInt, "Purchases in the RFM frequency window",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.rfm().frequency()); }},
+    {"customer.rfm.monetary", T::kDouble, "Sum of purchase amounts in the RFM monetary window",
+     [](const Ctx& c, Key) { return RtValue::Double(c.customer.rfm().monetary()); }},
+    {"customer.rfm.r_score", T::kInt, "Recency score 1-5, 5 most recent (0: never purchased)",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.rfm().r_score()); }},
+    {"customer.rfm.f_score", T::kInt, "Frequency score 1-5, 5 most frequent (0: never purchased)",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.rfm().f_score()); }},
+    {"customer.rfm.m_score", T::kInt, "Monetary score 1-5, 5 highest spend (0: never purchased)",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.rfm().m_score()); }},
+    {"customer.rfm.segment", T::kString,
+     "RFM segment from the configured table: champions, loyal, at_risk, lost, ...",
+     [](const Ctx& c, Key) { return RtValue::String(c.customer.rfm().segment()); }},
+    {"customer.consent.<channel>", T::kBool,
+     "May the channel be used: opted in by the latest consent event and not do_not_contact",
+     [](const Ctx& c, Key k) {
+       auto it = c.customer.consent().find(k);
+       return RtValue::Bool(it != c.customer.consent().end() && it->second.granted() &&
+                            !c.customer.do_not_contact());
+     }},
+    {"customer.do_not_contact", T::kBool, "Global do-not-contact flag from consent events",
+     [](const Ctx& c, Key) { return RtValue::Bool(c.customer.do_not_contact()); }},
     {"customer.activity", T::kMap, "Event types the customer has had (for `'login' in ...`)",
      [](const Ctx& c, Key) { return RtValue::Map(MapKind::kActivity, &c.customer.activity()); }},
     {"customer.activity.<event_type>.count", T::kInt, "Number of events of that type (0 if none)",
@@ -82,6 +132,21 @@ constexpr FieldDef kFields[] = {
      [](const Ctx& c, Key) { return RtValue::Map(MapKind::kProfile, &c.customer.profile()); }},
     {"customer.profile.<attr>", T::kDyn, "A profile attribute (null when not set)",
      [](const Ctx& c, Key k) { return ProtoMapEntry(c.customer.profile(), k); }},
+    {"customer.tags", T::kList, "Tags set by rules' tag actions (for `'vip' in customer.tags`)",
+     [](const Ctx& c, Key) { return RtValue::StringList(&c.customer.tags()); }},
+    {"customer.loyalty.points", T::kInt, "Loyalty points balance",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.loyalty().points()); }},
+    {"customer.loyalty.earned", T::kInt, "Loyalty points earned in total",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.loyalty().earned_total()); }},
+    {"customer.loyalty.redeemed", T::kInt, "Loyalty points redeemed in total",
+     [](const Ctx& c, Key) { return RtValue::Int(c.customer.loyalty().redeemed_total()); }},
+    {"customer.lifecycle.stage", T::kString,
+     "Lifecycle stage: prospect, new, active, loyal, at_risk, churned, won_back",
+     [](const Ctx& c, Key) { return RtValue::String(c.customer.lifecycle().stage()); }},
+    {"customer.lifecycle.since", T::kTimestamp, "When the customer entered the current stage",
+     [](const Ctx& c, Key) { return RtValue::TimestampOrNull(c.customer.lifecycle().since_ms()); }},
+    {"customer.lifecycle.previous", T::kString, "The stage before the current one (\"\" if none)",
+     [](const Ctx& c, Key) { return RtValue::String(c.customer.lifecycle().previous_stage()); }},
     {"customer.rules", T::kMap, "Rules that have fired for the customer (for `in`)",
      [](const Ctx& c, Key) { return RtValue::Map(MapKind::kRuleHistory, &c.customer.rules()); }},
     {"customer.rules.<rule_id>.fire_count", T::kInt, "Times that rule fired for the customer",

@@ -37,6 +37,9 @@ struct FieldDef {
   // The type comes from RuleEnvironment::event_properties for the rule's trigger types
   // (only event.properties.<name>).
   bool typed_by_event_declarations = false;
+  // The parameter must name a declared aggregate (RuleEnvironment::aggregates), which gives the
+  // type; any other name is a load-time error (only customer.aggregates.<name>).
+  bool typed_by_aggregate_declarations = false;
 };
 
 // All fields, in documentation order.

@@ -71,38 +71,42 @@ bool Numeric(const RtValue& v) {
 }
 
 size_t MapSize(const RtValue& m) {
-  switch (m.map_kind) {
+  switch (m.map_kind()) {
     case MapKind::kEventProperties:
     case MapKind::kProfile:
-      return static_cast<const ValueMap*>(m.map)->size();
+      return static_cast<const ValueMap*>(m.object)->size();
     case MapKind::kActivity:
       return static_cast<const google::protobuf::Map<std::string, touchstream::v1::TypeActivity>*>(
-                 m.map)
+                 m.object)
           ->size();
     case MapKind::kRuleHistory:
       return static_cast<const google::protobuf::Map<std::string, touchstream::v1::RuleHistory>*>(
-                 m.map)
+                 m.object)
           ->size();
   }
   return 0;
 }
 
 bool MapContains(const RtValue& m, std::string_view key) {
-  switch (m.map_kind) {
+  switch (m.map_kind()) {
     case MapKind::kEventProperties:
     case MapKind::kProfile:
-      return static_cast<const ValueMap*>(m.map)->contains(key);
+      return static_cast<const ValueMap*>(m.object)->contains(key);
     case MapKind::kActivity:
       return static_cast<const google::protobuf::Map<std::string, touchstream::v1::TypeActivity>*>(
-                 m.map)
+                 m.object)
           ->contains(key);
     case MapKind::kRuleHistory:
       return static_cast<const google::protobuf::Map<std::string, touchstream::v1::RuleHistory>*>(
-                 m.map)
+                 m.object)
           ->contains(key);
   }
   return false;
 }
+
+// A failed evaluation is carried up as a value of type kDyn (no run-time value has that
+// type); the message is in *error_.
+constexpr T kFailed = T::kDyn;
 
 class Interpreter {
  public:
@@ -110,95 +114,220 @@ class Interpreter {
               std::string* error)
       : program_(program), fields_(fields), scratch_(scratch), error_(error) {}
 
-  bool Eval(uint32_t index, RtValue* out) {
+  // Evaluates node `index`: one step, then its operation. Constants, fields, && and || and
+  // comparisons (most of what conditions are made of) are handled here, with fast paths;
+  // everything else out of line in EvalOther, which keeps this function's frame small.
+  RtValue Eval(uint32_t index) {
     const ProgramNode& node = program_.nodes[index];
-    if (++steps_ > program_.max_steps) {
-      return Fail(
-          node, "evaluation exceeded the step limit (" + std::to_string(program_.max_steps) + ")");
+    if (++steps_ > program_.max_steps) [[unlikely]] {
+      return StepLimit(node);
     }
     switch (node.op) {
       case OpCode::kConst:
-        *out = node.constant;
-        return true;
+        return node.constant;
+      case OpCode::kFolded:
+        return Folded(node);
       case OpCode::kField:
-        *out = node.accessor(fields_, node.key);
-        return true;
-      case OpCode::kHas:
-        *out = RtValue::Bool(!node.accessor(fields_, node.key).is_null());
-        return true;
-      case OpCode::kList:
-        return List(node, out);
-      case OpCode::kNot: {
-        RtValue v;
-        if (!Eval(Arg(node, 0), &v)) return false;
-        if (v.type != T::kBool) return Fail(node, "operator '!' needs a bool, got " + TypeOf(v));
-        *out = RtValue::Bool(!v.b);
-        return true;
-      }
-      case OpCode::kNeg:
-        return Negate(node, out);
+        return ReadField(node);
       case OpCode::kAnd:
       case OpCode::kOr:
-        return Logical(node, out);
-      case OpCode::kTernary: {
-        RtValue condition;
-        if (!Eval(Arg(node, 0), &condition)) return false;
-        if (condition.type != T::kBool) {
-          return Fail(node, "condition of '?:' must be a bool, got " + TypeOf(condition));
-        }
-        return Eval(Arg(node, condition.b ? 1 : 2), out);
-      }
-      case OpCode::kCall:
-        return Call(node, out);
-      default:
-        break;
-    }
-    RtValue l, r;
-    if (!Eval(Arg(node, 0), &l) || !Eval(Arg(node, 1), &r)) return false;
-    switch (node.op) {
+        return Logical(node);
       case OpCode::kEq:
-      case OpCode::kNe: {
-        bool equal = false;
-        if (!Equal(node, l, r, &equal)) return false;
-        *out = RtValue::Bool(equal == (node.op == OpCode::kEq));
-        return true;
-      }
+      case OpCode::kNe:
       case OpCode::kLt:
       case OpCode::kLe:
       case OpCode::kGt:
-      case OpCode::kGe: {
-        int order = 0;
-        if (!Compare(node, l, r, &order)) return false;
-        const bool result = node.op == OpCode::kLt   ? order < 0
-                            : node.op == OpCode::kLe ? order <= 0
-                            : node.op == OpCode::kGt ? order > 0
-                                                     : order >= 0;
-        *out = RtValue::Bool(result);
-        return true;
-      }
-      case OpCode::kIn:
-        return In(node, l, r, out);
-      case OpCode::kIndex:
-        return Index(node, l, r, out);
+      case OpCode::kGe:
+        return Comparison(node);
       default:
-        return Arithmetic(node, l, r, out);
+        return EvalOther(node);
     }
   }
+
+  int64_t steps() const { return steps_; }
 
  private:
   uint32_t Arg(const ProgramNode& node, uint32_t i) const {
     return program_.args[node.first_arg + i];
   }
 
-  bool Fail(const ProgramNode& node, std::string_view message) {
+  static RtValue Failed() {
+    RtValue v;
+    v.type = kFailed;
+    return v;
+  }
+
+  // Eval(Arg(node, i)), with the common leaves (a constant, a field) read in place instead
+  // of through a call and a dispatch. Steps and step-limit errors are exactly Eval's.
+  [[gnu::always_inline]] RtValue Operand(const ProgramNode& node, uint32_t i) {
+    const uint32_t index = Arg(node, i);
+    const ProgramNode& operand = program_.nodes[index];
+    if (operand.op != OpCode::kConst && operand.op != OpCode::kField) return Eval(index);
+    if (++steps_ > program_.max_steps) [[unlikely]] {
+      return StepLimit(operand);
+    }
+    return operand.op == OpCode::kConst ? operand.constant : ReadField(operand);
+  }
+
+  // A field's value. A field with a cache slot is read once per evaluation (accessors are
+  // pure functions of the context, which does not change during one).
+  RtValue ReadField(const ProgramNode& node) {
+    if (node.field_slot == kNoFieldSlot) return node.accessor(fields_, node.key);
+    RtValue& cached = scratch_->fields[node.field_slot];
+    if (cached.type == kFailed) cached = node.accessor(fields_, node.key);  // an empty slot
+    return cached;
+  }
+
+  // A folded constant takes the steps of the subtree it replaces. When they would cross the
+  // limit, that subtree is evaluated instead (undoing this node's step, which the subtree's
+  // root counts again), so the error names the node it names without folding.
+  RtValue Folded(const ProgramNode& node) {
+    if (steps_ + node.weight - 1 <= program_.max_steps) [[likely]] {
+      steps_ += node.weight - 1;
+      return node.constant;
+    }
+    --steps_;
+    return Eval(Arg(node, 0));
+  }
+
+  RtValue Logical(const ProgramNode& node) {
+    const bool is_and = node.op == OpCode::kAnd;
+    const RtValue l = Operand(node, 0);
+    if (l.type != T::kBool) [[unlikely]] {
+      return LogicalError(node, l);
+    }
+    if (l.b != is_and) return l;  // false && ..., true || ...
+    const RtValue r = Operand(node, 1);
+    if (r.type != T::kBool) [[unlikely]] {
+      return LogicalError(node, r);
+    }
+    return r;
+  }
+
+  // ==, !=, <, <=, >, >=. Ints (and timestamps, durations), numbers and strings are decided
+  // here; NaN, null, bools, lists and type mismatches go to ComparisonSlow, which has the
+  // general rules (Equal, Compare) and the error messages.
+  RtValue Comparison(const ProgramNode& node) {
+    const RtValue l = Operand(node, 0);
+    if (l.type == kFailed) return l;
+    const RtValue r = Operand(node, 1);
+    if (r.type == kFailed) return r;
+    int order = 0;
+    if (l.type == r.type &&
+        (l.type == T::kInt || l.type == T::kTimestamp || l.type == T::kDuration)) {
+      order = (l.i > r.i) - (l.i < r.i);
+    } else if (Numeric(l) && Numeric(r)) {
+      const double a = AsDouble(l), b = AsDouble(r);
+      if (a < b) {
+        order = -1;
+      } else if (a > b) {
+        order = 1;
+      } else if (a != b) [[unlikely]] {
+        return ComparisonSlow(node, l, r);  // NaN
+      }
+    } else if (l.type == T::kString && r.type == T::kString) {
+      const int c = l.s().compare(r.s());
+      order = (c > 0) - (c < 0);
+    } else {
+      return ComparisonSlow(node, l, r);
+    }
+    switch (node.op) {
+      case OpCode::kEq:
+        return RtValue::Bool(order == 0);
+      case OpCode::kNe:
+        return RtValue::Bool(order != 0);
+      case OpCode::kLt:
+        return RtValue::Bool(order < 0);
+      case OpCode::kLe:
+        return RtValue::Bool(order <= 0);
+      case OpCode::kGt:
+        return RtValue::Bool(order > 0);
+      default:
+        return RtValue::Bool(order >= 0);
+    }
+  }
+
+  [[gnu::noinline]] RtValue ComparisonSlow(const ProgramNode& node, const RtValue& l,
+                                           const RtValue& r) {
+    if (node.op == OpCode::kEq || node.op == OpCode::kNe) {
+      const int equal = Equal(node, l, r);
+      if (equal < 0) return Failed();
+      return RtValue::Bool((equal == 1) == (node.op == OpCode::kEq));
+    }
+    int order = 0;
+    if (!Compare(node, l, r, &order)) return Failed();
+    const bool result = node.op == OpCode::kLt   ? order < 0
+                        : node.op == OpCode::kLe ? order <= 0
+                        : node.op == OpCode::kGt ? order > 0
+                                                 : order >= 0;
+    return RtValue::Bool(result);
+  }
+
+  // The operations Eval does not handle itself.
+  [[gnu::noinline]] RtValue EvalOther(const ProgramNode& node) {
+    switch (node.op) {
+      case OpCode::kHas:
+        return RtValue::Bool(!ReadField(node).is_null());
+      case OpCode::kList:
+        return List(node);
+      case OpCode::kNot: {
+        const RtValue v = Operand(node, 0);
+        if (v.type != T::kBool) [[unlikely]] {
+          return v.type == kFailed ? v : Fail(node, "operator '!' needs a bool, got " + TypeOf(v));
+        }
+        return RtValue::Bool(!v.b);
+      }
+      case OpCode::kNeg:
+        return Negate(node, Operand(node, 0));
+      case OpCode::kTernary: {
+        const RtValue condition = Operand(node, 0);
+        if (condition.type != T::kBool) [[unlikely]] {
+          return condition.type == kFailed
+                     ? condition
+                     : Fail(node, "condition of '?:' must be a bool, got " + TypeOf(condition));
+        }
+        return Operand(node, condition.b ? 1 : 2);
+      }
+      case OpCode::kCall:
+        return Call(node);
+      default:
+        break;
+    }
+    const RtValue l = Operand(node, 0);
+    if (l.type == kFailed) return l;
+    const RtValue r = Operand(node, 1);
+    if (r.type == kFailed) return r;
+    switch (node.op) {
+      case OpCode::kIn:
+        return In(node, l, r);
+      case OpCode::kIndex:
+        return Index(node, l, r);
+      default:
+        return Arithmetic(node, l, r);
+    }
+  }
+
+  [[gnu::cold, gnu::noinline]] RtValue Fail(const ProgramNode& node, std::string_view message) {
     *error_ = program_.file + ":" + std::to_string(node.line) + ":" + std::to_string(node.column) +
               ": " + std::string(message);
-    return false;
+    return Failed();
+  }
+
+  [[gnu::cold, gnu::noinline]] RtValue StepLimit(const ProgramNode& node) {
+    return Fail(node,
+                "evaluation exceeded the step limit (" + std::to_string(program_.max_steps) + ")");
+  }
+
+  [[gnu::cold, gnu::noinline]] RtValue LogicalError(const ProgramNode& node, const RtValue& v) {
+    if (v.type == kFailed) return v;
+    return Fail(node, "operator '" + std::string(OpName(node.op)) + "' needs bools, got " +
+                          TypeOf(v) + (v.is_null() ? " (use has() to check presence)" : ""));
   }
 
   static std::string TypeOf(const RtValue& v) { return std::string(ValueTypeName(v.type)); }
 
-  bool Mismatch(const ProgramNode& node, const RtValue& l, const RtValue& r) {
+  [[gnu::cold, gnu::noinline]] RtValue Mismatch(const ProgramNode& node, const RtValue& l,
+                                                const RtValue& r) {
     if (l.is_null() || r.is_null()) {
       return Fail(node, "operator '" + std::string(OpName(node.op)) +
                             "' applied to null (use has() to check presence)");
@@ -207,32 +336,31 @@ class Interpreter {
                           TypeOf(l) + " and " + TypeOf(r));
   }
 
-  bool List(const ProgramNode& node, RtValue* out) {
+  RtValue List(const ProgramNode& node) {
     std::vector<RtValue>& lists = scratch_->lists;
     const size_t base = lists.size();
     lists.resize(base + node.arg_count);  // within the reserved capacity: no reallocation
     for (uint32_t i = 0; i < node.arg_count; ++i) {
-      RtValue item;
-      if (!Eval(Arg(node, i), &item)) return false;
+      const RtValue item = Operand(node, i);
+      if (item.type == kFailed) return item;
       lists[base + i] = item;
     }
-    *out = RtValue::List(lists.data() + base, node.arg_count);
-    return true;
+    return RtValue::List(lists.data() + base, node.arg_count);
   }
 
-  bool Negate(const ProgramNode& node, RtValue* out) {
-    RtValue v;
-    if (!Eval(Arg(node, 0), &v)) return false;
+  RtValue Negate(const ProgramNode& node, const RtValue& v) {
     switch (v.type) {
       case T::kInt:
-      case T::kDuration:
+      case T::kDuration: {
         if (v.i == std::numeric_limits<int64_t>::min()) return Fail(node, "integer overflow");
-        *out = v;
-        out->i = -v.i;
-        return true;
+        RtValue out = v;
+        out.i = -v.i;
+        return out;
+      }
       case T::kDouble:
-        *out = RtValue::Double(-v.d);
-        return true;
+        return RtValue::Double(-v.d);
+      case kFailed:
+        return v;
       case T::kNull:
         return Fail(node, "operator '-' applied to null (use has() to check presence)");
       default:
@@ -240,153 +368,148 @@ class Interpreter {
     }
   }
 
-  bool Logical(const ProgramNode& node, RtValue* out) {
-    const bool is_and = node.op == OpCode::kAnd;
-    for (uint32_t i = 0; i < 2; ++i) {
-      RtValue v;
-      if (!Eval(Arg(node, i), &v)) return false;
-      if (v.type != T::kBool) {
-        return Fail(node, "operator '" + std::string(OpName(node.op)) + "' needs bools, got " +
-                              TypeOf(v) + (v.is_null() ? " (use has() to check presence)" : ""));
-      }
-      if (v.b != is_and) {  // false && ..., true || ...
-        *out = RtValue::Bool(!is_and);
-        return true;
-      }
-    }
-    *out = RtValue::Bool(is_and);
-    return true;
-  }
-
-  bool Equal(const ProgramNode& node, const RtValue& l, const RtValue& r, bool* equal) {
-    if (l.is_null() || r.is_null()) {
-      *equal = l.is_null() && r.is_null();
-      return true;
-    }
-    if (Numeric(l) && Numeric(r)) {
-      *equal = l.type == T::kInt && r.type == T::kInt ? l.i == r.i : AsDouble(l) == AsDouble(r);
-      return true;
-    }
-    if (l.type != r.type || l.type == T::kMap) {
-      return Fail(node, "cannot compare " + TypeOf(l) + " and " + TypeOf(r) + " for equality");
-    }
-    switch (l.type) {
-      case T::kBool:
-        *equal = l.b == r.b;
-        return true;
-      case T::kString:
-        *equal = l.s == r.s;
-        return true;
-      case T::kTimestamp:
-      case T::kDuration:
-        *equal = l.i == r.i;
-        return true;
-      case T::kList:
-        *equal = l.list_size == r.list_size;
-        for (size_t k = 0; *equal && k < l.list_size; ++k) {
-          if (!Equal(node, l.list[k], r.list[k], equal)) return false;
+  // 1 when equal, 0 when not, -1 after a run-time error.
+  int Equal(const ProgramNode& node, const RtValue& l, const RtValue& r) {
+    if (l.type == r.type) {
+      switch (l.type) {
+        case T::kNull:
+          return 1;
+        case T::kBool:
+          return l.b == r.b;
+        case T::kInt:
+        case T::kTimestamp:
+        case T::kDuration:
+          return l.i == r.i;
+        case T::kDouble:
+          return l.d == r.d;
+        case T::kString:
+          return l.s() == r.s();
+        case T::kList: {
+          if (l.size != r.size) return 0;
+          for (size_t k = 0; k < l.size; ++k) {
+            const int equal = Equal(node, l.Item(k), r.Item(k));
+            if (equal != 1) return equal;
+          }
+          return 1;
         }
-        return true;
-      default:
-        return Fail(node, "cannot compare " + TypeOf(l) + " values");
+        default:
+          break;
+      }
+    } else if (l.is_null() || r.is_null()) {
+      return 0;
+    } else if (Numeric(l) && Numeric(r)) {
+      return AsDouble(l) == AsDouble(r);
     }
+    Fail(node, "cannot compare " + TypeOf(l) + " and " + TypeOf(r) + " for equality");
+    return -1;
   }
 
   bool Compare(const ProgramNode& node, const RtValue& l, const RtValue& r, int* order) {
     auto sign = [](auto a, auto b) { return a < b ? -1 : (b < a ? 1 : 0); };
-    if (Numeric(l) && Numeric(r)) {
-      if (l.type == T::kInt && r.type == T::kInt) {
-        *order = sign(l.i, r.i);
-      } else {
-        const double a = AsDouble(l), b = AsDouble(r);
-        if (std::isnan(a) || std::isnan(b)) return Fail(node, "cannot order NaN");
-        *order = sign(a, b);
+    if (l.type == r.type) {
+      switch (l.type) {
+        case T::kInt:
+        case T::kTimestamp:
+        case T::kDuration:
+          *order = sign(l.i, r.i);
+          return true;
+        case T::kString: {
+          const int c = l.s().compare(r.s());
+          *order = c < 0 ? -1 : (c == 0 ? 0 : 1);
+          return true;
+        }
+        default:
+          break;
       }
+    }
+    if (Numeric(l) && Numeric(r)) {
+      const double a = AsDouble(l), b = AsDouble(r);
+      if (std::isnan(a) || std::isnan(b)) [[unlikely]] {
+        Fail(node, "cannot order NaN");
+        return false;
+      }
+      *order = sign(a, b);
       return true;
     }
-    if (l.type == r.type && l.type == T::kString) {
-      *order = l.s.compare(r.s) < 0 ? -1 : (l.s == r.s ? 0 : 1);
-      return true;
-    }
-    if (l.type == r.type && (l.type == T::kTimestamp || l.type == T::kDuration)) {
-      *order = sign(l.i, r.i);
-      return true;
-    }
-    return Mismatch(node, l, r);
+    Mismatch(node, l, r);
+    return false;
   }
 
-  bool In(const ProgramNode& node, const RtValue& item, const RtValue& container, RtValue* out) {
+  RtValue In(const ProgramNode& node, const RtValue& item, const RtValue& container) {
     if (container.type == T::kList) {
-      steps_ += static_cast<int64_t>(container.list_size);
-      if (steps_ > program_.max_steps) {
-        return Fail(node, "evaluation exceeded the step limit (" +
-                              std::to_string(program_.max_steps) + ")");
+      steps_ += static_cast<int64_t>(container.size);
+      if (steps_ > program_.max_steps) return StepLimit(node);
+      if (static_cast<ListKind>(container.kind) == ListKind::kStrings && item.type == T::kString) {
+        const auto& strings =
+            *static_cast<const google::protobuf::RepeatedPtrField<std::string>*>(container.object);
+        const std::string_view wanted = item.s();
+        for (const std::string& s : strings) {
+          if (s == wanted) return RtValue::Bool(true);
+        }
+        return RtValue::Bool(false);
       }
-      bool found = false;
-      for (size_t k = 0; k < container.list_size && !found; ++k) {
-        if (!Equal(node, item, container.list[k], &found)) return false;
+      for (size_t k = 0; k < container.size; ++k) {
+        const int equal = Equal(node, item, container.Item(k));
+        if (equal < 0) return Failed();
+        if (equal == 1) return RtValue::Bool(true);
       }
-      *out = RtValue::Bool(found);
-      return true;
+      return RtValue::Bool(false);
     }
     if (container.type == T::kMap && item.type == T::kString) {
-      *out = RtValue::Bool(MapContains(container, item.s));
-      return true;
+      return RtValue::Bool(MapContains(container, item.s()));
     }
     return Mismatch(node, item, container);
   }
 
-  bool Index(const ProgramNode& node, const RtValue& base, const RtValue& key, RtValue* out) {
+  RtValue Index(const ProgramNode& node, const RtValue& base, const RtValue& key) {
     if (base.type == T::kList && key.type == T::kInt) {
-      if (key.i < 0 || static_cast<size_t>(key.i) >= base.list_size) {
+      if (key.i < 0 || static_cast<uint64_t>(key.i) >= base.size) {
         return Fail(node, "list index " + std::to_string(key.i) + " out of range (size " +
-                              std::to_string(base.list_size) + ")");
+                              std::to_string(base.size) + ")");
       }
-      *out = base.list[key.i];
-      return true;
+      return base.Item(static_cast<size_t>(key.i));
     }
     if (base.type == T::kMap && key.type == T::kString &&
-        (base.map_kind == MapKind::kEventProperties || base.map_kind == MapKind::kProfile)) {
-      const ValueMap& map = *static_cast<const ValueMap*>(base.map);
-      auto it = map.find(key.s);
-      *out = it == map.end() ? RtValue::Null() : FromProtoValue(it->second);
-      return true;
+        (base.map_kind() == MapKind::kEventProperties || base.map_kind() == MapKind::kProfile)) {
+      const ValueMap& map = *static_cast<const ValueMap*>(base.object);
+      auto it = map.find(key.s());
+      return it == map.end() ? RtValue::Null() : FromProtoValue(it->second);
     }
     return Fail(node, "cannot index " + TypeOf(base) + " with " + TypeOf(key));
   }
 
-  // Stores an int-like result; `value` is empty when the operation overflowed.
-  bool IntResult(const ProgramNode& node, std::optional<int64_t> value, T type, RtValue* out) {
-    if (!value) return Fail(node, "integer overflow");
-    *out = RtValue::Int(*value);
-    out->type = type;
-    return true;
+  // a + b, a - b or a * b as an int-like value of `type`, or an overflow error.
+  RtValue CheckedInt(const ProgramNode& node, OpCode op, int64_t a, int64_t b, T type) {
+    int64_t value = 0;
+    const bool overflow = op == OpCode::kAdd   ? __builtin_add_overflow(a, b, &value)
+                          : op == OpCode::kSub ? __builtin_sub_overflow(a, b, &value)
+                                               : __builtin_mul_overflow(a, b, &value);
+    if (overflow) [[unlikely]] {
+      return Fail(node, "integer overflow");
+    }
+    RtValue out = RtValue::Int(value);
+    out.type = type;
+    return out;
   }
-  static std::optional<int64_t> Overflow() { return std::nullopt; }
-  static std::optional<int64_t> Value(int64_t v) { return v; }
 
-  bool Arithmetic(const ProgramNode& node, const RtValue& l, const RtValue& r, RtValue* out) {
-    int64_t v = 0;
+  RtValue Arithmetic(const ProgramNode& node, const RtValue& l, const RtValue& r) {
     if (l.type == T::kInt && r.type == T::kInt) {
       switch (node.op) {
         case OpCode::kAdd:
-          return IntResult(node, __builtin_add_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                           T::kInt, out);
+          return CheckedInt(node, OpCode::kAdd, l.i, r.i, T::kInt);
         case OpCode::kSub:
-          return IntResult(node, __builtin_sub_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                           T::kInt, out);
+          return CheckedInt(node, OpCode::kSub, l.i, r.i, T::kInt);
         case OpCode::kMul:
-          return IntResult(node, __builtin_mul_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                           T::kInt, out);
+          return CheckedInt(node, OpCode::kMul, l.i, r.i, T::kInt);
         case OpCode::kDiv:
         case OpCode::kMod:
-          if (r.i == 0)
+          if (r.i == 0) {
             return Fail(node, node.op == OpCode::kDiv ? "division by zero" : "modulo by zero");
+          }
           if (l.i == std::numeric_limits<int64_t>::min() && r.i == -1) {
             return Fail(node, "integer overflow");
           }
-          *out = RtValue::Int(node.op == OpCode::kDiv ? l.i / r.i : l.i % r.i);
-          return true;
+          return RtValue::Int(node.op == OpCode::kDiv ? l.i / r.i : l.i % r.i);
         default:
           break;
       }
@@ -395,18 +518,14 @@ class Interpreter {
       const double a = AsDouble(l), b = AsDouble(r);
       switch (node.op) {
         case OpCode::kAdd:
-          *out = RtValue::Double(a + b);
-          return true;
+          return RtValue::Double(a + b);
         case OpCode::kSub:
-          *out = RtValue::Double(a - b);
-          return true;
+          return RtValue::Double(a - b);
         case OpCode::kMul:
-          *out = RtValue::Double(a * b);
-          return true;
+          return RtValue::Double(a * b);
         case OpCode::kDiv:
           if (b == 0) return Fail(node, "division by zero");
-          *out = RtValue::Double(a / b);
-          return true;
+          return RtValue::Double(a / b);
         default:
           break;
       }
@@ -414,25 +533,24 @@ class Interpreter {
     const bool ts_l = l.type == T::kTimestamp, ts_r = r.type == T::kTimestamp;
     const bool dur_l = l.type == T::kDuration, dur_r = r.type == T::kDuration;
     if (node.op == OpCode::kAdd) {
-      if (l.type == T::kString && r.type == T::kString) return Concat(node, l.s, r.s, out);
+      if (l.type == T::kString && r.type == T::kString) return Concat(node, l.s(), r.s());
       if ((ts_l && dur_r) || (dur_l && ts_r)) {
-        return IntResult(node, __builtin_add_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                         T::kTimestamp, out);
+        return CheckedInt(node, OpCode::kAdd, l.i, r.i, T::kTimestamp);
       }
-      if (dur_l && dur_r)
-        return IntResult(node, __builtin_add_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                         T::kDuration, out);
+      if (dur_l && dur_r) {
+        return CheckedInt(node, OpCode::kAdd, l.i, r.i, T::kDuration);
+      }
     }
     if (node.op == OpCode::kSub) {
-      if (ts_l && ts_r)
-        return IntResult(node, __builtin_sub_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                         T::kDuration, out);
-      if (ts_l && dur_r)
-        return IntResult(node, __builtin_sub_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                         T::kTimestamp, out);
-      if (dur_l && dur_r)
-        return IntResult(node, __builtin_sub_overflow(l.i, r.i, &v) ? Overflow() : Value(v),
-                         T::kDuration, out);
+      if (ts_l && ts_r) {
+        return CheckedInt(node, OpCode::kSub, l.i, r.i, T::kDuration);
+      }
+      if (ts_l && dur_r) {
+        return CheckedInt(node, OpCode::kSub, l.i, r.i, T::kTimestamp);
+      }
+      if (dur_l && dur_r) {
+        return CheckedInt(node, OpCode::kSub, l.i, r.i, T::kDuration);
+      }
     }
     return Mismatch(node, l, r);
   }
@@ -447,23 +565,22 @@ class Interpreter {
     return scratch_->strings.Allocate(size);
   }
 
-  bool Concat(const ProgramNode& node, std::string_view a, std::string_view b, RtValue* out) {
+  RtValue Concat(const ProgramNode& node, std::string_view a, std::string_view b) {
     char* data = NewString(node, a.size() + b.size());
-    if (data == nullptr) return false;
+    if (data == nullptr) return Failed();
     std::copy(a.begin(), a.end(), data);
     std::copy(b.begin(), b.end(), data + a.size());
-    *out = RtValue::String(std::string_view(data, a.size() + b.size()));
-    return true;
+    return RtValue::String(std::string_view(data, a.size() + b.size()));
   }
 
-  bool CopyString(const ProgramNode& node, std::string_view text, RtValue* out) {
-    return Concat(node, text, {}, out);
-  }
-
-  bool Call(const ProgramNode& node, RtValue* out) {
-    RtValue a, b;
-    if (!Eval(Arg(node, 0), &a)) return false;
-    if (node.arg_count > 1 && !Eval(Arg(node, 1), &b)) return false;
+  RtValue Call(const ProgramNode& node) {
+    const RtValue a = Operand(node, 0);
+    if (a.type == kFailed) return a;
+    RtValue b;
+    if (node.arg_count > 1) {
+      b = Operand(node, 1);
+      if (b.type == kFailed) return b;
+    }
     const std::string_view name = BuiltinName(node.builtin);
     if (a.is_null() || (node.arg_count > 1 && b.is_null())) {
       return Fail(node, std::string(name) + "() received null (use has() to check presence)");
@@ -475,143 +592,113 @@ class Interpreter {
       case Builtin::kSize:
         if (a.type == T::kString) {
           int64_t code_points = 0;
-          for (char c : a.s) code_points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-          *out = RtValue::Int(code_points);
-        } else if (a.type == T::kList) {
-          *out = RtValue::Int(static_cast<int64_t>(a.list_size));
-        } else if (a.type == T::kMap) {
-          *out = RtValue::Int(static_cast<int64_t>(MapSize(a)));
-        } else {
-          return bad(a);
+          for (char c : a.s()) code_points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+          return RtValue::Int(code_points);
         }
-        return true;
+        if (a.type == T::kList) return RtValue::Int(static_cast<int64_t>(a.size));
+        if (a.type == T::kMap) return RtValue::Int(static_cast<int64_t>(MapSize(a)));
+        return bad(a);
       case Builtin::kStartsWith:
       case Builtin::kEndsWith:
       case Builtin::kContains:
         if (a.type != T::kString) return bad(a);
         if (b.type != T::kString) return bad(b);
-        *out = RtValue::Bool(node.builtin == Builtin::kStartsWith ? a.s.starts_with(b.s)
+        return RtValue::Bool(node.builtin == Builtin::kStartsWith ? a.s().starts_with(b.s())
                              : node.builtin == Builtin::kEndsWith
-                                 ? a.s.ends_with(b.s)
-                                 : a.s.find(b.s) != std::string_view::npos);
-        return true;
+                                 ? a.s().ends_with(b.s())
+                                 : a.s().find(b.s()) != std::string_view::npos);
       case Builtin::kLower:
       case Builtin::kUpper: {
         if (a.type != T::kString) return bad(a);
-        char* data = NewString(node, a.s.size());
-        if (data == nullptr) return false;
+        char* data = NewString(node, a.size);
+        if (data == nullptr) return Failed();
         const bool lower = node.builtin == Builtin::kLower;
-        for (size_t k = 0; k < a.s.size(); ++k) {
-          const char c = a.s[k];
+        for (size_t k = 0; k < a.size; ++k) {
+          const char c = a.chars[k];
           data[k] = lower ? (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c)
                           : (c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
         }
-        *out = RtValue::String(std::string_view(data, a.s.size()));
-        return true;
+        return RtValue::String(std::string_view(data, a.size));
       }
       case Builtin::kMin:
       case Builtin::kMax: {
         int order = 0;
-        if (!Compare(node, a, b, &order)) return false;
+        if (!Compare(node, a, b, &order)) return Failed();
         const RtValue& pick = (node.builtin == Builtin::kMin) == (order <= 0) ? a : b;
-        *out =
-            Numeric(a) && Numeric(b) && a.type != b.type ? RtValue::Double(AsDouble(pick)) : pick;
-        return true;
+        return Numeric(a) && Numeric(b) && a.type != b.type ? RtValue::Double(AsDouble(pick))
+                                                            : pick;
       }
       case Builtin::kAbs:
-        if (a.type == T::kDouble) {
-          *out = RtValue::Double(std::fabs(a.d));
-          return true;
-        }
+        if (a.type == T::kDouble) return RtValue::Double(std::fabs(a.d));
         if (a.type != T::kInt && a.type != T::kDuration) return bad(a);
         if (a.i == std::numeric_limits<int64_t>::min()) return Fail(node, "integer overflow");
-        *out = a;
-        out->i = a.i < 0 ? -a.i : a.i;
-        return true;
+        {
+          RtValue out = a;
+          out.i = a.i < 0 ? -a.i : a.i;
+          return out;
+        }
       case Builtin::kRound:
       case Builtin::kInt: {
-        if (a.type == T::kInt) {
-          *out = a;
-          return true;
-        }
+        if (a.type == T::kInt) return a;
         if (a.type == T::kString && node.builtin == Builtin::kInt) {
           int64_t v = 0;
-          auto [end, ec] = std::from_chars(a.s.data(), a.s.data() + a.s.size(), v);
-          if (ec != std::errc() || end != a.s.data() + a.s.size()) {
-            return Fail(node, "int() cannot parse \"" + std::string(a.s) + "\"");
+          const std::string_view text = a.s();
+          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (ec != std::errc() || end != text.data() + text.size()) {
+            return Fail(node, "int() cannot parse \"" + std::string(text) + "\"");
           }
-          *out = RtValue::Int(v);
-          return true;
+          return RtValue::Int(v);
         }
         if (a.type != T::kDouble) return bad(a);
         const double v = node.builtin == Builtin::kRound ? std::round(a.d) : std::trunc(a.d);
         if (!(v >= -9.2233720368547758e18 && v < 9.2233720368547758e18)) {
           return Fail(node, std::string(name) + "() result out of the int range");
         }
-        *out = RtValue::Int(static_cast<int64_t>(v));
-        return true;
+        return RtValue::Int(static_cast<int64_t>(v));
       }
       case Builtin::kDouble:
-        if (Numeric(a)) {
-          *out = RtValue::Double(AsDouble(a));
-          return true;
-        }
+        if (Numeric(a)) return RtValue::Double(AsDouble(a));
         if (a.type == T::kString) {
           double v = 0;
-          auto [end, ec] = std::from_chars(a.s.data(), a.s.data() + a.s.size(), v);
-          if (ec != std::errc() || end != a.s.data() + a.s.size()) {
-            return Fail(node, "double() cannot parse \"" + std::string(a.s) + "\"");
+          const std::string_view text = a.s();
+          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (ec != std::errc() || end != text.data() + text.size()) {
+            return Fail(node, "double() cannot parse \"" + std::string(text) + "\"");
           }
-          *out = RtValue::Double(v);
-          return true;
+          return RtValue::Double(v);
         }
         return bad(a);
       case Builtin::kString:
-        if (a.type == T::kString) {
-          *out = a;
-          return true;
-        }
+        if (a.type == T::kString) return a;
         if (a.type == T::kList || a.type == T::kMap) return bad(a);
         scratch_->format_buffer.clear();
         AppendText(a, "", &scratch_->format_buffer);
-        return CopyString(node, scratch_->format_buffer, out);
+        return Concat(node, scratch_->format_buffer, {});
       case Builtin::kDuration: {
         int64_t ms = 0;
         if (a.type != T::kString) return bad(a);
-        if (!ParseDurationMs(a.s, &ms))
-          return Fail(node, "invalid duration \"" + std::string(a.s) + "\"");
-        *out = RtValue::Duration(ms);
-        return true;
+        if (!ParseDurationMs(a.s(), &ms)) {
+          return Fail(node, "invalid duration \"" + std::string(a.s()) + "\"");
+        }
+        return RtValue::Duration(ms);
       }
       case Builtin::kTimestamp: {
         if (a.type != T::kString) return bad(a);
-        const std::optional<int64_t> ms = ParseRfc3339Ms(a.s);
-        if (!ms) return Fail(node, "invalid timestamp \"" + std::string(a.s) + "\"");
-        *out = RtValue::Timestamp(*ms);
-        return true;
+        const std::optional<int64_t> ms = ParseRfc3339Ms(a.s());
+        if (!ms) return Fail(node, "invalid timestamp \"" + std::string(a.s()) + "\"");
+        return RtValue::Timestamp(*ms);
       }
       case Builtin::kDaysSince:
         if (a.type != T::kTimestamp) return bad(a);
-        *out = RtValue::Double(static_cast<double>(fields_.now_ms - a.i) / 86400000.0);
-        return true;
+        return RtValue::Double(static_cast<double>(fields_.now_ms - a.i) / 86400000.0);
       case Builtin::kHourOfDay:
       case Builtin::kDayOfWeek: {
         if (a.type != T::kTimestamp) return bad(a);
-        const LocalTime local = ToLocalTime(a.i, CustomerZone());
-        *out = RtValue::Int(node.builtin == Builtin::kHourOfDay ? local.hour : local.weekday);
-        return true;
+        const LocalTime local = ToLocalTime(a.i, CustomerZone(fields_.customer, &scratch_->zones));
+        return RtValue::Int(node.builtin == Builtin::kHourOfDay ? local.hour : local.weekday);
       }
     }
     return bad(a);
-  }
-
-  const date::time_zone* CustomerZone() {
-    const auto& profile = fields_.customer.profile();
-    auto it = profile.find(std::string_view("time_zone"));
-    if (it == profile.end() || it->second.kind_case() != touchstream::v1::Value::kStringValue) {
-      return nullptr;
-    }
-    return scratch_->zones.Find(it->second.string_value());
   }
 
   const Program& program_;
@@ -623,14 +710,55 @@ class Interpreter {
 
 }  // namespace
 
-bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch* scratch,
-                RtValue* result, std::string* error) {
+namespace {
+
+// Readies the scratch for one evaluation of `program`: list storage reserved for the most
+// elements it can build (so list views never move), field cache slots emptied. Allocates
+// only the first time a program needs more than any before.
+void Prepare(const Program& program, EvalScratch* scratch) {
   scratch->lists.clear();
-  if (scratch->lists.capacity() < program.max_list_elements) {
+  if (scratch->lists.capacity() < program.max_list_elements) [[unlikely]] {
     scratch->lists.reserve(program.max_list_elements);
   }
+  RtValue empty;
+  empty.type = kFailed;
+  scratch->fields.assign(program.field_slots, empty);
+}
+
+}  // namespace
+
+bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch* scratch,
+                RtValue* result, std::string* error) {
+  Prepare(program, scratch);
   Interpreter interpreter(program, fields, scratch, error);
-  return interpreter.Eval(program.root, result);
+  *result = interpreter.Eval(program.root);
+  return result->type != kFailed;
+}
+
+bool EvaluateConstant(const Program& program, uint32_t index, EvalScratch* scratch, RtValue* result,
+                      int64_t* steps) {
+  // A constant subtree reads no field, so any context will do.
+  const FieldContext fields{touchstream::v1::TouchpointEvent::default_instance(),
+                            touchstream::v1::CustomerState::default_instance(),
+                            {},
+                            {},
+                            0};
+  Prepare(program, scratch);
+  std::string error;
+  Interpreter interpreter(program, fields, scratch, &error);
+  *result = interpreter.Eval(index);
+  *steps = interpreter.steps();
+  return result->type != kFailed;
+}
+
+const date::time_zone* CustomerZone(const touchstream::v1::CustomerState& customer,
+                                    ZoneCache* zones) {
+  const auto& profile = customer.profile();
+  auto it = profile.find(std::string_view("time_zone"));
+  if (it == profile.end() || it->second.kind_case() != touchstream::v1::Value::kStringValue) {
+    return nullptr;
+  }
+  return zones->Find(it->second.string_value());
 }
 
 }  // namespace touchstream::rules

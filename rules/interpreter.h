@@ -21,6 +21,7 @@ namespace touchstream::rules {
 struct EvalScratch {
   StringArena strings;
   std::vector<RtValue> lists;
+  std::vector<RtValue> fields;  // field cache slots of the running evaluation
   ZoneCache zones;
   std::string format_buffer;
 };
@@ -29,5 +30,18 @@ struct EvalScratch {
 // returns true; on a run-time error returns false with the message in *error.
 bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch* scratch,
                 RtValue* result, std::string* error);
+
+// For constant folding: evaluates node `index` of a program under construction whose
+// operands are all constants (no field is read; `now` is not a constant). Returns true with the
+// value and the number of evaluation steps it took; false when the evaluation fails, which is
+// left to run time so that the error is reported where and when it happens. A string result
+// may point into `scratch`.
+bool EvaluateConstant(const Program& program, uint32_t index, EvalScratch* scratch, RtValue* result,
+                      int64_t* steps);
+
+// The customer's time zone (profile attribute `time_zone`), or null (UTC) when it is absent,
+// not a string or unknown.
+const date::time_zone* CustomerZone(const touchstream::v1::CustomerState& customer,
+                                    ZoneCache* zones);
 
 }  // namespace touchstream::rules

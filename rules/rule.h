@@ -21,9 +21,67 @@ namespace touchstream::rules {
 struct EventTrigger {
   std::vector<std::string> event_types;
 };
-// What makes a rule run. A variant so timed and pattern triggers (sequence, absence,
-// inactivity, threshold, lifecycle, date, schedule) can be added as alternatives.
-using Trigger = std::variant<EventTrigger>;
+// Fires on the event that completes the steps in order (other events may come between),
+// all within `within_ms` of the first step; with `correlate_on`, every step's event must
+// have the same value of that property (the same sku).
+struct SequenceTrigger {
+  std::vector<std::string> steps;  // event types, at least two
+  int64_t within_ms = 0;
+  std::string correlate_on;  // property name, or empty
+};
+// Fires `within_ms` after an event of `event_type` unless an event of `absent_type` came in
+// between (inclusive of the deadline). With `correlate_on`, only an absent-type event with
+// the same property value cancels, and each value has its own window. A new start event
+// restarts its window.
+struct AbsenceTrigger {
+  std::string event_type;
+  std::string absent_type;
+  int64_t within_ms = 0;
+  std::string correlate_on;
+};
+// Fires when no event of the listed types ("*" = any) came for `inactive_ms` after the
+// latest one; `event` is that latest event.
+struct InactivityTrigger {
+  std::vector<std::string> event_types;
+  int64_t inactive_ms = 0;
+};
+// Fires `after_ms` after each event of the listed types; `event` is that event. How
+// multi-step journeys are built: a follow-up three days after a resolved ticket.
+struct ScheduleTrigger {
+  std::vector<std::string> event_types;
+  int64_t after_ms = 0;
+};
+// Fires after an event when `expression` (over customer state) is true and was false after
+// the customer's previous event: the edge, not the level.
+struct ThresholdTrigger {
+  std::shared_ptr<const Program> expression;
+};
+// Fires when the customer's lifecycle stage (or tier: the `tier` profile attribute) changes
+// from `from` to `to` ("any" matches every value).
+struct TransitionTrigger {
+  enum class What { kStage, kTier };
+  What what = What::kStage;
+  std::string from = "any";
+  std::string to = "any";
+};
+// Fires at a local time of day (in the customer's time zone) on a date: every year on the
+// month and day of a customer date attribute (birthday, anniversary) or once on it
+// (contract renewal), shifted by `offset_ms`; or on each date of a named calendar.
+struct DateTrigger {
+  std::string attribute;  // profile attribute holding "YYYY-MM-DD", or empty for a calendar
+  bool yearly = true;
+  std::string calendar;                     // calendar name, when attribute is empty
+  std::vector<int32_t> days;                // the calendar's dates, days since 1970-01-01, sorted
+  int64_t offset_ms = 0;                    // added to the date (e.g. -30d)
+  int64_t local_time_ms = 9 * 3600 * 1000;  // time of day in the customer's zone
+};
+// What makes a rule run.
+using Trigger = std::variant<EventTrigger, SequenceTrigger, AbsenceTrigger, InactivityTrigger,
+                             ScheduleTrigger, ThresholdTrigger, TransitionTrigger, DateTrigger>;
+
+// Names of the internal events transitions are delivered as (properties `from` and `to`).
+inline constexpr std::string_view kStageChangedEvent = "stage_changed";
+inline constexpr std::string_view kTierChangedEvent = "tier_changed";
 
 struct EmitParam {
   std::string name;
@@ -43,8 +101,39 @@ struct EmitAction {
   std::vector<EmitParam> params;      // rendered into the payload too, after `payload`
   std::vector<PayloadEntry> payload;
 };
-// What a rule does when it fires. A variant so set, add_points, tag, raise, ... can be added.
-using Action = std::variant<EmitAction>;
+// Sets a profile attribute to the value of an expression.
+struct SetAction {
+  std::string attribute;
+  std::shared_ptr<const Program> value;
+};
+// Adds loyalty points (add_points) or redeems them (redeem: refused when the balance is too
+// low). The expression is an int (doubles are rounded); negative amounts are refused.
+struct PointsAction {
+  bool redeem = false;
+  std::shared_ptr<const Program> amount;
+};
+// Adds (tag) or removes (untag) customer tags.
+struct TagAction {
+  bool remove = false;
+  std::vector<std::string> tags;
+};
+// Overrides the lifecycle stage until the computed stage next changes.
+struct SetStageAction {
+  std::string stage;
+};
+// Raises an internal event of `event_type` for the same customer, which rules can trigger on;
+// processed after the rules of the current event, up to a bounded chain depth.
+struct RaiseAction {
+  std::string event_type;
+  std::vector<EmitParam> properties;
+};
+// What a rule does when it fires, in order.
+using Action =
+    std::variant<EmitAction, SetAction, PointsAction, TagAction, SetStageAction, RaiseAction>;
+
+// The lifecycle stages, in README order.
+inline constexpr std::string_view kLifecycleStages[] = {"prospect", "new",     "active",  "loyal",
+                                                        "at_risk",  "churned", "won_back"};
 
 struct Rule {
   std::string id;
@@ -55,9 +144,12 @@ struct Rule {
   bool enabled = true;
   int priority = 0;  // higher runs first
   std::vector<std::string> tags;
-  int64_t valid_from_ms = 0;             // 0 = unbounded
-  int64_t valid_until_ms = 0;            // 0 = unbounded; exclusive
-  std::vector<std::string> event_types;  // of the event trigger ("*" = any)
+  int64_t valid_from_ms = 0;   // 0 = unbounded
+  int64_t valid_until_ms = 0;  // 0 = unbounded; exclusive
+  // Event types the rule listens to ("*" = any): the trigger's own, the types that arm or
+  // cancel its timers, stage_changed / tier_changed for transitions, "*" for threshold and
+  // date triggers (checked, or armed, after every event).
+  std::vector<std::string> event_types;
   Trigger trigger;
   std::shared_ptr<const Program> condition;  // null = always true
   std::vector<Action> actions;
@@ -89,6 +181,7 @@ class RuleSet {
   std::vector<Rule> rules_;
   std::map<std::string, std::vector<const Rule*>, std::less<>> by_type_;
   std::vector<const Rule*> any_type_;
+  std::map<std::string, const Rule*, std::less<>> by_id_;
 };
 
 }  // namespace touchstream::rules

@@ -16,6 +16,7 @@ void SortByPriority(std::vector<const Rule*>* rules) {
 
 RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
   for (const Rule& rule : rules_) {
+    by_id_.emplace(rule.id, &rule);
     if (!rule.enabled) continue;
     for (const std::string& type : rule.event_types) {
       if (type == "*") {
@@ -41,10 +42,8 @@ std::span<const Rule* const> RuleSet::ForEventType(std::string_view type) const 
 }
 
 const Rule* RuleSet::Find(std::string_view id) const {
-  for (const Rule& rule : rules_) {
-    if (rule.id == id) return &rule;
-  }
-  return nullptr;
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
 }
 
 }  // namespace touchstream::rules

@@ -71,7 +71,7 @@ void AppendText(const RtValue& value, std::string_view null_text, std::string* o
       AppendDouble(value.d, out);
       return;
     case ValueType::kString:
-      *out += value.s;
+      *out += value.s();
       return;
     case ValueType::kTimestamp:
       *out += FormatRfc3339Ms(value.i);
@@ -81,9 +81,9 @@ void AppendText(const RtValue& value, std::string_view null_text, std::string* o
       return;
     case ValueType::kList:
       *out += '[';
-      for (size_t k = 0; k < value.list_size; ++k) {
+      for (size_t k = 0; k < value.size; ++k) {
         if (k > 0) *out += ", ";
-        AppendText(value.list[k], "null", out);
+        AppendText(value.Item(k), "null", out);
       }
       *out += ']';
       return;

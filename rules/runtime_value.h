@@ -2,9 +2,12 @@
 //
 // An RtValue is a small tagged value that never owns memory: strings are views into the
 // event, the customer state, the compiled program's constants, or the evaluator's scratch
-// arena; lists point at program constants or the scratch arena; maps point at a protobuf map
-// of the event or customer state. A value is valid only while what it points into is.
+// arena; lists point at program constants, the scratch arena or a repeated field of the
+// customer state; maps point at a protobuf map of the event or customer state. A value is
+// valid only while what it points into is.
 #pragma once
+
+#include <google/protobuf/repeated_ptr_field.h>
 
 #include <cstdint>
 #include <memory>
@@ -18,17 +21,25 @@ namespace touchstream::rules {
 
 // Which protobuf map a kMap value points at.
 enum class MapKind : uint8_t { kEventProperties, kProfile, kActivity, kRuleHistory };
+// What a kList value points at: RtValue elements (program constants or scratch), or a
+// protobuf `repeated string` (customer.tags).
+enum class ListKind : uint8_t { kValues, kStrings };
 
+// 16 bytes, trivially copyable, so values travel in registers. Which union member is valid
+// follows from `type` (and `kind` for lists and maps).
 struct RtValue {
   ValueType type = ValueType::kNull;
-  MapKind map_kind = MapKind::kEventProperties;
-  bool b = false;
-  int64_t i = 0;  // kInt; kTimestamp and kDuration in milliseconds
-  double d = 0;
-  std::string_view s;
-  const RtValue* list = nullptr;  // kList: list_size elements
-  size_t list_size = 0;
-  const void* map = nullptr;  // kMap: google::protobuf::Map<std::string, ...> by map_kind
+  uint8_t kind = 0;   // MapKind for kMap, ListKind for kList
+  uint32_t size = 0;  // kString: bytes; kList: elements
+  union {
+    int64_t i = 0;  // kInt; kTimestamp and kDuration in milliseconds
+    bool b;
+    double d;
+    const char* chars;     // kString
+    const RtValue* items;  // kList of kValues
+    const void* object;    // kMap: google::protobuf::Map<std::string, ...> by MapKind;
+                           // kList of kStrings: google::protobuf::RepeatedPtrField<std::string>
+  };
 
   static RtValue Null() { return {}; }
   static RtValue Bool(bool v) {
@@ -49,10 +60,13 @@ struct RtValue {
     r.d = v;
     return r;
   }
+  // Strings longer than 4 GiB cannot occur (protobuf strings are below 2 GiB, built strings
+  // are bounded by max_string_bytes).
   static RtValue String(std::string_view v) {
     RtValue r;
     r.type = ValueType::kString;
-    r.s = v;
+    r.chars = v.data();
+    r.size = static_cast<uint32_t>(v.size());
     return r;
   }
   static RtValue Timestamp(int64_t ms) {
@@ -72,19 +86,38 @@ struct RtValue {
   static RtValue List(const RtValue* items, size_t size) {
     RtValue r;
     r.type = ValueType::kList;
-    r.list = items;
-    r.list_size = size;
+    r.kind = static_cast<uint8_t>(ListKind::kValues);
+    r.items = items;
+    r.size = static_cast<uint32_t>(size);
+    return r;
+  }
+  // A list view of a protobuf repeated string field.
+  static RtValue StringList(const google::protobuf::RepeatedPtrField<std::string>* strings) {
+    RtValue r;
+    r.type = ValueType::kList;
+    r.kind = static_cast<uint8_t>(ListKind::kStrings);
+    r.object = strings;
+    r.size = static_cast<uint32_t>(strings->size());
     return r;
   }
   static RtValue Map(MapKind kind, const void* map) {
     RtValue r;
     r.type = ValueType::kMap;
-    r.map_kind = kind;
-    r.map = map;
+    r.kind = static_cast<uint8_t>(kind);
+    r.object = map;
     return r;
   }
   bool is_null() const { return type == ValueType::kNull; }
+  std::string_view s() const { return {chars, size}; }
+  MapKind map_kind() const { return static_cast<MapKind>(kind); }
+  // Element k < size of a kList value.
+  RtValue Item(size_t k) const {
+    if (static_cast<ListKind>(kind) == ListKind::kValues) return items[k];
+    return String(static_cast<const google::protobuf::RepeatedPtrField<std::string>*>(object)->Get(
+        static_cast<int>(k)));
+  }
 };
+static_assert(sizeof(RtValue) == 16);
 
 // Text forms, appended to *out.
 // Shortest text that reads back as the same double ("120.5", "120", "1e+21").

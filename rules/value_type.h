@@ -2,6 +2,7 @@
 // and configuration files that declare event property types.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "proto/status.h"
@@ -10,7 +11,7 @@ namespace touchstream::rules {
 
 // kDyn: the type is known only at run time (undeclared event properties, profile attributes);
 // operations on dyn values are checked when evaluated.
-enum class ValueType {
+enum class ValueType : uint8_t {
   kNull,
   kBool,
   kInt,

@@ -8,8 +8,13 @@ namespace touchstream::rules {
 
 const date::time_zone* ZoneCache::Find(std::string_view name) {
   if (name.empty()) return nullptr;
+  if (name == last_name_) return last_zone_;
   auto it = zones_.find(name);
-  if (it != zones_.end()) return it->second;
+  if (it != zones_.end()) {
+    last_name_.assign(name);
+    last_zone_ = it->second;
+    return it->second;
+  }
   const date::time_zone* zone = nullptr;
   try {
     zone = date::locate_zone(name);
@@ -18,6 +23,8 @@ const date::time_zone* ZoneCache::Find(std::string_view name) {
   }
   if (zones_.size() >= kMaxEntries) zones_.clear();
   zones_.emplace(std::string(name), zone);
+  last_name_.assign(name);
+  last_zone_ = zone;
   return zone;
 }
 

@@ -25,6 +25,9 @@ class ZoneCache {
 
  private:
   std::map<std::string, const date::time_zone*, std::less<>> zones_;
+  // The last name looked up and its zone: customers are evaluated by several rules in a row.
+  std::string last_name_;
+  const date::time_zone* last_zone_ = nullptr;
 };
 
 struct LocalTime {

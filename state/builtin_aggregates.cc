@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "state/clv_summary.h"
+
 namespace touchstream::state {
 
 namespace {
@@ -71,6 +73,7 @@ void ApplyBuiltinAggregates(const v1::TouchpointEvent& event, v1::CustomerState*
 
   if (event.type() == kPurchase) {
     ApplyPurchase(event, aggregates);
+    ApplyClvPurchase(event, state);
   } else if (event.type() == kProfileUpdate) {
     for (const auto& [name, value] : event.properties()) {
       (*state->mutable_profile())[name] = value;

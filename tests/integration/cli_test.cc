@@ -130,7 +130,8 @@ TEST_F(CliTest, Replay) {
                          (dir_ / "actions.jsonl").string());
   EXPECT_EQ(out.exit_code, 0) << out.text;
   EXPECT_NE(out.text.find("events.jsonl:2: undecodable"), std::string::npos) << out.text;
-  EXPECT_NE(out.text.find("replayed 2 events: 2 actions, 1 rejected lines"), std::string::npos)
+  EXPECT_NE(out.text.find("replayed 2 events and 0 timers: 2 actions, 1 rejected lines"),
+            std::string::npos)
       << out.text;
   const std::string actions = ReadFile(dir_ / "actions.jsonl");
   EXPECT_NE(actions.find(R"("rule_id":"welcome-offer")"), std::string::npos) << actions;

@@ -29,7 +29,8 @@ TEST(RulesDescribeTest, DescribesCompiledRule) {
       DescribeRule(loaded.rule_set->rules()[0]),
       "rule vip (version 3) from vip.yaml:2\n"
       "  enabled, priority 5, tags: vip, web\n"
-      "  trigger: event purchase, refund\n"
+      "  trigger: event:purchase,refund\n"
+      "  listens to events: purchase, refund\n"
       "  condition: ((customer.aggregates.total_spend > 1000) && (event.channel == \"web\")) || "
       "has(customer.profile.vip)\n"
       "  reads: customer.aggregates.total_spend, event.channel, customer.profile.vip\n"

@@ -154,11 +154,14 @@ TEST(RulesLoaderTest, AllErrorsInOnePass) {
                 "e.yaml:2:3: unknown key 'triger' in rule (did you mean 'trigger'?)",
                 "e.yaml:3:17: expected an expression, found end of expression",
                 "e.yaml:4:12: 'actions' must be a non-empty list",
-                "e.yaml:6:23: unknown key 'window' in trigger (expected one of: event)",
+                "e.yaml:6:23: unknown key 'window' in trigger (expected one of: event sequence "
+                "within correlate_on not_followed_by inactive_for after becomes_true stage_changed "
+                "tier_changed date calendar offset repeat at)",
                 "e.yaml:7:19: operator '+' cannot be applied to string and int",
                 "e.yaml:9:13: 'emit' needs 'channel' (a channel, or a list in order of preference)",
                 "e.yaml:9:23: unknown key 'chanel' in emit (did you mean 'channel'?)",
-                "e.yaml:10:7: unknown key 'send' in action (expected one of: emit)",
+                "e.yaml:10:7: unknown key 'send' in action (expected one of: emit set add_points "
+                "redeem tag untag set_stage raise)",
                 "e.yaml:13:14: condition must be a bool expression, but it is int",
                 "e.yaml:14:13: 'priority' must be an integer, not 'high'",
                 "e.yaml:15:12: 'enabled' must be true or false, not 'maybe'",

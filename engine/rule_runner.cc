@@ -1,0 +1,273 @@
+#include "engine/rule_runner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/ids.h"
+#include "state/lifecycle.h"
+
+namespace touchstream::engine {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace
+
+RuleRunner::RuleRunner(const EngineConfig& config, EngineMetrics* metrics)
+    : config_(config),
+      metrics_(metrics),
+      output_format_(config.output.format == "protobuf" ? connectors::Format::kProtobuf
+                                                        : connectors::Format::kJson) {}
+
+void RuleRunner::QueueTransition(std::string_view event_type, const std::string& from,
+                                 const std::string& to, const std::string& cause, int depth,
+                                 Step* step) {
+  InternalEvent internal;
+  internal.depth = depth;
+  v1::TouchpointEvent& event = internal.event;
+  event.set_event_id(cause + "/" + std::string(event_type) + ":" + from + ">" + to);
+  event.set_customer_id(step->state->customer_id());
+  event.set_type(std::string(event_type));
+  event.set_ts_ms(step->time_ms);
+  event.set_source("touchstream");
+  (*event.mutable_properties())["from"].set_string_value(from);
+  (*event.mutable_properties())["to"].set_string_value(to);
+  step->internal.push_back(std::move(internal));
+}
+
+std::optional<bool> RuleRunner::Test(const rules::Rule& rule, const rules::Program& expression,
+                                     const v1::TouchpointEvent& event, const Step& step) {
+  rules::EvalContext ctx{&event, step.state, step.now_ms};
+  auto value = evaluator_.EvaluateValue(rule, expression, ctx);
+  if (!value.ok() || value->kind_case() != v1::Value::kBoolValue) {
+    metrics_->RuleError(rule.id);
+    return std::nullopt;
+  }
+  return value->bool_value();
+}
+
+bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step) {
+  metrics_->RuleEvaluated(rule.id);
+  const v1::TouchpointEvent& event = *trigger.event;
+  const rules::EvalContext ctx{&event, step->state, step->now_ms};
+  std::string error;
+  const rules::ConditionResult result = evaluator_.EvaluateCondition(rule, ctx, &error);
+  if (result == rules::ConditionResult::kFalse) return false;
+
+  v1::Decision decision;
+  decision.set_customer_id(step->state->customer_id());
+  decision.set_rule_id(rule.id);
+  decision.set_rule_version(rule.version);
+  decision.set_trigger_event_id(event.event_id());
+  decision.set_trigger(trigger.name);
+  decision.set_ts_ms(step->now_ms);
+  decision.set_decision_id(DeterministicId(
+      {"decision", rule.id, rule.version, step->state->customer_id(), trigger.reference}));
+  std::vector<std::pair<std::string, std::string>> inputs;
+  evaluator_.ExplainCondition(rule, ctx, &inputs);
+  for (auto& [name, value] : inputs) (*decision.mutable_inputs())[name] = value;
+
+  if (result == rules::ConditionResult::kError) {
+    metrics_->RuleError(rule.id);
+    decision.set_outcome(v1::Decision::NOT_MATCHED);
+    decision.set_reason("eval_error: " + error);
+    EmitDecision(std::move(decision), step->out);
+    return false;
+  }
+
+  v1::CustomerState* state = step->state;
+  std::string first_action_id;
+  std::string reason;
+  int index = 0;
+  bool ok = true;
+  for (const rules::Action& action : rule.actions) {
+    ++index;
+    ok = std::visit(
+        Overloaded{[&](const rules::EmitAction& emit) {
+                     std::string id;
+                     const bool done = Emit(rule, emit, trigger, ctx, index, step, &id, &reason);
+                     if (first_action_id.empty()) first_action_id = id;
+                     return done;
+                   },
+                   [&](const rules::SetAction& set) {
+                     auto value = evaluator_.EvaluateValue(rule, *set.value, ctx);
+                     if (!value.ok()) {
+                       reason = "eval_error: " + value.status().message();
+                       return false;
+                     }
+                     if (value->kind_case() == v1::Value::KIND_NOT_SET) {
+                       state->mutable_profile()->erase(set.attribute);
+                     } else {
+                       (*state->mutable_profile())[set.attribute] = std::move(*value);
+                     }
+                     return true;
+                   },
+                   [&](const rules::PointsAction& points) {
+                     return Points(rule, points, ctx, step, &reason);
+                   },
+                   [&](const rules::TagAction& tag) {
+                     auto* tags = state->mutable_tags();
+                     for (const std::string& t : tag.tags) {
+                       auto it = std::find(tags->begin(), tags->end(), t);
+                       if (tag.remove && it != tags->end()) tags->erase(it);
+                       if (!tag.remove && it == tags->end() && tags->size() < kMaxTags)
+                         tags->Add()->assign(t);
+                     }
+                     return true;
+                   },
+                   [&](const rules::SetStageAction& stage) {
+                     if (auto change = state::OverrideStage(config_.lifecycle, stage.stage,
+                                                            step->time_ms, state)) {
+                       QueueTransition(rules::kStageChangedEvent, change->from, change->to,
+                                       trigger.reference, trigger.depth + 1, step);
+                     }
+                     return true;
+                   },
+                   [&](const rules::RaiseAction& raise) {
+                     return Raise(rule, raise, trigger, ctx, index, step, &reason);
+                   }},
+        action);
+    if (!ok) break;
+  }
+  if (!ok) {
+    if (reason.starts_with("eval_error")) metrics_->RuleError(rule.id);
+    decision.set_outcome(reason.starts_with("eval_error") ? v1::Decision::NOT_MATCHED
+                                                          : v1::Decision::SUPPRESSED);
+    decision.set_reason(reason);
+    decision.set_action_id(first_action_id);
+    EmitDecision(std::move(decision), step->out);
+    return false;
+  }
+  metrics_->RuleFired(rule.id);
+  v1::RuleHistory& history = (*state->mutable_rules())[rule.id];
+  history.set_fire_count(history.fire_count() + 1);
+  history.set_last_fired_ms(step->time_ms);
+  decision.set_outcome(v1::Decision::FIRED);
+  decision.set_reason("fired");
+  decision.set_action_id(first_action_id);
+  EmitDecision(std::move(decision), step->out);
+  return true;
+}
+
+bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
+                      const TriggerRef& trigger, const rules::EvalContext& ctx, int index,
+                      Step* step, std::string* action_id, std::string* reason) {
+  auto rendered = evaluator_.RenderEmit(rule, emit, ctx);
+  if (!rendered.ok()) {
+    *reason = "eval_error: " + rendered.status().message();
+    return false;
+  }
+  const std::string& customer_id = step->state->customer_id();
+  v1::Action a;
+  a.set_action_id(DeterministicId(
+      {"action", rule.id, rule.version, customer_id, trigger.reference, std::to_string(index)}));
+  a.set_customer_id(customer_id);
+  a.set_rule_id(rule.id);
+  a.set_rule_version(rule.version);
+  a.set_kind(rendered->kind);
+  a.set_channel(rendered->channels.empty() ? std::string() : rendered->channels.front());
+  a.set_message(rendered->message);
+  for (auto& [key, value] : rendered->payload) (*a.mutable_payload())[key] = value;
+  a.set_trigger_event_id(ctx.event->event_id());
+  a.set_trigger(trigger.name);
+  a.set_ts_ms(step->now_ms);
+  *action_id = a.action_id();
+
+  v1::OutboxEntry entry;
+  entry.set_topic(config_.TopicFor(a.channel(), a.kind()));
+  entry.set_key(a.customer_id());
+  entry.set_id(a.action_id());
+  entry.set_value(connectors::EncodeAction(a, output_format_));
+  auto& headers = *entry.mutable_headers();
+  headers["touchstream.channel"] = a.channel();
+  headers["touchstream.kind"] = a.kind();
+  headers["touchstream.rule"] = a.rule_id();
+  step->out->push_back(std::move(entry));
+  return true;
+}
+
+bool RuleRunner::Points(const rules::Rule& rule, const rules::PointsAction& points,
+                        const rules::EvalContext& ctx, Step* step, std::string* reason) {
+  auto value = evaluator_.EvaluateValue(rule, *points.amount, ctx);
+  if (!value.ok()) {
+    *reason = "eval_error: " + value.status().message();
+    return false;
+  }
+  int64_t amount = 0;
+  if (value->kind_case() == v1::Value::kIntValue) {
+    amount = value->int_value();
+  } else if (value->kind_case() == v1::Value::kDoubleValue &&
+             std::isfinite(value->double_value()) && std::abs(value->double_value()) < 1e15) {
+    amount = std::llround(value->double_value());
+  } else {
+    *reason = "eval_error: points amount of rule '" + rule.id + "' is not a number";
+    return false;
+  }
+  if (amount < 0) {
+    *reason = "eval_error: points amount of rule '" + rule.id + "' is negative (" +
+              std::to_string(amount) + ")";
+    return false;
+  }
+  v1::Loyalty* loyalty = step->state->mutable_loyalty();
+  if (points.redeem) {
+    if (loyalty->points() < amount) {
+      *reason = "insufficient_points: balance " + std::to_string(loyalty->points()) + " is below " +
+                std::to_string(amount);
+      return false;
+    }
+    loyalty->set_points(loyalty->points() - amount);
+    loyalty->set_redeemed_total(loyalty->redeemed_total() + amount);
+  } else {
+    loyalty->set_points(loyalty->points() + amount);
+    loyalty->set_earned_total(loyalty->earned_total() + amount);
+  }
+  loyalty->set_updated_ms(step->time_ms);
+  return true;
+}
+
+bool RuleRunner::Raise(const rules::Rule& rule, const rules::RaiseAction& raise,
+                       const TriggerRef& trigger, const rules::EvalContext& ctx, int index,
+                       Step* step, std::string* reason) {
+  if (trigger.depth + 1 > config_.processing.max_raise_depth) {
+    metrics_->RaiseRefused(rule.id);
+    *reason = "raise_depth: raising '" + raise.event_type + "' would exceed " +
+              "processing.max_raise_depth (" + std::to_string(config_.processing.max_raise_depth) +
+              ")";
+    return false;
+  }
+  InternalEvent internal;
+  internal.depth = trigger.depth + 1;
+  v1::TouchpointEvent& event = internal.event;
+  event.set_event_id(trigger.reference + "/" + rule.id + "/raise" + std::to_string(index));
+  event.set_customer_id(step->state->customer_id());
+  event.set_type(raise.event_type);
+  event.set_ts_ms(step->time_ms);
+  event.set_channel(ctx.event->channel());
+  event.set_source("touchstream:" + rule.id);
+  for (const rules::EmitParam& property : raise.properties) {
+    auto value = evaluator_.EvaluateValue(rule, *property.expr, ctx);
+    if (!value.ok()) {
+      *reason = "eval_error: " + value.status().message();
+      return false;
+    }
+    (*event.mutable_properties())[property.name] = std::move(*value);
+  }
+  step->internal.push_back(std::move(internal));
+  return true;
+}
+
+void RuleRunner::EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out) {
+  if (config_.output.decisions_topic.empty()) return;
+  v1::OutboxEntry entry;
+  entry.set_topic(config_.output.decisions_topic);
+  entry.set_key(decision.customer_id());
+  entry.set_id(decision.decision_id());
+  entry.set_value(connectors::EncodeDecision(decision, output_format_));
+  out->push_back(std::move(entry));
+}
+
+}  // namespace touchstream::engine

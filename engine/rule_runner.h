@@ -1,0 +1,92 @@
+// RuleRunner: fires one rule for one customer — evaluates its condition, performs its actions
+// in order (emit, set, add_points / redeem, tag / untag, set_stage, raise) and records the
+// Decision. Used by the EventProcessor once a trigger has matched.
+//
+// Not thread-safe: one per processing thread (it owns an Evaluator).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "connectors/codec.h"
+#include "engine/config.h"
+#include "engine/metrics.h"
+#include "rules/evaluator.h"
+#include "rules/rule.h"
+#include "touchstream/v1/event.pb.h"
+#include "touchstream/v1/state.pb.h"
+
+namespace touchstream::engine {
+
+// An internal event waiting to be dispatched to rules within the current step: raised by a
+// rule, or a stage / tier transition.
+struct InternalEvent {
+  v1::TouchpointEvent event;
+  int depth = 0;  // 1 for events caused by the step's own trigger, +1 per further cause
+};
+
+// One processing step for one customer: an input event or a fired timer, with everything it
+// causes. Outputs (actions, decisions) are appended to *out.
+struct Step {
+  v1::CustomerState* state = nullptr;
+  // `now` for the rules: processing time in `run`, stream time in `replay`.
+  int64_t now_ms = 0;
+  // The step's event time (the input event's, or the timer's fire time): what state changes
+  // are stamped with and the lifecycle is evaluated at, so that `run` and `replay` of the same
+  // events leave the same state.
+  int64_t time_ms = 0;
+  std::vector<v1::OutboxEntry>* out = nullptr;
+  std::deque<InternalEvent> internal;
+};
+
+// What made a rule run.
+struct TriggerRef {
+  const v1::TouchpointEvent* event = nullptr;  // seen by the rule as `event`
+  std::string reference;  // event id, or "timer:<name>@<fire_ms>": the basis of action ids
+  std::string name;       // Action.trigger / Decision.trigger
+  int depth = 0;          // of the event (0 for input events and timers)
+};
+
+class RuleRunner {
+ public:
+  // `config` and `metrics` must outlive the runner.
+  RuleRunner(const EngineConfig& config, EngineMetrics* metrics);
+
+  // Fires `rule` if its condition holds. Returns true when it fired (its actions ran).
+  bool Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step);
+
+  // Evaluates a bool expression of the rule (threshold triggers). nullopt on a run-time
+  // error (counted as a rule error).
+  std::optional<bool> Test(const rules::Rule& rule, const rules::Program& expression,
+                           const v1::TouchpointEvent& event, const Step& step);
+
+  // Queues a stage transition as an internal stage_changed event.
+  static void QueueTransition(std::string_view event_type, const std::string& from,
+                              const std::string& to, const std::string& cause, int depth,
+                              Step* step);
+
+  rules::Evaluator& evaluator() { return evaluator_; }
+
+ private:
+  // Runs one action; false (with *reason set) when it failed and the rule must stop.
+  bool Emit(const rules::Rule& rule, const rules::EmitAction& emit, const TriggerRef& trigger,
+            const rules::EvalContext& ctx, int index, Step* step, std::string* action_id,
+            std::string* reason);
+  bool Points(const rules::Rule& rule, const rules::PointsAction& points,
+              const rules::EvalContext& ctx, Step* step, std::string* reason);
+  bool Raise(const rules::Rule& rule, const rules::RaiseAction& raise, const TriggerRef& trigger,
+             const rules::EvalContext& ctx, int index, Step* step, std::string* reason);
+  void EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out);
+
+  const EngineConfig& config_;
+  EngineMetrics* metrics_;
+  connectors::Format output_format_;
+  rules::Evaluator evaluator_;
+};
+
+// The maximum number of tags a customer keeps (tag actions beyond it are ignored).
+inline constexpr int kMaxTags = 100;
+
+}  // namespace touchstream::engine
