@@ -1,6 +1,7 @@
 // touchstream run --config FILE
 #include <atomic>
 #include <iostream>
+#include <mutex>
 
 #include "connectors/dev_broker.h"
 #include "engine/cli.h"
@@ -8,6 +9,7 @@
 #include "engine/engine_setup.h"
 #include "engine/kafka_pipeline.h"
 #include "engine/metrics_server.h"
+#include "engine/rules_watcher.h"
 #include "engine/signals.h"
 
 namespace touchstream::engine {
@@ -24,11 +26,14 @@ int RunCommand(int argc, char** argv) {
           ParseCommandLine(argc, argv, "touchstream run --config FILE", options, nullptr, &vm))
     return *exit;
 
-  // Rules are re-read on SIGHUP; a set with any error is refused and the running set stays.
+  // Rules are re-read on SIGHUP and when a rule file changes; a set with any error is refused
+  // as a whole and the running set stays.
   std::atomic<KafkaPipeline*> running{nullptr};
   std::optional<EngineConfig> loaded_config;
   EngineMetrics metrics;
-  SignalWatcher signals([&] {
+  std::mutex reload_mu;
+  auto reload = [&] {
+    std::lock_guard<std::mutex> lock(reload_mu);
     KafkaPipeline* pipeline = running.load();
     if (pipeline == nullptr) return;
     auto rules = LoadRuleSet(*loaded_config, std::cerr);
@@ -40,7 +45,9 @@ int RunCommand(int argc, char** argv) {
     }
     std::cerr << "touchstream: reloaded " << (*rules)->size() << " rules\n";
     pipeline->UpdateRules(*rules);
-  });
+    metrics.SetRulesLoaded(static_cast<double>((*rules)->size()));
+  };
+  SignalWatcher signals(reload);
 
   auto config = LoadConfigOrReport(config_path, std::cerr);
   if (!config.ok()) return 1;
@@ -88,7 +95,14 @@ int RunCommand(int argc, char** argv) {
   running = pipeline->get();
   std::cerr << "touchstream: running " << (*rules)->size() << " rules on " << bootstrap
             << ", group " << loaded_config->kafka.group_id << "\n";
+  std::unique_ptr<RulesWatcher> watcher;
+  if (loaded_config->processing.rules_watch_interval_ms > 0) {
+    watcher = std::make_unique<RulesWatcher>(
+        loaded_config->rules_paths,
+        std::chrono::milliseconds(loaded_config->processing.rules_watch_interval_ms), reload);
+  }
   Status status = (*pipeline)->Run(signals.stop_requested());
+  watcher.reset();
   running = nullptr;
   if (!status.ok()) {
     std::cerr << "touchstream: stopped: " << status.ToString() << "\n";

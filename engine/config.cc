@@ -166,7 +166,7 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
   r.ForEach(node, "processing",
             {"input_format", "max_event_bytes", "commit_interval_ms", "commit_max_events",
              "max_in_flight", "max_raise_depth", "max_timers_per_customer", "timer_interval_ms",
-             "timer_batch"},
+             "timer_batch", "rules_watch_interval_ms"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "input_format") {
                 r.String(v, full, &p->input_format);
@@ -183,6 +183,7 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
               if (key == "max_timers_per_customer") r.Int(v, full, 1, &p->max_timers_per_customer);
               if (key == "timer_interval_ms") r.Int(v, full, 1, &p->timer_interval_ms);
               if (key == "timer_batch") r.Int(v, full, 1, &p->timer_batch);
+              if (key == "rules_watch_interval_ms") r.Int(v, full, 0, &p->rules_watch_interval_ms);
             });
 }
 

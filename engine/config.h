@@ -70,6 +70,8 @@ struct ProcessingConfig {
   // How often `run` looks for due timers, and how many it fires per commit.
   int64_t timer_interval_ms = 1000;
   int64_t timer_batch = 5000;
+  // How often `run` checks the rule files for changes (and reloads them); 0 = only on SIGHUP.
+  int64_t rules_watch_interval_ms = 2000;
 };
 
 // Customer-value models (clv:). Without the section the customer.clv.* fields are null. The

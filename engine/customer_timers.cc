@@ -60,7 +60,6 @@ void CustomerTimers::TakeInto(state::CommitBatch* batch) {
     }
   }
   ops_.clear();
-  earliest_armed_ms_ = std::numeric_limits<int64_t>::max();
 }
 
 }  // namespace touchstream::engine

@@ -37,8 +37,9 @@ class CustomerTimers {
 
   // Moves the collected operations into `batch`, in the order they were made.
   void TakeInto(state::CommitBatch* batch);
-  // The earliest fire_ms armed since the last TakeInto (max int64 when none).
+  // The earliest fire_ms armed since the last ResetEarliestArmed (max int64 when none).
   int64_t earliest_armed_ms() const { return earliest_armed_ms_; }
+  void ResetEarliestArmed() { earliest_armed_ms_ = std::numeric_limits<int64_t>::max(); }
 
  private:
   struct Op {

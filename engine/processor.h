@@ -86,8 +86,11 @@ class EventProcessor {
   // Moves the timer changes made since the last call into `batch`; call when putting the
   // cache's dirty states into the same batch, so that states and timers commit together.
   void TakeTimerChanges(state::CommitBatch* batch) { timers_.TakeInto(batch); }
-  // The earliest fire time armed since the last TakeTimerChanges (max int64 when none).
+  // The earliest fire time armed since the last ResetEarliestArmedTimer (max int64 when none).
   int64_t earliest_armed_timer_ms() const { return timers_.earliest_armed_ms(); }
+  // Forgets it: call after reading the earliest timer from the store once every change has
+  // been committed (TimerDriver::Refresh).
+  void ResetEarliestArmedTimer() { timers_.ResetEarliestArmed(); }
 
  private:
   void Dispatch(const v1::TouchpointEvent& event, int depth, const std::string& reference,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/clv_fields.h"
 #include "engine/ids.h"
 #include "state/lifecycle.h"
 
@@ -21,7 +22,8 @@ RuleRunner::RuleRunner(const EngineConfig& config, EngineMetrics* metrics)
     : config_(config),
       metrics_(metrics),
       output_format_(config.output.format == "protobuf" ? connectors::Format::kProtobuf
-                                                        : connectors::Format::kJson) {}
+                                                        : connectors::Format::kJson),
+      models_(MakeCustomerModels(config)) {}
 
 void RuleRunner::QueueTransition(std::string_view event_type, const std::string& from,
                                  const std::string& to, const std::string& cause, int depth,
@@ -41,7 +43,7 @@ void RuleRunner::QueueTransition(std::string_view event_type, const std::string&
 
 std::optional<bool> RuleRunner::Test(const rules::Rule& rule, const rules::Program& expression,
                                      const v1::TouchpointEvent& event, const Step& step) {
-  rules::EvalContext ctx{&event, step.state, step.now_ms};
+  rules::EvalContext ctx{&event, step.state, step.now_ms, models_.get()};
   auto value = evaluator_.EvaluateValue(rule, expression, ctx);
   if (!value.ok() || value->kind_case() != v1::Value::kBoolValue) {
     metrics_->RuleError(rule.id);
@@ -53,7 +55,7 @@ std::optional<bool> RuleRunner::Test(const rules::Rule& rule, const rules::Progr
 bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step) {
   metrics_->RuleEvaluated(rule.id);
   const v1::TouchpointEvent& event = *trigger.event;
-  const rules::EvalContext ctx{&event, step->state, step->now_ms};
+  const rules::EvalContext ctx{&event, step->state, step->now_ms, models_.get()};
   std::string error;
   const rules::ConditionResult result = evaluator_.EvaluateCondition(rule, ctx, &error);
   if (result == rules::ConditionResult::kFalse) return false;

@@ -7,12 +7,15 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "connectors/codec.h"
 #include "engine/config.h"
 #include "engine/metrics.h"
+#include "rules/customer_models.h"
 #include "rules/evaluator.h"
 #include "rules/rule.h"
 #include "touchstream/v1/event.pb.h"
@@ -84,6 +87,8 @@ class RuleRunner {
   EngineMetrics* metrics_;
   connectors::Format output_format_;
   rules::Evaluator evaluator_;
+  // customer.clv.* (null without a clv: config section).
+  std::unique_ptr<rules::CustomerModels> models_;
 };
 
 // The maximum number of tags a customer keeps (tag actions beyond it are ignored).

@@ -10,6 +10,7 @@ Status TimerDriver::Refresh() {
     return s;
   }
   stored_next_ms_ = first.empty() ? std::numeric_limits<int64_t>::max() : first.front().fire_ms();
+  processor_->ResetEarliestArmedTimer();
   return Status::Ok();
 }
 

@@ -34,8 +34,8 @@ class TimerDriver {
     return std::min(stored_next_ms_, processor_->earliest_armed_timer_ms());
   }
 
-  // Re-reads the earliest stored timer. Call after a commit that may have changed timers
-  // (FireDue does). Errors: the store's.
+  // Re-reads the earliest stored timer; timers armed before must have been committed. Call
+  // after such a commit (FireDue does). Errors: the store's.
   Status Refresh();
 
   // Fires every timer due at or before up_to_ms through EventProcessor::FireTimer (now_ms is

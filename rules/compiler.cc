@@ -274,6 +274,11 @@ std::shared_ptr<const Program> CompileChecked(const Expr& expr, const ExprLocati
   Compiler compiler(location, program.get());
   program->root = compiler.Emit(expr);
   AssignFieldSlots(program.get());
+  // A pack holds tens of thousands of programs for the engine's lifetime: drop the slack of
+  // vector growth (up to half of each array).
+  program->nodes.shrink_to_fit();
+  program->args.shrink_to_fit();
+  program->fields.shrink_to_fit();
   return program;
 }
 

@@ -8,7 +8,10 @@ FieldContext MakeFields(const Rule& rule, const EvalContext& ctx) {
   return FieldContext{
       ctx.event != nullptr ? *ctx.event : touchstream::v1::TouchpointEvent::default_instance(),
       ctx.customer != nullptr ? *ctx.customer : touchstream::v1::CustomerState::default_instance(),
-      rule.id, rule.version, ctx.now_ms};
+      rule.id,
+      rule.version,
+      ctx.now_ms,
+      ctx.models};
 }
 
 }  // namespace

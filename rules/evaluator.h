@@ -22,7 +22,8 @@ namespace touchstream::rules {
 struct EvalContext {
   const touchstream::v1::TouchpointEvent* event = nullptr;   // null reads as an empty event
   const touchstream::v1::CustomerState* customer = nullptr;  // null reads as a new customer
-  int64_t now_ms = 0;  // the value of `now` (event time in replay)
+  int64_t now_ms = 0;                      // the value of `now` (event time in replay)
+  const CustomerModels* models = nullptr;  // for customer.clv.*; null reads them as null
 };
 
 enum class ConditionResult { kTrue, kFalse, kError };

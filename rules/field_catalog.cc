@@ -1,5 +1,7 @@
 #include "rules/field_catalog.h"
 
+#include <cmath>
+
 #include "proto/window_read.h"
 
 namespace touchstream::rules {
@@ -16,6 +18,13 @@ using T = ValueType;
 const TypeActivity& Activity(const Ctx& c, Key type) {
   auto it = c.customer.activity().find(type);
   return it == c.customer.activity().end() ? TypeActivity::default_instance() : it->second;
+}
+
+// A model value (rules/customer_models.h): null without models or when not computable.
+RtValue ModelValue(const Ctx& c, ModelField field) {
+  if (c.models == nullptr) return RtValue::Null();
+  const double value = c.models->Value(field, c.customer, c.now_ms);
+  return std::isnan(value) ? RtValue::Null() : RtValue::Double(value);
 }
 
 const RuleHistory& History(const Ctx& c, Key rule_id) {
@@ -132,6 +141,18 @@ constexpr FieldDef kFields[] = {
      [](const Ctx& c, Key) { return RtValue::Map(MapKind::kProfile, &c.customer.profile()); }},
     {"customer.profile.<attr>", T::kDyn, "A profile attribute (null when not set)",
      [](const Ctx& c, Key k) { return ProtoMapEntry(c.customer.profile(), k); }},
+    {"customer.clv.p_alive", T::kDouble,
+     "Probability that the customer is still active (BG/NBD); null before the first purchase",
+     [](const Ctx& c, Key) { return ModelValue(c, ModelField::kProbabilityAlive); }},
+    {"customer.clv.expected_purchases", T::kDouble,
+     "Expected purchases in the next clv.expected_purchases_days days (BG/NBD)",
+     [](const Ctx& c, Key) { return ModelValue(c, ModelField::kExpectedPurchases); }},
+    {"customer.clv.expected_spend", T::kDouble,
+     "Expected value of one future purchase (Gamma-Gamma)",
+     [](const Ctx& c, Key) { return ModelValue(c, ModelField::kExpectedSpend); }},
+    {"customer.clv.value", T::kDouble,
+     "Predicted discounted value over clv.horizon_weeks (BG/NBD x Gamma-Gamma)",
+     [](const Ctx& c, Key) { return ModelValue(c, ModelField::kPredictedClv); }},
     {"customer.tags", T::kList, "Tags set by rules' tag actions (for `'vip' in customer.tags`)",
      [](const Ctx& c, Key) { return RtValue::StringList(&c.customer.tags()); }},
     {"customer.loyalty.points", T::kInt, "Loyalty points balance",

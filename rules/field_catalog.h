@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "rules/customer_models.h"
 #include "rules/runtime_value.h"
 #include "touchstream/v1/event.pb.h"
 #include "touchstream/v1/state.pb.h"
@@ -23,6 +24,8 @@ struct FieldContext {
   std::string_view rule_id;
   std::string_view rule_version;
   int64_t now_ms = 0;
+  // customer.clv.*; null reads them as null.
+  const CustomerModels* models = nullptr;
 };
 
 // Reads a field; `key` is the parameter segment of a parameterized path (empty otherwise).

@@ -708,10 +708,6 @@ class Interpreter {
   int64_t steps_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // Readies the scratch for one evaluation of `program`: list storage reserved for the most
 // elements it can build (so list views never move), field cache slots emptied. Allocates
 // only the first time a program needs more than any before.
@@ -738,11 +734,9 @@ bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch*
 bool EvaluateConstant(const Program& program, uint32_t index, EvalScratch* scratch, RtValue* result,
                       int64_t* steps) {
   // A constant subtree reads no field, so any context will do.
-  const FieldContext fields{touchstream::v1::TouchpointEvent::default_instance(),
-                            touchstream::v1::CustomerState::default_instance(),
-                            {},
-                            {},
-                            0};
+  using touchstream::v1::CustomerState, touchstream::v1::TouchpointEvent;
+  const FieldContext fields{TouchpointEvent::default_instance(), CustomerState::default_instance(),
+                            "", "", 0};
   Prepare(program, scratch);
   std::string error;
   Interpreter interpreter(program, fields, scratch, &error);

@@ -1,11 +1,12 @@
 // Runs a compiled Program against one event and customer state. Internal to ts_rules: the
 // public entry point is Evaluator.
 //
-// Evaluation never parses and, for expressions that do not build strings or lists, never
-// allocates: values are views (see runtime_value.h). Strings built by +, lower, upper and
-// string() go to the scratch arena, list literals with non-constant elements to the scratch
-// list storage. Run-time errors (division by zero, type mismatch on dyn values, misuse of
-// null, the step limit) stop the evaluation with a message naming the file position.
+// Evaluation never parses and never allocates once the scratch has grown to the program's
+// needs (after its first evaluation): values are views (see runtime_value.h). Strings built by
+// +, lower, upper and string() go to the scratch arena, list literals with non-constant
+// elements to the scratch list storage, cached field values to the scratch field slots.
+// Run-time errors (division by zero, type mismatch on dyn values, misuse of null, the step
+// limit) stop the evaluation with a message naming the file position.
 #pragma once
 
 #include <string>

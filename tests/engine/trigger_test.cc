@@ -428,5 +428,25 @@ TEST_F(TriggerTest, TimerOfARemovedRuleIsDropped) {
   EXPECT_TRUE(State("c1").timers().empty());
 }
 
+// Customer value reaches the rules: a first-time buyer (x = 0) is alive with probability 1
+// under BG/NBD, whatever the parameters.
+TEST_F(TriggerTest, ClvFieldsAreReadable) {
+  Config(R"Y(
+clv:
+  bg_nbd: {r: 0.243, alpha: 4.414, a: 0.793, b: 2.426}
+  gamma_gamma: {p: 6.25, q: 3.74, gamma: 15.44}
+)Y");
+  const auto actions =
+      Replay(R"Y(
+- id: valuable
+  trigger: {event: purchase}
+  condition: customer.clv.p_alive > 0.5 && customer.clv.value > 0.0
+  actions: [{emit: {kind: offer, channel: email, template: "{{ round(customer.clv.p_alive * 100.0) }}"}}]
+)Y",
+             {Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":40})")});
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"valuable@2026-01-01T10:00:00Z event:purchase: 100"}));
+}
+
 }  // namespace
 }  // namespace touchstream::engine

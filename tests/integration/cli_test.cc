@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "external_clients.h"
+#include "proto/time_format.h"
 
 namespace touchstream::testing {
 namespace {
@@ -159,8 +160,10 @@ TEST_F(CliTest, BrokerRunSigtermStateGet) {
 
   std::string config = ReadFile(kSource + "/deploy/config/demo.yaml");
   config.replace(config.find("bootstrap_servers: embedded"), 27, "bootstrap_servers: " + bootstrap);
-  config.replace(config.find("rules: [../rules/demo]"), 22,
-                 "rules: [" + kSource + "/deploy/rules/demo]");
+  const std::string rules_line = "rules: [../rules/demo, ../rules/journeys]";
+  config.replace(
+      config.find(rules_line), rules_line.size(),
+      "rules: [" + kSource + "/deploy/rules/demo, " + kSource + "/deploy/rules/journeys]");
   config.replace(config.find("dir: /tmp/touchstream-demo-state"), 32,
                  "dir: " + (dir_ / "state").string());
   config.replace(config.find("address: 0.0.0.0:9464"), 21, "address: 127.0.0.1:0");
@@ -187,6 +190,62 @@ TEST_F(CliTest, BrokerRunSigtermStateGet) {
   auto state = Touchstream("state get --config " + (dir_ / "engine.yaml").string() + " c-1");
   EXPECT_EQ(state.exit_code, 0) << state.text;
   EXPECT_NE(state.text.find(R"("purchase_count": "1")"), std::string::npos) << state.text;
+  EXPECT_EQ(broker.Stop(), 0);
+}
+
+// `run` fires timers by processing time (an abandoned cart from three hours ago is reminded
+// at once), and reloads its rules when a rule file changes: a broken file is refused as a
+// whole while the running rules keep serving, a fixed one is taken.
+TEST_F(CliTest, RunFiresTimersAndReloadsChangedRules) {
+  Child broker({kBinary, "broker", "--config", kSource + "/deploy/config/demo.yaml"},
+               dir_ / "broker.out");
+  const std::string bootstrap_line = WaitFor(dir_ / "broker.out", "\n");
+  const std::string bootstrap = bootstrap_line.substr(0, bootstrap_line.find('\n'));
+  std::filesystem::create_directories(dir_ / "rules");
+  const std::string cart_rule = R"Y(
+- id: abandoned-cart
+  trigger: {event: cart_add, not_followed_by: {event: purchase, within: 2h}}
+  actions: [{emit: {kind: nudge, channel: push, template: "Still want {{ event.properties.sku }}?"}}]
+)Y";
+  std::ofstream(dir_ / "rules" / "cart.yaml") << cart_rule;
+  std::ofstream(dir_ / "engine.yaml")
+      << "kafka:\n  bootstrap_servers: " << bootstrap
+      << "\n  group_id: reload-test\n  consumer: {session.timeout.ms: \"6000\"}\n"
+      << "output: {default_topic: touchstream.actions}\n"
+      << "state: {dir: " << (dir_ / "state").string() << "}\n"
+      << "processing: {rules_watch_interval_ms: 200, timer_interval_ms: 200}\n"
+      << "rules: [" << (dir_ / "rules").string() << "]\n"
+      << "metrics: {address: \"\"}\n";
+  const auto three_hours_ago = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count() -
+                               3 * 3600 * 1000;
+  KcatProduce(bootstrap, "touchstream.events",
+              {{"c-1", R"({"customer_id":"c-1","type":"cart_add","ts":")" +
+                           FormatRfc3339Ms(three_hours_ago) + R"(","properties":{"sku":"A1"}})"}});
+  Child engine({kBinary, "run", "--config", (dir_ / "engine.yaml").string()}, dir_ / "run.out");
+  std::vector<KeyedMessage> actions;
+  for (int i = 0; i < 100 && actions.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    actions = KcatConsumeAll(bootstrap, "touchstream.actions");
+  }
+  ASSERT_EQ(actions.size(), 1u) << ReadFile(dir_ / "run.out");
+  EXPECT_NE(actions[0].value.find("Still want A1?"), std::string::npos) << actions[0].value;
+  EXPECT_NE(actions[0].value.find(R"("trigger":"absence:cart_add!purchase@timer")"),
+            std::string::npos)
+      << actions[0].value;
+
+  std::ofstream(dir_ / "rules" / "broken.yaml")
+      << "- id: broken\n  trigger: {event: purchase}\n  condition: customer.aggregates.spend_9d > "
+         "1\n"
+      << "  actions: [{emit: {kind: offer, channel: email}}]\n";
+  WaitFor(dir_ / "run.out", "reload refused");
+  std::filesystem::remove(dir_ / "rules" / "broken.yaml");
+  std::ofstream(dir_ / "rules" / "welcome.yaml")
+      << "- id: welcome\n  trigger: {event: signup}\n"
+      << "  actions: [{emit: {kind: offer, channel: email, template: hi}}]\n";
+  WaitFor(dir_ / "run.out", "reloaded 2 rules");
+  EXPECT_EQ(engine.Stop(), 0) << ReadFile(dir_ / "run.out");
   EXPECT_EQ(broker.Stop(), 0);
 }
 
