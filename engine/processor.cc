@@ -26,11 +26,8 @@ std::string RuleTimerName(const rules::Rule& rule) {
   return "r:" + rule.id;
 }
 
-// A property's value as text, for correlation ("" when missing).
-std::string PropertyText(const v1::TouchpointEvent& event, const std::string& name) {
-  auto it = event.properties().find(name);
-  if (it == event.properties().end()) return "";
-  const v1::Value& v = it->second;
+// A value as text, for correlation and tiers ("" when unset).
+std::string ValueText(const v1::Value& v) {
   switch (v.kind_case()) {
     case v1::Value::kStringValue:
       return v.string_value();
@@ -48,12 +45,14 @@ std::string PropertyText(const v1::TouchpointEvent& event, const std::string& na
   return "";
 }
 
+std::string PropertyText(const v1::TouchpointEvent& event, const std::string& name) {
+  auto it = event.properties().find(name);
+  return it == event.properties().end() ? std::string() : ValueText(it->second);
+}
+
 std::string TierOf(const v1::CustomerState& state) {
   auto it = state.profile().find(kTierAttribute);
-  if (it == state.profile().end()) return "";
-  v1::TouchpointEvent holder;
-  (*holder.mutable_properties())[kTierAttribute] = it->second;
-  return PropertyText(holder, kTierAttribute);
+  return it == state.profile().end() ? std::string() : ValueText(it->second);
 }
 
 bool Matches(const std::string& pattern, const std::string& value) {
