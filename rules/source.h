@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/text_match.h"
+
 namespace touchstream::rules {
 
 // One error in a rule file. line and column are 1-based; 0 means "the whole file".
@@ -88,9 +90,6 @@ class DiagnosticSink {
   std::vector<Diagnostic>* out_;
 };
 
-// The candidate closest to `word` by edit distance when it is close enough to be a likely
-// typo (distance at most max(1, size/3)), else empty.
-std::string_view ClosestMatch(std::string_view word,
-                              const std::vector<std::string_view>& candidates);
+using touchstream::ClosestMatch;  // proto/text_match.h
 
 }  // namespace touchstream::rules

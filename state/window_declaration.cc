@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "proto/text_match.h"
 #include "state/window_aggregate.h"
 
 namespace touchstream::state {
@@ -31,21 +32,6 @@ struct Unit {
 // Longest suffix first where one is a prefix of another ("ms" before "m").
 constexpr Unit kUnits[] = {{"ms", 1},        {"s", 1000},      {"m", 60'000},
                            {"h", 3'600'000}, {"d", kMsPerDay}, {"w", 7 * kMsPerDay}};
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 // A tiny cursor over the declaration text.
 class Scanner {
@@ -197,15 +183,9 @@ Result<WindowDeclaration> ParseWindowDeclaration(std::string_view name, std::str
   }
   if (found == nullptr) {
     std::string message = "unknown kind '" + std::string(kind) + "'";
-    std::string_view best;
-    size_t best_distance = std::max<size_t>(1, kind.size() / 3) + 1;
-    for (const KindName& k : kKinds) {
-      const size_t distance = EditDistance(kind, k.name);
-      if (distance < best_distance) {
-        best = k.name;
-        best_distance = distance;
-      }
-    }
+    std::vector<std::string_view> names;
+    for (const KindName& k : kKinds) names.push_back(k.name);
+    const std::string_view best = ClosestMatch(kind, names);
     if (!best.empty()) {
       message += " (did you mean '" + std::string(best) + "'?)";
     } else {
