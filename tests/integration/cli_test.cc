@@ -190,6 +190,17 @@ TEST_F(CliTest, BrokerRunSigtermStateGet) {
   auto state = Touchstream("state get --config " + (dir_ / "engine.yaml").string() + " c-1");
   EXPECT_EQ(state.exit_code, 0) << state.text;
   EXPECT_NE(state.text.find(R"("purchase_count": "1")"), std::string::npos) << state.text;
+  auto exported = Touchstream("state export --config " + (dir_ / "engine.yaml").string());
+  EXPECT_EQ(exported.exit_code, 0) << exported.text;
+  EXPECT_NE(exported.text.find(R"({"schema_version":1,"customer_id":"c-1")"), std::string::npos)
+      << exported.text;
+  EXPECT_NE(exported.text.find("exported 1 customers"), std::string::npos) << exported.text;
+  auto erased = Touchstream("state erase --config " + (dir_ / "engine.yaml").string() + " c-1");
+  EXPECT_EQ(erased.exit_code, 0) << erased.text;
+  EXPECT_NE(erased.text.find("erased customer 'c-1': state"), std::string::npos) << erased.text;
+  auto gone = Touchstream("state get --config " + (dir_ / "engine.yaml").string() + " c-1");
+  EXPECT_EQ(gone.exit_code, 1) << gone.text;
+  EXPECT_NE(gone.text.find("no state for customer 'c-1'"), std::string::npos) << gone.text;
   EXPECT_EQ(broker.Stop(), 0);
 }
 
