@@ -13,7 +13,6 @@
 
 #include "rules/date_schedule.h"
 #include "rules/field_catalog.h"
-#include "rules/lexer.h"
 
 namespace touchstream::engine {
 
@@ -70,16 +69,23 @@ class ConfigReader {
     *out = value;
   }
 
-  // A duration such as 90d, 36h or 1h30m, at least `min_ms`.
-  void Duration(const YAML::Node& node, const std::string& key, int64_t min_ms, int64_t* out) {
-    int64_t ms = 0;
-    if (!node.IsScalar() || !rules::ParseDurationMs(node.Scalar(), &ms)) {
-      return Fail(node, key,
-                  "expected a duration such as 90d, 36h or 1h30m, got '" +
-                      (node.IsScalar() ? node.Scalar() : "") + "'");
+  // A duration in the config's syntax (state::ParseConfigDuration: 90d, 12h, 1h30m, 2w); zero
+  // ("0", "0s") is accepted only when allow_zero.
+  void Duration(const YAML::Node& node, const std::string& key, bool allow_zero, int64_t* out) {
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    if (state::ParseConfigDuration(text, out)) return;
+    const size_t digits = text.find_first_not_of('0');
+    const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+    const bool zero = !text.empty() && text[0] == '0' &&
+                      (unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" ||
+                       unit == "d" || unit == "w");
+    if (zero && allow_zero) {
+      *out = 0;
+      return;
     }
-    if (ms < min_ms) return Fail(node, key, "must be positive");
-    *out = ms;
+    Fail(node, key,
+         zero ? "must be positive"
+              : "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
   }
 
   void StringList(const YAML::Node& node, const std::string& key, std::vector<std::string>* out) {
@@ -205,10 +211,10 @@ void ReadLifecycle(ConfigReader& r, const YAML::Node& node, state::LifecycleConf
   r.ForEach(node, "lifecycle",
             {"new_for", "at_risk_after", "churned_after", "won_back_for", "loyal_purchases"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "new_for") r.Duration(v, full, 1, &lifecycle->new_for_ms);
-              if (key == "at_risk_after") r.Duration(v, full, 1, &lifecycle->at_risk_after_ms);
-              if (key == "churned_after") r.Duration(v, full, 1, &lifecycle->churned_after_ms);
-              if (key == "won_back_for") r.Duration(v, full, 1, &lifecycle->won_back_for_ms);
+              if (key == "new_for") r.Duration(v, full, false, &lifecycle->new_for_ms);
+              if (key == "at_risk_after") r.Duration(v, full, false, &lifecycle->at_risk_after_ms);
+              if (key == "churned_after") r.Duration(v, full, false, &lifecycle->churned_after_ms);
+              if (key == "won_back_for") r.Duration(v, full, false, &lifecycle->won_back_for_ms);
               if (key == "loyal_purchases") r.Int(v, full, 1, &lifecycle->loyal_purchases);
             });
   if (!r.failed() && lifecycle->churned_after_ms <= lifecycle->at_risk_after_ms) {
@@ -237,26 +243,6 @@ void ReadCalendars(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironme
 }
 
 // ---- Windowed aggregates, lateness, RFM, consent ----
-
-// A duration for the analytics sections (state::ParseConfigDuration syntax); zero ("0", "0s")
-// is accepted only when allow_zero.
-void AnalyticsDuration(ConfigReader& r, const YAML::Node& node, const std::string& key,
-                       bool allow_zero, int64_t* out) {
-  const std::string text = node.IsScalar() ? node.Scalar() : "";
-  if (state::ParseConfigDuration(text, out)) return;
-  const size_t digits = text.find_first_not_of('0');
-  const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
-  const bool zero = !text.empty() && text[0] == '0' &&
-                    (unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" ||
-                     unit == "d" || unit == "w");
-  if (zero && allow_zero) {
-    *out = 0;
-    return;
-  }
-  r.Fail(node, key,
-         zero ? "must be positive"
-              : "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
-}
 
 // aggregates: {name: "kind(type.property) over 90d [bucket 1d] [limit 64]"}
 void ReadAggregates(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* analytics,
@@ -357,13 +343,13 @@ void ReadRfm(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* an
               if (key == "purchase_event") r.String(v, full, &rfm.purchase_event);
               if (key == "amount_property") r.String(v, full, &rfm.amount_property);
               if (key == "frequency_window") {
-                AnalyticsDuration(r, v, full, false, &rfm.frequency_window_ms);
+                r.Duration(v, full, false, &rfm.frequency_window_ms);
               }
               if (key == "monetary_window") {
-                AnalyticsDuration(r, v, full, false, &rfm.monetary_window_ms);
+                r.Duration(v, full, false, &rfm.monetary_window_ms);
               }
-              if (key == "bucket") AnalyticsDuration(r, v, full, false, &rfm.bucket_ms);
-              if (key == "refresh") AnalyticsDuration(r, v, full, false, &rfm.refresh_ms);
+              if (key == "bucket") r.Duration(v, full, false, &rfm.bucket_ms);
+              if (key == "refresh") r.Duration(v, full, false, &rfm.refresh_ms);
               if (key == "scoring") {
                 std::string scoring;
                 r.String(v, full, &scoring);
@@ -523,7 +509,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                   ReadAggregates(r, v, &config.analytics, &config.rule_environment);
                 }
                 if (key == "lateness") {
-                  AnalyticsDuration(r, v, full, true, &config.analytics.lateness_ms);
+                  r.Duration(v, full, true, &config.analytics.lateness_ms);
                 }
                 if (key == "rfm") ReadRfm(r, v, &config.analytics);
                 if (key == "consent") ReadConsent(r, v, &config.analytics.consent);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/overloaded.h"
 #include "rules/date_schedule.h"
 #include "rules/trigger_parser.h"
 #include "state/builtin_aggregates.h"
@@ -10,11 +11,6 @@
 namespace touchstream::engine {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
 
 constexpr char kLifecycleTimer[] = "lifecycle";
 constexpr char kTierAttribute[] = "tier";
@@ -195,7 +191,8 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
       metrics_->TimerFired("rule");
       state::UpdateLifecycle(config_.lifecycle, step.time_ms, state);
       analytics_.RefreshRfm(step.time_ms, state);
-      TriggerRef ref{&payload.event(), reference, rules::TriggerName(rule->trigger) + "@timer", 0};
+      const std::string name = rules::TriggerName(rule->trigger) + "@timer";
+      TriggerRef ref{&payload.event(), reference, name, 0};
       runner_.Run(*rule, ref, &step);
       if (const auto* date = std::get_if<rules::DateTrigger>(&rule->trigger)) {
         ArmDate(*rule, *date, payload.event(), &step, true);
@@ -208,19 +205,16 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
 }
 
 void EventProcessor::Dispatch(const v1::TouchpointEvent& event, int depth,
-                              const std::string& reference, Step* step) {
+                              std::string_view reference, Step* step) {
   if (rules_ == nullptr) return;
   const int64_t now = step->now_ms;
   for (const rules::Rule* rule_ptr : rules_->ForEventType(event.type())) {
     const rules::Rule& rule = *rule_ptr;
     if (!rule.ActiveAt(now)) continue;
-    TriggerRef ref{&event, reference, "", depth};
+    TriggerRef ref{&event, reference, {}, depth};
     std::visit(
         Overloaded{
-            [&](const rules::EventTrigger& t) {
-              ref.name = rules::TriggerName(t);
-              runner_.Run(rule, ref, step);
-            },
+            [&](const rules::EventTrigger&) { runner_.Run(rule, ref, step); },
             [&](const rules::SequenceTrigger& t) { AdvanceSequence(rule, t, event, ref, step); },
             [&](const rules::AbsenceTrigger& t) {
               std::string name = RuleTimerName(rule);
@@ -247,7 +241,6 @@ void EventProcessor::Dispatch(const v1::TouchpointEvent& event, int depth,
               if (*now_true == was_true) return;
               histories[rule.id].set_threshold_true(*now_true);
               if (!*now_true) return;
-              ref.name = rules::TriggerName(t);
               runner_.Run(rule, ref, step);
             },
             [&](const rules::TransitionTrigger& t) {
@@ -258,7 +251,8 @@ void EventProcessor::Dispatch(const v1::TouchpointEvent& event, int depth,
               const std::string from = PropertyText(event, "from");
               const std::string to = PropertyText(event, "to");
               if (!Matches(t.from, from) || !Matches(t.to, to)) return;
-              ref.name = std::string(stage ? "stage:" : "tier:") + from + ">" + to;
+              const std::string name = std::string(stage ? "stage:" : "tier:") + from + ">" + to;
+              ref.name = name;
               runner_.Run(rule, ref, step);
             },
             [&](const rules::DateTrigger& t) { ArmDate(rule, t, event, step, false); }},
@@ -270,13 +264,13 @@ void EventProcessor::AdvanceSequence(const rules::Rule& rule, const rules::Seque
                                      const v1::TouchpointEvent& event, const TriggerRef& ref,
                                      Step* step) {
   constexpr int kMaxPartials = 16;
-  const std::string correlation =
-      t.correlate_on.empty() ? std::string() : PropertyText(event, t.correlate_on);
   auto& histories = *step->state->mutable_rules();
   auto existing = histories.find(rule.id);
   if (existing == histories.end() && event.type() != t.steps.front()) return;
-  v1::RuleHistory& history = histories[rule.id];
-  auto* partials = history.mutable_sequences();
+  auto* partials =
+      (existing != histories.end() ? existing->second : histories[rule.id]).mutable_sequences();
+  const std::string correlation =
+      t.correlate_on.empty() ? std::string() : PropertyText(event, t.correlate_on);
   // Drop partial matches whose window has closed.
   for (int i = partials->size() - 1; i >= 0; --i) {
     if (event.ts_ms() - partials->Get(i).started_ms() > t.within_ms) partials->DeleteSubrange(i, 1);
@@ -291,9 +285,7 @@ void EventProcessor::AdvanceSequence(const rules::Rule& rule, const rules::Seque
     p->set_next_step(p->next_step() + 1);
     if (p->next_step() < static_cast<int>(t.steps.size())) return;
     partials->DeleteSubrange(i, 1);
-    TriggerRef fired = ref;
-    fired.name = rules::TriggerName(t);
-    runner_.Run(rule, fired, step);
+    runner_.Run(rule, ref, step);
     return;
   }
   if (event.type() != t.steps.front()) return;
@@ -346,7 +338,7 @@ void EventProcessor::ArmLifecycleTimer(const v1::TouchpointEvent& cause, Step* s
   if (!timers_.Arm(step->state, kLifecycleTimer, *next, payload)) metrics_->TimerDropped("limit");
 }
 
-void EventProcessor::Settle(const std::string& cause, const std::string& tier_before_step,
+void EventProcessor::Settle(std::string_view cause, const std::string& tier_before_step,
                             Step* step) {
   std::string tier_before = tier_before_step;
   for (int round = 0; round < kMaxSettleRounds; ++round) {

@@ -93,10 +93,10 @@ class EventProcessor {
   void ResetEarliestArmedTimer() { timers_.ResetEarliestArmed(); }
 
  private:
-  void Dispatch(const v1::TouchpointEvent& event, int depth, const std::string& reference,
+  void Dispatch(const v1::TouchpointEvent& event, int depth, std::string_view reference,
                 Step* step);
   // Dispatches the step's internal events, then stage and tier transitions, until quiet.
-  void Settle(const std::string& cause, const std::string& tier_before, Step* step);
+  void Settle(std::string_view cause, const std::string& tier_before, Step* step);
   void AdvanceSequence(const rules::Rule& rule, const rules::SequenceTrigger& trigger,
                        const v1::TouchpointEvent& event, const TriggerRef& ref, Step* step);
   void ArmRuleTimer(const rules::Rule& rule, const std::string& name, int64_t fire_ms,

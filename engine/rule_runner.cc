@@ -5,18 +5,13 @@
 
 #include "engine/clv_fields.h"
 #include "engine/ids.h"
+#include "engine/overloaded.h"
+#include "rules/trigger_parser.h"
 #include "state/lifecycle.h"
 
 namespace touchstream::engine {
 
-namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 RuleRunner::RuleRunner(const EngineConfig& config, EngineMetrics* metrics)
     : config_(config),
@@ -26,12 +21,12 @@ RuleRunner::RuleRunner(const EngineConfig& config, EngineMetrics* metrics)
       models_(MakeCustomerModels(config)) {}
 
 void RuleRunner::QueueTransition(std::string_view event_type, const std::string& from,
-                                 const std::string& to, const std::string& cause, int depth,
+                                 const std::string& to, std::string_view cause, int depth,
                                  Step* step) {
   InternalEvent internal;
   internal.depth = depth;
   v1::TouchpointEvent& event = internal.event;
-  event.set_event_id(cause + "/" + std::string(event_type) + ":" + from + ">" + to);
+  event.set_event_id(std::string(cause) + "/" + std::string(event_type) + ":" + from + ">" + to);
   event.set_customer_id(step->state->customer_id());
   event.set_type(std::string(event_type));
   event.set_ts_ms(step->time_ms);
@@ -52,20 +47,24 @@ std::optional<bool> RuleRunner::Test(const rules::Rule& rule, const rules::Progr
   return value->bool_value();
 }
 
-bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step) {
+bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* step) {
   metrics_->RuleEvaluated(rule.id);
-  const v1::TouchpointEvent& event = *trigger.event;
+  const v1::TouchpointEvent& event = *unnamed.event;
   const rules::EvalContext ctx{&event, step->state, step->now_ms, models_.get()};
   std::string error;
   const rules::ConditionResult result = evaluator_.EvaluateCondition(rule, ctx, &error);
   if (result == rules::ConditionResult::kFalse) return false;
+  const std::string trigger_name =
+      unnamed.name.empty() ? rules::TriggerName(rule.trigger) : std::string(unnamed.name);
+  TriggerRef trigger = unnamed;
+  trigger.name = trigger_name;
 
   v1::Decision decision;
   decision.set_customer_id(step->state->customer_id());
   decision.set_rule_id(rule.id);
   decision.set_rule_version(rule.version);
   decision.set_trigger_event_id(event.event_id());
-  decision.set_trigger(trigger.name);
+  decision.set_trigger(trigger_name);
   decision.set_ts_ms(step->now_ms);
   decision.set_decision_id(DeterministicId(
       {"decision", rule.id, rule.version, step->state->customer_id(), trigger.reference}));
@@ -175,7 +174,7 @@ bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
   a.set_message(rendered->message);
   for (auto& [key, value] : rendered->payload) (*a.mutable_payload())[key] = value;
   a.set_trigger_event_id(ctx.event->event_id());
-  a.set_trigger(trigger.name);
+  a.set_trigger(std::string(trigger.name));
   a.set_ts_ms(step->now_ms);
   *action_id = a.action_id();
 
@@ -244,7 +243,8 @@ bool RuleRunner::Raise(const rules::Rule& rule, const rules::RaiseAction& raise,
   InternalEvent internal;
   internal.depth = trigger.depth + 1;
   v1::TouchpointEvent& event = internal.event;
-  event.set_event_id(trigger.reference + "/" + rule.id + "/raise" + std::to_string(index));
+  event.set_event_id(std::string(trigger.reference) + "/" + rule.id + "/raise" +
+                     std::to_string(index));
   event.set_customer_id(step->state->customer_id());
   event.set_type(raise.event_type);
   event.set_ts_ms(step->time_ms);

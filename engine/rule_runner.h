@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/codec.h"
@@ -47,9 +48,13 @@ struct Step {
 // What made a rule run.
 struct TriggerRef {
   const v1::TouchpointEvent* event = nullptr;  // seen by the rule as `event`
-  std::string reference;  // event id, or "timer:<name>@<fire_ms>": the basis of action ids
-  std::string name;       // Action.trigger / Decision.trigger
-  int depth = 0;          // of the event (0 for input events and timers)
+  // Event id, or "timer:<name>@<fire_ms>": the basis of action ids. Views: the caller keeps
+  // the strings alive for the call (the dispatch of one event costs no string copies).
+  std::string_view reference;
+  // Action.trigger / Decision.trigger; empty: TriggerName(rule.trigger), built only when the
+  // rule fires.
+  std::string_view name;
+  int depth = 0;  // of the event (0 for input events and timers)
 };
 
 class RuleRunner {
@@ -67,8 +72,7 @@ class RuleRunner {
 
   // Queues a stage transition as an internal stage_changed event.
   static void QueueTransition(std::string_view event_type, const std::string& from,
-                              const std::string& to, const std::string& cause, int depth,
-                              Step* step);
+                              const std::string& to, std::string_view cause, int depth, Step* step);
 
   rules::Evaluator& evaluator() { return evaluator_; }
 

@@ -23,22 +23,9 @@ void ExtendRange(bool is_first, int64_t time, int64_t* first, int64_t* last) {
   *last = std::max(*last, time);
 }
 
-double AmountOf(const v1::TouchpointEvent& event) {
-  auto it = event.properties().find(kAmount);
-  if (it == event.properties().end()) return 0;
-  switch (it->second.kind_case()) {
-    case v1::Value::kIntValue:
-      return static_cast<double>(it->second.int_value());
-    case v1::Value::kDoubleValue:
-      return it->second.double_value();
-    default:
-      return 0;
-  }
-}
-
 void ApplyPurchase(const v1::TouchpointEvent& event, v1::Aggregates* aggregates) {
   const bool first_purchase = aggregates->purchase_count() == 0;
-  const double amount = AmountOf(event);
+  const double amount = PurchaseAmount(event);
   int64_t first_ms = aggregates->first_purchase_ms();
   int64_t last_ms = aggregates->last_purchase_ms();
   ExtendRange(first_purchase, event.ts_ms(), &first_ms, &last_ms);
@@ -51,6 +38,19 @@ void ApplyPurchase(const v1::TouchpointEvent& event, v1::Aggregates* aggregates)
 }
 
 }  // namespace
+
+double PurchaseAmount(const v1::TouchpointEvent& event) {
+  auto it = event.properties().find(kAmount);
+  if (it == event.properties().end()) return 0;
+  switch (it->second.kind_case()) {
+    case v1::Value::kIntValue:
+      return static_cast<double>(it->second.int_value());
+    case v1::Value::kDoubleValue:
+      return it->second.double_value();
+    default:
+      return 0;
+  }
+}
 
 void ApplyBuiltinAggregates(const v1::TouchpointEvent& event, v1::CustomerState* state) {
   v1::Aggregates* aggregates = state->mutable_aggregates();

@@ -15,6 +15,9 @@ namespace touchstream::state {
 //    first_purchase_ms / last_purchase_ms min / max of event time;
 //  - type "profile_update": every property is copied into profile, overwriting.
 // The event's ts_ms is used as is (the engine fills it in before). Pure; never fails.
+// A purchase's "amount" property (int or double); 0 when missing or of another kind.
+double PurchaseAmount(const v1::TouchpointEvent& event);
+
 void ApplyBuiltinAggregates(const v1::TouchpointEvent& event, v1::CustomerState* state);
 
 }  // namespace touchstream::state

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "state/builtin_aggregates.h"
+
 namespace touchstream::state {
 
 namespace {
@@ -13,26 +15,13 @@ int64_t DayOf(int64_t ms) {
   return ms >= 0 ? ms / kMsPerDay : -((-ms + kMsPerDay - 1) / kMsPerDay);
 }
 
-double AmountOf(const v1::TouchpointEvent& event) {
-  auto it = event.properties().find("amount");
-  if (it == event.properties().end()) return 0;
-  switch (it->second.kind_case()) {
-    case v1::Value::kIntValue:
-      return static_cast<double>(it->second.int_value());
-    case v1::Value::kDoubleValue:
-      return it->second.double_value();
-    default:
-      return 0;
-  }
-}
-
 }  // namespace
 
 void ApplyClvPurchase(const v1::TouchpointEvent& event, v1::CustomerState* state) {
   if (event.type() != "purchase") return;
   v1::ClvSummary* clv = state->mutable_clv();
   const int64_t day = DayOf(event.ts_ms());
-  const double amount = AmountOf(event);
+  const double amount = PurchaseAmount(event);
   if (clv->purchase_days() == 0) {
     clv->set_purchase_days(1);
     clv->set_first_day(day);

@@ -1,0 +1,11 @@
+// Overloaded: std::visit over a variant with one lambda per alternative.
+#pragma once
+
+namespace touchstream::engine {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace touchstream::engine
