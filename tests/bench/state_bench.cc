@@ -1,0 +1,214 @@
+// state_bench: cost and size of the per-customer state with every state feature of the demo
+// config enabled (built-in aggregates, activity, lifecycle, declared windows, RFM, consent,
+// CLV summary, and whatever else deploy/config/demo.yaml configures).
+//
+//   update   EventProcessor::ProcessEvent with no rules loaded, over synthetic journeys held in
+//            memory, every state cached (in-memory store): the state-update cost per event,
+//            without rules, encoding or RocksDB commits (those are in engine_bench).
+//   size     serialized CustomerState bytes per customer after the stream: mean, p50, p99, max.
+//   load     --load N: writes N customers to a RocksDB store configured as the demo's (block
+//            cache, write-back cache size), cloning the states of the update phase under new
+//            ids, then reads 200,000 random customers back. Prints the resident memory every
+//            N/5 customers (it must stay flat: memory is bounded by configuration, not by the
+//            number of customers), the peak resident memory, and the store's size on disk.
+//
+// Usage: state_bench [--customers N] [--days D] [--repeat R] [--load N]
+#include <malloc.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "connectors/journey_generator.h"
+#include "engine/config.h"
+#include "engine/engine_setup.h"
+#include "engine/processor.h"
+#include "state/in_memory_store.h"
+
+namespace touchstream {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+[[noreturn]] void Fail(const std::string& what, const Status& status) {
+  std::cerr << "state_bench: " << what << ": " << status.ToString() << "\n";
+  std::exit(1);
+}
+
+// A line of /proc/self/status ("VmRSS", "VmHWM") in MiB.
+double ProcStatusMiB(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atof(line.c_str() + field.size() + 1) / 1024;
+  }
+  return 0;
+}
+
+double DirectoryMiB(const std::filesystem::path& dir) {
+  uintmax_t bytes = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) bytes += entry.file_size();
+  }
+  return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+
+engine::EngineConfig DemoConfig() {
+  auto config =
+      engine::LoadConfig(std::string(TOUCHSTREAM_SOURCE_DIR) + "/deploy/config/demo.yaml");
+  if (!config.ok()) Fail("demo config", config.status());
+  config->metrics_address.clear();
+  return *config;
+}
+
+// One pass of every event through a fresh processor; ns per event. Leaves the final states
+// in *states when given.
+double UpdatePass(const engine::EngineConfig& config,
+                  const std::vector<v1::TouchpointEvent>& events, int customers,
+                  std::vector<v1::CustomerState>* states) {
+  auto store = state::NewInMemoryStore();
+  state::CustomerCache cache(store.get(), static_cast<size_t>(customers) + 1);
+  engine::EngineMetrics metrics;
+  engine::EventProcessor processor(config, &cache, &metrics, engine::TimeMode::kStreamTime);
+  std::vector<v1::OutboxEntry> out;
+  const auto start = Clock::now();
+  for (const auto& event : events) {
+    Status s = processor.ProcessEvent(event, 0, &out);
+    if (!s.ok()) Fail("process", s);
+  }
+  const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+  if (states != nullptr) {
+    for (int i = 0; i < customers; ++i) {
+      v1::CustomerState state;
+      if (cache.Get("c-" + std::to_string(i), &state).ok()) states->push_back(std::move(state));
+    }
+  }
+  return ns / static_cast<double>(events.size());
+}
+
+void PrintSizes(const std::vector<v1::CustomerState>& states) {
+  std::vector<size_t> sizes;
+  sizes.reserve(states.size());
+  double total = 0;
+  for (const auto& s : states) {
+    sizes.push_back(s.ByteSizeLong());
+    total += static_cast<double>(sizes.back());
+  }
+  std::sort(sizes.begin(), sizes.end());
+  auto at = [&](double q) { return sizes[static_cast<size_t>(q * (sizes.size() - 1))]; };
+  std::cout << std::setprecision(0) << "  state size (serialized)  mean " << total / sizes.size()
+            << " B, p50 " << at(0.5) << " B, p99 " << at(0.99) << " B, max " << sizes.back()
+            << " B per customer\n";
+}
+
+// Writes `customers` states cloned from `base` under ids "load-<n>" through the RocksDB store
+// in commit batches, then reads random ones back.
+void Load(const engine::EngineConfig& base, const std::vector<v1::CustomerState>& states,
+          int64_t customers) {
+  engine::EngineConfig config = base;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("touchstream-state-bench-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  config.state.dir = dir.string();
+  auto store = engine::OpenStore(config);
+  if (!store.ok()) Fail("open store", store.status());
+  state::CustomerCache cache(store->get(), static_cast<size_t>(config.state.cache_customers));
+  std::cout << std::setprecision(0) << "  load: " << customers << " customers, block cache "
+            << config.state.block_cache_bytes / (1 << 20) << " MiB, write-back cache "
+            << config.state.cache_customers << " customers; resident memory before "
+            << ProcStatusMiB("VmRSS") << " MiB\n";
+  constexpr int64_t kBatch = 5000;
+  const int64_t report_every = std::max<int64_t>(customers / 5, 1);
+  const auto start = Clock::now();
+  for (int64_t n = 0; n < customers; ++n) {
+    const std::string id = "load-" + std::to_string(n);
+    auto state = cache.GetForUpdate(id);
+    if (!state.ok()) Fail("load customer", state.status());
+    **state = states[static_cast<size_t>(n) % states.size()];
+    (*state)->set_customer_id(id);
+    if ((n + 1) % kBatch == 0 || n + 1 == customers) {
+      state::CommitBatch batch;
+      cache.FlushDirtyInto(&batch);
+      Status s = (*store)->Commit(batch, nullptr);
+      if (!s.ok()) Fail("commit", s);
+    }
+    if ((n + 1) % report_every == 0) {
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      std::cout << "    " << std::setw(9) << n + 1 << " written  " << std::setw(7)
+                << static_cast<double>(n + 1) / seconds << " customers/s  resident "
+                << ProcStatusMiB("VmRSS") << " MiB  disk " << DirectoryMiB(dir) << " MiB\n"
+                << std::flush;
+    }
+  }
+  Status flushed = (*store)->Flush();
+  if (!flushed.ok()) Fail("flush", flushed);
+  std::mt19937_64 random(7);
+  std::uniform_int_distribution<int64_t> pick(0, customers - 1);
+  constexpr int kReads = 200000;
+  const auto read_start = Clock::now();
+  v1::CustomerState state;
+  for (int i = 0; i < kReads; ++i) {
+    Status s = (*store)->GetCustomer("load-" + std::to_string(pick(random)), &state);
+    if (!s.ok()) Fail("read back", s);
+  }
+  const double read_seconds = std::chrono::duration<double>(Clock::now() - read_start).count();
+  std::cout << "    random reads " << kReads / read_seconds << " customers/s; resident "
+            << ProcStatusMiB("VmRSS") << " MiB, peak " << ProcStatusMiB("VmHWM") << " MiB; disk "
+            << DirectoryMiB(dir) << " MiB (" << std::setprecision(1)
+            << DirectoryMiB(dir) * 1024 * 1024 / static_cast<double>(customers)
+            << " B per customer)\n";
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
+int Main(int argc, char** argv) {
+  connectors::JourneyOptions journeys;
+  journeys.customers = 100000;
+  journeys.days = 90;
+  int repeat = 3;
+  int64_t load = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--customers") journeys.customers = std::atoi(argv[i + 1]);
+    if (flag == "--days") journeys.days = std::atoi(argv[i + 1]);
+    if (flag == "--repeat") repeat = std::atoi(argv[i + 1]);
+    if (flag == "--load") load = std::atoll(argv[i + 1]);
+  }
+  const engine::EngineConfig config = DemoConfig();
+  std::vector<v1::CustomerState> states;
+  {
+    const auto events = connectors::GenerateJourneys(journeys);
+    std::cout << "state_bench: " << events.size() << " events of " << journeys.customers
+              << " customers over " << journeys.days << " days, demo config, no rules, median of "
+              << repeat << " runs\n";
+    std::vector<double> ns;
+    for (int r = 0; r < repeat; ++r) {
+      ns.push_back(UpdatePass(config, events, journeys.customers, r == 0 ? &states : nullptr));
+    }
+    std::cout << std::fixed << std::setprecision(0) << "  state update             " << Median(ns)
+              << " ns/event\n";
+  }
+  PrintSizes(states);
+  malloc_trim(0);  // return the freed event stream to the system before measuring the load
+  if (load > 0) Load(config, states, load);
+  return 0;
+}
+
+}  // namespace
+}  // namespace touchstream
+
+int main(int argc, char** argv) {
+  return touchstream::Main(argc, argv);
+}
