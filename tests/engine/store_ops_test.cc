@@ -199,6 +199,35 @@ TEST_F(StoreOpsTest, RfmBreakpointScoringIsNotRefreshed) {
   EXPECT_EQ(MonetaryScore(*store_, "c-6"), 1);
 }
 
+// The state and admin keys are read; durations accept 0 (keep forever); bad ones name the key.
+TEST(StoreOpsConfigTest, ReadsRetentionEraseAndAdminKeys) {
+  auto defaults = LoadConfigFromString("{}", "engine.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->state.retention_ms, 0);
+  EXPECT_EQ(defaults->state.erase_event_type, "erase_request");
+  EXPECT_EQ(defaults->admin.address, "127.0.0.1:9465");
+  auto config = LoadConfigFromString(R"(
+state: {retention: 400d, retention_sweep_batch: 50, retention_sweep_interval_ms: 20,
+        erase_event_type: gdpr_erase}
+admin: {address: ""}
+)",
+                                     "engine.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->state.retention_ms, 400 * state::kMsPerDay);
+  EXPECT_EQ(config->state.retention_sweep_batch, 50);
+  EXPECT_EQ(config->state.retention_sweep_interval_ms, 20);
+  EXPECT_EQ(config->state.erase_event_type, "gdpr_erase");
+  EXPECT_EQ(config->admin.address, "");
+  auto zero = LoadConfigFromString("state: {retention: 0}\n", "engine.yaml");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero->state.retention_ms, 0);
+  auto bad = LoadConfigFromString("state:\n  retention: forever\n", "engine.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("engine.yaml:2: state.retention: expected a duration"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 // RfmRefresh is due at first, then once per refresh period.
 TEST(RfmRefreshTest, DueOncePerPeriod) {
   state::AnalyticsConfig config;

@@ -12,6 +12,7 @@
 #include "engine/task_queue.h"
 #include "external_clients.h"
 #include "pipeline_fixture.h"
+#include "proto/time_format.h"
 
 namespace touchstream::testing {
 namespace {
@@ -137,6 +138,28 @@ TEST_F(AdminTest, CustomersRulesReloadAndEraseEvent) {
   EXPECT_EQ((*store)->GetCustomer("c-1", &state).code(), Status::Code::kNotFound);
   EXPECT_EQ((*store)->GetCustomer("c-2", &state).code(), Status::Code::kNotFound);
   EXPECT_TRUE((*store)->GetCustomer("c-3", &state).ok());
+}
+
+// `run` expires customers past state.retention by its wall-clock sweep: a customer last seen in
+// 2020 is deleted once committed, a customer seen now stays.
+TEST_F(AdminTest, RunSweepExpiresOldCustomers) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  Produce(
+      {{"c-old",
+        R"({"event_id":"o1","customer_id":"c-old","type":"page_view","ts":"2020-01-01T00:00:00Z"})"},
+       {"c-new", R"({"event_id":"n1","customer_id":"c-new","type":"page_view","ts":")" +
+                     FormatRfc3339Ms(now_ms) + R"("})"}});
+  engine::EngineConfig config = config_;
+  config.state.retention_ms = 400 * state::kMsPerDay;
+  config.state.retention_sweep_interval_ms = 50;
+  RunPipeline(config);
+  auto store = engine::OpenStore(config);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  v1::CustomerState state;
+  EXPECT_EQ((*store)->GetCustomer("c-old", &state).code(), Status::Code::kNotFound);
+  EXPECT_TRUE((*store)->GetCustomer("c-new", &state).ok());
 }
 
 // After the engine stopped (queue closed), requests that need it are answered 503.
