@@ -87,6 +87,8 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
   last_commit_ = last_kafka_commit_ = last_lag_update_ = last_record_ = last_timer_check_ =
       last_sweep_ = SteadyClock::now();
   if (Status s = timers_.Refresh(); !s.ok()) return s;
+  // RFM quantile breakpoints from the store before the first record.
+  if (Status s = Housekeeping(); !s.ok()) return s;
 
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
     PickUpNewRules();

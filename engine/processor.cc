@@ -132,7 +132,7 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
     stream_time_ms_ = std::max(stream_time_ms_, event.ts_ms());
     now_ms = stream_time_ms_;
   }
-  if (event.type() == config_.state.erase_event_type && !event.type().empty()) {
+  if (!config_.state.erase_event_type.empty() && event.type() == config_.state.erase_event_type) {
     metrics_->EventConsumed(event.type());
     auto erased = EraseCustomer(event.customer_id(), out);
     if (!erased.ok()) return erased.status();
