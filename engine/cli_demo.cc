@@ -147,6 +147,9 @@ int DemoCommand(int argc, char** argv) {
   if (!config.ok()) return 1;
   ScratchDir state_dir;
   config->state.dir = state_dir.path();
+  // The generated journeys are historical (from 2026-01-01): retention by the wall clock would
+  // expire their customers as they arrive.
+  config->state.retention_ms = 0;
   auto rules = LoadRuleSet(*config, std::cerr);
   if (!rules.ok()) return 1;
   auto store = OpenStore(*config);

@@ -4,6 +4,8 @@
 #include <mutex>
 
 #include "connectors/dev_broker.h"
+#include "engine/admin_api.h"
+#include "engine/admin_server.h"
 #include "engine/cli.h"
 #include "engine/cli_options.h"
 #include "engine/engine_setup.h"
@@ -11,6 +13,7 @@
 #include "engine/metrics_server.h"
 #include "engine/rules_watcher.h"
 #include "engine/signals.h"
+#include "engine/task_queue.h"
 
 namespace touchstream::engine {
 
@@ -26,27 +29,29 @@ int RunCommand(int argc, char** argv) {
           ParseCommandLine(argc, argv, "touchstream run --config FILE", options, nullptr, &vm))
     return *exit;
 
-  // Rules are re-read on SIGHUP and when a rule file changes; a set with any error is refused
-  // as a whole and the running set stays.
+  // Rules are re-read on SIGHUP, when a rule file changes and on POST /rules/reload; a set with
+  // any error is refused as a whole and the running set stays.
   std::atomic<KafkaPipeline*> running{nullptr};
   std::optional<EngineConfig> loaded_config;
   EngineMetrics metrics;
   std::mutex reload_mu;
-  auto reload = [&] {
+  auto reload_rules = [&](std::ostream& diagnostics) -> Result<size_t> {
     std::lock_guard<std::mutex> lock(reload_mu);
     KafkaPipeline* pipeline = running.load();
-    if (pipeline == nullptr) return;
-    auto rules = LoadRuleSet(*loaded_config, std::cerr);
+    if (pipeline == nullptr) return Status::Unavailable("the engine is not running");
+    auto rules = LoadRuleSet(*loaded_config, diagnostics);
     metrics.RulesReloaded(rules.ok());
     if (!rules.ok()) {
       std::cerr << "touchstream: reload refused (" << rules.status().message()
                 << "); the running rules stay\n";
-      return;
+      return rules.status();
     }
     std::cerr << "touchstream: reloaded " << (*rules)->size() << " rules\n";
     pipeline->UpdateRules(*rules);
     metrics.SetRulesLoaded(static_cast<double>((*rules)->size()));
+    return (*rules)->size();
   };
+  auto reload = [&] { (void)reload_rules(std::cerr); };
   SignalWatcher signals(reload);
 
   auto config = LoadConfigOrReport(config_path, std::cerr);
@@ -95,13 +100,35 @@ int RunCommand(int argc, char** argv) {
   running = pipeline->get();
   std::cerr << "touchstream: running " << (*rules)->size() << " rules on " << bootstrap
             << ", group " << loaded_config->kafka.group_id << "\n";
+  // Admin requests run on the processing thread (Run drains the queue between records).
+  TaskQueue admin_tasks;
+  AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules);
+  std::unique_ptr<AdminServer> admin_server;
+  if (!loaded_config->admin.address.empty()) {
+    auto server =
+        AdminServer::Start(loaded_config->admin.address,
+                           [&admin_api](const AdminRequest& request, AdminResponder respond) {
+                             admin_api.Handle(request, std::move(respond));
+                           });
+    if (!server.ok()) {
+      std::cerr << "touchstream: " << server.status().message() << "\n";
+      running = nullptr;
+      return 1;
+    }
+    admin_server = std::move(*server);
+    std::cerr << "touchstream: admin API on port " << admin_server->port() << "\n";
+  }
   std::unique_ptr<RulesWatcher> watcher;
   if (loaded_config->processing.rules_watch_interval_ms > 0) {
     watcher = std::make_unique<RulesWatcher>(
         loaded_config->rules_paths,
         std::chrono::milliseconds(loaded_config->processing.rules_watch_interval_ms), reload);
   }
-  Status status = (*pipeline)->Run(signals.stop_requested());
+  PipelineRunOptions run_options;
+  run_options.tasks = &admin_tasks;
+  Status status = (*pipeline)->Run(signals.stop_requested(), run_options);
+  admin_tasks.Close();
+  admin_server.reset();
   watcher.reset();
   running = nullptr;
   if (!status.ok()) {

@@ -1,12 +1,11 @@
 // touchstream state get|erase --config FILE CUSTOMER_ID
 // touchstream state export --config FILE
-#include <google/protobuf/util/json_util.h>
-
 #include <iostream>
 
 #include "engine/cli.h"
 #include "engine/cli_options.h"
 #include "engine/engine_setup.h"
+#include "engine/state_json.h"
 #include "state/customer_erasure.h"
 
 namespace touchstream::engine {
@@ -14,16 +13,6 @@ namespace touchstream::engine {
 namespace po = boost::program_options;
 
 namespace {
-
-std::string ToJson(const v1::CustomerState& customer, bool pretty) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions print;
-  print.add_whitespace = pretty;
-  print.preserve_proto_field_names = true;
-  print.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(customer, &json, print);
-  return json;
-}
 
 int Get(state::StateStore* store, const std::string& customer_id, const std::string& dir) {
   v1::CustomerState customer;
@@ -36,7 +25,7 @@ int Get(state::StateStore* store, const std::string& customer_id, const std::str
     std::cerr << "touchstream: " << s.ToString() << "\n";
     return 1;
   }
-  std::cout << ToJson(customer, true);
+  std::cout << CustomerStateJson(customer, true);
   return 0;
 }
 
@@ -55,7 +44,7 @@ int Erase(state::StateStore* store, const std::string& customer_id) {
 int Export(state::StateStore* store) {
   int64_t count = 0;
   Status s = store->ForEachCustomer([&](const v1::CustomerState& customer) {
-    std::cout << ToJson(customer, false) << "\n";
+    std::cout << CustomerStateJson(customer, false) << "\n";
     ++count;
     return true;
   });

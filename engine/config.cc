@@ -156,7 +156,9 @@ void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
 }
 
 void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
-  r.ForEach(node, "state", {"dir", "block_cache_mb", "cache_customers"},
+  r.ForEach(node, "state",
+            {"dir", "block_cache_mb", "cache_customers", "retention", "retention_sweep_batch",
+             "retention_sweep_interval_ms", "erase_event_type"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "dir") r.String(v, full, &state->dir);
               if (key == "block_cache_mb") {
@@ -165,6 +167,12 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
                 state->block_cache_bytes = mb << 20;
               }
               if (key == "cache_customers") r.Int(v, full, 1, &state->cache_customers);
+              if (key == "retention") r.Duration(v, full, true, &state->retention_ms);
+              if (key == "retention_sweep_batch") r.Int(v, full, 1, &state->retention_sweep_batch);
+              if (key == "retention_sweep_interval_ms") {
+                r.Int(v, full, 1, &state->retention_sweep_interval_ms);
+              }
+              if (key == "erase_event_type") r.String(v, full, &state->erase_event_type);
             });
 }
 
@@ -497,7 +505,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   try {
     r.ForEach(root, "",
               {"kafka", "output", "state", "processing", "rules", "events", "metrics", "lifecycle",
-               "calendars", "aggregates", "lateness", "rfm", "consent", "clv"},
+               "calendars", "aggregates", "lateness", "rfm", "consent", "clv", "admin"},
               [&](const std::string& key, const YAML::Node& v, const std::string& full) {
                 if (key == "kafka") ReadKafka(r, v, &config.kafka);
                 if (key == "output") ReadOutput(r, v, &config.output);
@@ -516,6 +524,12 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                 if (key == "clv") ReadClv(r, v, &config.clv);
                 if (key == "lifecycle") ReadLifecycle(r, v, &config.lifecycle);
                 if (key == "calendars") ReadCalendars(r, v, &config.rule_environment);
+                if (key == "admin") {
+                  r.ForEach(v, full, {"address"},
+                            [&](const std::string&, const YAML::Node& a, const std::string& f) {
+                              r.String(a, f, &config.admin.address);
+                            });
+                }
                 if (key == "metrics") {
                   r.ForEach(v, full, {"address"},
                             [&](const std::string&, const YAML::Node& a, const std::string& f) {

@@ -49,6 +49,20 @@ struct StateConfig {
   int64_t block_cache_bytes = 64 << 20;
   // Hot customers kept in the write-back cache.
   int64_t cache_customers = 100000;
+  // state.retention: customers whose last activity (last_seen_ms) is older than this are
+  // expired like an erase (state, timers, unsent outbox entries). 0 = keep forever (default).
+  int64_t retention_ms = 0;
+  // `run` examines this many stored customers per sweep step, one step per interval,
+  // resuming where the previous step stopped. Defaults 1000 and 1000 ms.
+  int64_t retention_sweep_batch = 1000;
+  int64_t retention_sweep_interval_ms = 1000;
+  // An input event of this type erases its customer (right to be forgotten); empty disables.
+  std::string erase_event_type = "erase_request";
+};
+
+struct AdminConfig {
+  // host:port of the admin HTTP API (README "Admin API"); empty disables it.
+  std::string address = "127.0.0.1:9465";
 };
 
 struct ProcessingConfig {
@@ -113,6 +127,7 @@ struct EngineConfig {
   ClvConfig clv;
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
+  AdminConfig admin;
 
   // The topic an action for `channel` of `kind` goes to.
   const std::string& TopicFor(const std::string& channel, const std::string& kind) const;

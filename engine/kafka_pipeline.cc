@@ -29,7 +29,12 @@ KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* stor
       clock_(clock),
       cache_(store, static_cast<size_t>(config.state.cache_customers)),
       processor_(config, &cache_, metrics),
-      timers_(store, &processor_, static_cast<size_t>(config.processing.timer_batch)) {}
+      timers_(store, &processor_, static_cast<size_t>(config.processing.timer_batch)),
+      sweep_(config.state.retention_ms, static_cast<size_t>(config.state.retention_sweep_batch),
+             store, &processor_, metrics),
+      rfm_(config.analytics, store, [this](const state::RfmBreakpoints& breakpoints) {
+        processor_.SetRfmBreakpoints(breakpoints);
+      }) {}
 
 KafkaPipeline::~KafkaPipeline() = default;
 
@@ -80,8 +85,10 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
   });
   if (!resend.ok()) return resend;
   last_commit_ = last_kafka_commit_ = last_lag_update_ = last_record_ = last_timer_check_ =
-      SteadyClock::now();
+      last_sweep_ = SteadyClock::now();
   if (Status s = timers_.Refresh(); !s.ok()) return s;
+  // RFM quantile breakpoints from the store before the first record.
+  if (Status s = Housekeeping(); !s.ok()) return s;
 
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
     PickUpNewRules();
@@ -112,6 +119,8 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
     if (MillisSince(last_timer_check_) >= config_.processing.timer_interval_ms) {
       if (Status s = FireDueTimers(); !s.ok()) return s;
     }
+    if (Status s = Housekeeping(); !s.ok()) return s;
+    if (options.tasks != nullptr) options.tasks->RunPending();
     ApplyBackPressure();
     if (MillisSince(last_kafka_commit_) >= kKafkaCommitIntervalMs) CommitKafkaOffsets();
     if (MillisSince(last_lag_update_) >= kLagUpdateIntervalMs) UpdateLag();
@@ -155,7 +164,59 @@ Status KafkaPipeline::FireDueTimers() {
   return fired.ok() ? Status::Ok() : fired.status();
 }
 
+Status KafkaPipeline::Housekeeping() {
+  const int64_t now_ms = clock_->NowMs();
+  if (rfm_.Due(now_ms)) {
+    if (Status s = Commit(); !s.ok()) return s;
+    if (Status s = rfm_.Refresh(now_ms); !s.ok()) return fatal_ = s;
+  }
+  if (sweep_.enabled() && MillisSince(last_sweep_) >= config_.state.retention_sweep_interval_ms) {
+    last_sweep_ = SteadyClock::now();
+    if (Status s = Commit(); !s.ok()) return s;
+    auto step = sweep_.Step(now_ms, &pending_out_);
+    if (!step.ok()) return fatal_ = step.status();
+    if (step->expired > 0) return Commit();
+  }
+  return Status::Ok();
+}
+
+size_t KafkaPipeline::ForgetInFlight(const std::set<std::string, std::less<>>& customer_ids) {
+  size_t forgotten = 0;
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    if (customer_ids.count(it->second.key()) == 0) {
+      ++it;
+      continue;
+    }
+    delivered_.push_back(it->first);
+    it = in_flight_.erase(it);
+    ++forgotten;
+  }
+  return forgotten;
+}
+
+Status KafkaPipeline::AdminGetCustomer(std::string_view customer_id, v1::CustomerState* out) {
+  return cache_.Get(customer_id, out);
+}
+
+Result<state::ErasureCounts> KafkaPipeline::AdminEraseCustomer(std::string_view customer_id) {
+  auto erased = processor_.EraseCustomer(customer_id, &pending_out_);
+  if (!erased.ok()) return erased.status();
+  metrics_->CustomerErasedByAdmin();
+  erased->outbox_entries += ForgetInFlight({std::string(customer_id)});
+  if (Status s = Commit(); !s.ok()) return s;
+  return erased;
+}
+
+std::shared_ptr<const rules::RuleSet> KafkaPipeline::AdminRules() {
+  PickUpNewRules();
+  return processor_.rules();
+}
+
 Status KafkaPipeline::Commit() {
+  // Committed but unacknowledged messages of erased customers leave the outbox too.
+  if (std::vector<std::string> erased = processor_.TakeErasedCustomers(); !erased.empty()) {
+    ForgetInFlight({erased.begin(), erased.end()});
+  }
   // Messages whose delivery failed are re-produced; they are still in the outbox.
   for (uint64_t sequence : to_resend_) {
     auto it = in_flight_.find(sequence);

@@ -8,7 +8,14 @@
 // assignment the consumer is positioned at the offsets stored in the state store, not Kafka's
 // committed offsets (which are written too, for lag monitoring).
 //
-// Not thread-safe except UpdateRules, which may be called from any thread.
+// Housekeeping between records: RFM quantile breakpoints are recomputed from the store at start
+// and every rfm.refresh (RfmRefresh), and customers past state.retention are expired by an
+// incremental sweep every state.retention_sweep_interval_ms (RetentionSweep), each right after
+// a commit. An erase event, an admin erase or an expiry also removes the customer's committed
+// but unacknowledged outbox entries (they are not re-sent after a restart).
+//
+// Not thread-safe except UpdateRules, which may be called from any thread; the AdminBackend
+// methods run on the processing thread (tasks run by Run).
 #pragma once
 
 #include <atomic>
@@ -16,14 +23,20 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
+#include "engine/admin_api.h"
 #include "engine/clock.h"
 #include "engine/config.h"
 #include "engine/metrics.h"
 #include "engine/processor.h"
+#include "engine/retention_sweep.h"
+#include "engine/rfm_refresh.h"
+#include "engine/task_queue.h"
 #include "engine/timer_driver.h"
 #include "state/customer_cache.h"
 #include "state/state_store.h"
@@ -35,9 +48,11 @@ struct PipelineRunOptions {
   // partitions were assigned, with the outbox empty. 0 = run until stopped.
   int64_t stop_when_idle_ms = 0;
   const std::atomic<bool>* input_finished = nullptr;
+  // When given, its tasks (admin API requests) run on the processing thread between records.
+  TaskQueue* tasks = nullptr;
 };
 
-class KafkaPipeline final : public connectors::PartitionListener {
+class KafkaPipeline final : public connectors::PartitionListener, public AdminBackend {
  public:
   // `store`, `metrics` and `clock` must outlive the pipeline. `bootstrap_servers` overrides
   // config.kafka.bootstrap_servers (used when the broker is embedded).
@@ -63,6 +78,11 @@ class KafkaPipeline final : public connectors::PartitionListener {
   void OnAssigned(const std::vector<connectors::TopicPartition>& partitions) override;
   void OnRevoked(const std::vector<connectors::TopicPartition>& partitions, bool lost) override;
 
+  // AdminBackend (processing thread only: call from a task run by Run).
+  Status AdminGetCustomer(std::string_view customer_id, v1::CustomerState* out) override;
+  Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) override;
+  std::shared_ptr<const rules::RuleSet> AdminRules() override;
+
  private:
   KafkaPipeline(const EngineConfig& config, state::StateStore* store, EngineMetrics* metrics,
                 const Clock* clock);
@@ -76,6 +96,11 @@ class KafkaPipeline final : public connectors::PartitionListener {
   void CommitKafkaOffsets();
   void UpdateLag();
   void PickUpNewRules();
+  // RFM refresh and retention sweep, when due.
+  Status Housekeeping();
+  // Stops tracking the in-flight entries keyed by these customers and removes them from the
+  // outbox at the next commit; returns how many.
+  size_t ForgetInFlight(const std::set<std::string, std::less<>>& customer_ids);
 
   const EngineConfig& config_;
   state::StateStore* store_;
@@ -84,6 +109,8 @@ class KafkaPipeline final : public connectors::PartitionListener {
   state::CustomerCache cache_;
   EventProcessor processor_;
   TimerDriver timers_;
+  RetentionSweep sweep_;
+  RfmRefresh rfm_;
   std::unique_ptr<connectors::KafkaSink> sink_;
   std::unique_ptr<connectors::KafkaSource> source_;  // destroyed first: it calls back into this
 
@@ -94,6 +121,7 @@ class KafkaPipeline final : public connectors::PartitionListener {
   // Work since the last commit.
   std::vector<v1::OutboxEntry> pending_out_;
   std::map<connectors::TopicPartition, int64_t> pending_offsets_;
+  // Outbox entries to remove at the next commit (delivered, or of erased customers).
   std::vector<uint64_t> delivered_;
   int64_t uncommitted_records_ = 0;
   Status fatal_;
@@ -113,6 +141,7 @@ class KafkaPipeline final : public connectors::PartitionListener {
   std::chrono::steady_clock::time_point last_lag_update_;
   std::chrono::steady_clock::time_point last_record_;
   std::chrono::steady_clock::time_point last_timer_check_;
+  std::chrono::steady_clock::time_point last_sweep_;
 };
 
 }  // namespace touchstream::engine

@@ -55,6 +55,18 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
            .Help("Delivery reports with an error; the message stays in the outbox and is re-sent.")
            .Register(r)
            .Add({});
+  customers_expired_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_customers_expired_total")
+           .Help("Customers deleted (state, timers, unsent messages) by state.retention.")
+           .Register(r)
+           .Add({});
+  auto& erased = prometheus::BuildCounter()
+                     .Name("touchstream_customers_erased_total")
+                     .Help("Customers erased on request, by source (event or admin).")
+                     .Register(r);
+  erased_by_event_ = &erased.Add({{"source", "event"}});
+  erased_by_admin_ = &erased.Add({{"source", "admin"}});
   processing_latency_ =
       &prometheus::BuildHistogram()
            .Name("touchstream_processing_latency_seconds")

@@ -59,6 +59,13 @@ class EngineMetrics {
   void SetAssignedPartitions(double n) { assigned_partitions_->Set(n); }
   void SetRulesLoaded(double n) { rules_loaded_->Set(n); }
   void DeliveryFailed() { delivery_failures_->Increment(); }
+  // Customers expired by state.retention; customers erased by an erase event or the admin API.
+  void CustomerExpired() { customers_expired_->Increment(); }
+  void CustomerErasedByEvent() { erased_by_event_->Increment(); }
+  void CustomerErasedByAdmin() { erased_by_admin_->Increment(); }
+  double customers_expired() const { return customers_expired_->Value(); }
+  double customers_erased_by_event() const { return erased_by_event_->Value(); }
+  double customers_erased_by_admin() const { return erased_by_admin_->Value(); }
   void SetConsumerLag(const std::string& topic, int32_t partition, double lag);
 
  private:
@@ -86,6 +93,9 @@ class EngineMetrics {
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_refused_;
   prometheus::Counter* delivery_failures_;
+  prometheus::Counter* customers_expired_;
+  prometheus::Counter* erased_by_event_;
+  prometheus::Counter* erased_by_admin_;
   prometheus::Histogram* processing_latency_;
   prometheus::Histogram* commit_latency_;
   prometheus::Gauge* outbox_depth_;

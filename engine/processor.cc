@@ -132,7 +132,18 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
     stream_time_ms_ = std::max(stream_time_ms_, event.ts_ms());
     now_ms = stream_time_ms_;
   }
+  if (!config_.state.erase_event_type.empty() && event.type() == config_.state.erase_event_type) {
+    metrics_->EventConsumed(event.type());
+    auto erased = EraseCustomer(event.customer_id(), out);
+    if (!erased.ok()) return erased.status();
+    metrics_->CustomerErasedByEvent();
+    return Status::Ok();
+  }
   auto state_or = cache_->GetForUpdate(event.customer_id());
+  if (!state_or.ok()) return state_or.status();
+  auto expired = ExpireIfStale(**state_or, now_ms, out);
+  if (!expired.ok()) return expired.status();
+  if (*expired) state_or = cache_->GetForUpdate(event.customer_id());
   if (!state_or.ok()) return state_or.status();
   v1::CustomerState* state = *state_or;
   const std::string tier_before = TierOf(*state);
@@ -162,6 +173,12 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
   }
   auto state_or = cache_->GetForUpdate(timer.customer_id());
   if (!state_or.ok()) return state_or.status();
+  auto expired = ExpireIfStale(**state_or, now_ms, out);
+  if (!expired.ok()) return expired.status();
+  if (*expired) {
+    metrics_->TimerDropped("expired");
+    return Status::Ok();
+  }
   v1::CustomerState* state = *state_or;
   auto armed = state->timers().find(timer.name());
   const bool live = armed != state->timers().end() && armed->second == timer.fire_ms();
@@ -202,6 +219,41 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
   Settle(reference, tier_before, &step);
   ArmLifecycleTimer(payload.event(), &step);
   return Status::Ok();
+}
+
+Result<state::ErasureCounts> EventProcessor::EraseCustomer(std::string_view customer_id,
+                                                           std::vector<v1::OutboxEntry>* out) {
+  state::ErasureCounts counts;
+  v1::CustomerState state;
+  Status found = cache_->Get(customer_id, &state);
+  if (found.ok()) {
+    counts.had_state = true;
+    counts.timers = static_cast<size_t>(state.timers_size());
+    timers_.CancelPrefix(&state, "");
+  } else if (found.code() != Status::Code::kNotFound) {
+    return found;
+  }
+  cache_->Erase(customer_id);
+  const size_t before = out->size();
+  std::erase_if(*out, [&](const v1::OutboxEntry& entry) { return entry.key() == customer_id; });
+  counts.outbox_entries = before - out->size();
+  erased_.emplace_back(customer_id);
+  return counts;
+}
+
+Result<bool> EventProcessor::ExpireIfStale(const v1::CustomerState& state, int64_t now_ms,
+                                           std::vector<v1::OutboxEntry>* out) {
+  const int64_t retention_ms = config_.state.retention_ms;
+  if (retention_ms <= 0 || state.last_seen_ms() <= 0 ||
+      state.last_seen_ms() >= now_ms - retention_ms) {
+    return false;
+  }
+  // A copy: erasing clears `state`.
+  const std::string customer_id = state.customer_id();
+  auto erased = EraseCustomer(customer_id, out);
+  if (!erased.ok()) return erased.status();
+  metrics_->CustomerExpired();
+  return true;
 }
 
 void EventProcessor::Dispatch(const v1::TouchpointEvent& event, int depth,

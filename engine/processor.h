@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/codec.h"
@@ -28,6 +29,7 @@
 #include "rules/rule.h"
 #include "state/customer_analytics.h"
 #include "state/customer_cache.h"
+#include "state/customer_erasure.h"
 #include "touchstream/v1/event.pb.h"
 #include "touchstream/v1/state.pb.h"
 
@@ -64,18 +66,33 @@ class EventProcessor {
   std::optional<v1::TouchpointEvent> DecodeRecord(const connectors::SourceRecord& record,
                                                   std::vector<v1::OutboxEntry>* out);
 
-  // Processes one valid event: built-in aggregates and lifecycle, then every rule listening to
-  // its type by trigger kind (event and sequence rules fire, absence / inactivity / schedule /
-  // date rules arm or cancel timers, threshold rules test their edge), then the events rules
-  // raised and the stage / tier transitions, each dispatched the same way.
-  // now_ms is "now" in kProcessingTime mode.
+  // Processes one valid event. An event of type config.state.erase_event_type erases its
+  // customer (EraseCustomer; counted, nothing else happens). A customer whose last activity is
+  // older than config.state.retention as of "now" is expired first (erased and counted), so the
+  // event starts a fresh state. Then: built-in aggregates and lifecycle, then every rule
+  // listening to its type by trigger kind (event and sequence rules fire, absence / inactivity /
+  // schedule / date rules arm or cancel timers, threshold rules test their edge), then the events
+  // rules raised and the stage / tier transitions, each dispatched the same way. now_ms is "now" in
+  // kProcessingTime mode.
   Status ProcessEvent(const v1::TouchpointEvent& event, int64_t now_ms,
                       std::vector<v1::OutboxEntry>* out);
 
   // Fires one timer read from the store (StateStore::DueTimers). In kStreamTime mode "now" is
   // the timer's fire time. A timer the customer's state no longer holds at that time (replaced
-  // or cancelled), or whose rule is gone or inactive, is dropped and counted.
+  // or cancelled), or whose rule is gone or inactive, is dropped and counted; so is the timer of
+  // a customer expired by retention at that time (who is then erased).
   Status FireTimer(const v1::Timer& timer, int64_t now_ms, std::vector<v1::OutboxEntry>* out);
+
+  // Erases every trace of a customer (right to be forgotten, retention): the state through the
+  // write-back cache (deleted by the next commit; a later event starts afresh), every armed
+  // timer (deleted in the same commit), and the entries of *out keyed by the customer (produced
+  // since the last commit). Committed but unacknowledged outbox entries are the caller's: it
+  // learns the erased customers from TakeErasedCustomers. Counts nothing in the metrics.
+  // Errors: the store's (loading the state).
+  Result<state::ErasureCounts> EraseCustomer(std::string_view customer_id,
+                                             std::vector<v1::OutboxEntry>* out);
+  // The customers erased since the last call (by event, EraseCustomer or retention), in order.
+  std::vector<std::string> TakeErasedCustomers() { return std::exchange(erased_, {}); }
 
   // RFM breakpoints computed from the whole store (quantile scoring), used from the next
   // event on.
@@ -104,6 +121,9 @@ class EventProcessor {
   void ArmDate(const rules::Rule& rule, const rules::DateTrigger& trigger,
                const v1::TouchpointEvent& event, Step* step, bool force);
   void ArmLifecycleTimer(const v1::TouchpointEvent& cause, Step* step);
+  // Erases the customer when its last activity is older than the retention as of now_ms.
+  Result<bool> ExpireIfStale(const v1::CustomerState& state, int64_t now_ms,
+                             std::vector<v1::OutboxEntry>* out);
   void DeadLetter(const connectors::SourceRecord& record, const std::string& reason,
                   const std::string& message, std::vector<v1::OutboxEntry>* out);
 
@@ -120,6 +140,7 @@ class EventProcessor {
   int64_t stream_time_ms_ = 0;
   // Lifecycle timers are armed only when some rule listens to stage changes.
   bool has_stage_rules_ = false;
+  std::vector<std::string> erased_;
 };
 
 }  // namespace touchstream::engine

@@ -5,6 +5,8 @@
 
 #include "connectors/jsonl.h"
 #include "engine/processor.h"
+#include "engine/retention_sweep.h"
+#include "engine/rfm_refresh.h"
 #include "engine/timer_driver.h"
 #include "state/customer_cache.h"
 
@@ -12,7 +14,9 @@ namespace touchstream::engine {
 
 namespace {
 constexpr size_t kCommitEveryEvents = 10000;
-}
+// Customers examined per retention sweep step (a replay sweeps the whole store in steps).
+constexpr size_t kSweepBatch = 10000;
+}  // namespace
 
 Result<ReplayStats> Replay(const EngineConfig& base_config,
                            std::shared_ptr<const rules::RuleSet> rules, state::StateStore* store,
@@ -45,7 +49,31 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
     state::CommitBatch batch;
     cache.FlushDirtyInto(&batch);
     processor.TakeTimerChanges(&batch);
+    // Replay keeps no outbox in the store: erased customers have nothing unsent there.
+    processor.TakeErasedCustomers();
     return store->Commit(batch, nullptr);
+  };
+  RfmRefresh rfm(config.analytics, store, [&](const state::RfmBreakpoints& breakpoints) {
+    processor.SetRfmBreakpoints(breakpoints);
+  });
+  RetentionSweep sweep(config.state.retention_ms, kSweepBatch, store, &processor, metrics);
+  int64_t swept_day = -1;
+  // RFM refresh and retention sweep as of stream time `now_ms`, each after a commit.
+  auto housekeeping = [&](int64_t now_ms) -> Status {
+    if (rfm.Due(now_ms)) {
+      if (Status s = commit(); !s.ok()) return s;
+      if (Status s = rfm.Refresh(now_ms); !s.ok()) return s;
+    }
+    if (!sweep.enabled() || now_ms / state::kMsPerDay == swept_day) return Status::Ok();
+    swept_day = now_ms / state::kMsPerDay;
+    std::vector<v1::OutboxEntry> unused;
+    for (bool wrapped = false; !wrapped;) {
+      if (Status s = commit(); !s.ok()) return s;
+      auto step = sweep.Step(now_ms, &unused);
+      if (!step.ok()) return step.status();
+      wrapped = step->wrapped;
+    }
+    return commit();
   };
   if (Status s = timers.Refresh(); !s.ok()) return s;
 
@@ -91,6 +119,7 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
       // Timers due strictly before this event fire first.
       if (Status s = fire_due(event->ts_ms() - 1, record.offset); !s.ok()) return s;
       last_event_ms = std::max(last_event_ms, event->ts_ms());
+      if (Status s = housekeeping(last_event_ms); !s.ok()) return s;
       if (Status s = processor.ProcessEvent(*event, 0, &out); !s.ok()) return s;
     }
     if (Status s = write_out(record.offset); !s.ok()) return s;
@@ -100,6 +129,7 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   }
   const int64_t until_ms = std::max(options.until_ms, last_event_ms);
   if (Status s = fire_due(until_ms, (*reader)->line_number()); !s.ok()) return s;
+  if (Status s = housekeeping(until_ms); !s.ok()) return s;
   if (Status s = commit(); !s.ok()) return s;
   if (Status s = (*actions_out)->Flush(); !s.ok()) return s;
   if (decisions_out) {

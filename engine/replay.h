@@ -6,6 +6,11 @@
 // Actions are written as JSON Lines in processing order, and the same input always yields
 // the same output byte for byte. Bad lines are reported with their line
 // number and skipped (counted as dead letters), like the dead-letter topic in `run`.
+//
+// Housekeeping by stream time, before each event (and once after the last): with
+// rfm.scoring quantiles the breakpoints are recomputed from the store whenever
+// floor(stream time / rfm.refresh) changes; with state.retention the whole store is swept for
+// expired customers whenever the stream-time day (UTC) changes.
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,8 @@
 #include <string_view>
 #include <utility>
 
+#include "state/customer_codec.h"
+
 namespace touchstream::state {
 
 namespace {
@@ -60,7 +62,15 @@ struct OperationValidator {
 
 void CommitBatch::PutCustomer(const v1::CustomerState& state) {
   PutCustomerOp op{state.customer_id(), {}};
-  if (!state.SerializeToString(&op.encoded_state) && encoding_error_.ok()) {
+  bool encoded = false;
+  if (state.schema_version() == kCustomerSchemaVersion) {
+    encoded = state.SerializeToString(&op.encoded_state);
+  } else {
+    v1::CustomerState current = state;
+    current.set_schema_version(kCustomerSchemaVersion);
+    encoded = current.SerializeToString(&op.encoded_state);
+  }
+  if (!encoded && encoding_error_.ok()) {
     encoding_error_ = Status::InvalidArgument("cannot encode the state of customer '" +
                                               state.customer_id() + "'");
   }

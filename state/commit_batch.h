@@ -58,6 +58,7 @@ class CommitBatch {
   using Operation = std::variant<PutCustomerOp, DeleteCustomerOp, PutOffsetOp, AddOutboxOp,
                                  RemoveOutboxOp, PutTimerOp, DeleteTimerOp>;
 
+  // Written with schema_version kCustomerSchemaVersion (state/customer_codec.h).
   void PutCustomer(const v1::CustomerState& state);
   void DeleteCustomer(std::string customer_id);
   // `next_offset` is the offset of the next message to consume (last processed + 1).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "state/customer_codec.h"
+
 namespace touchstream::state {
 
 CustomerCache::CustomerCache(StateStore* store, size_t capacity)
@@ -28,16 +30,26 @@ CustomerCache::Entry* CustomerCache::Insert(std::string_view customer_id, v1::Cu
   return &entry;
 }
 
+namespace {
+v1::CustomerState FreshState(std::string_view customer_id) {
+  v1::CustomerState fresh;
+  fresh.set_schema_version(kCustomerSchemaVersion);
+  fresh.set_customer_id(std::string(customer_id));
+  return fresh;
+}
+}  // namespace
+
 Result<v1::CustomerState*> CustomerCache::GetForUpdate(std::string_view customer_id) {
   Result<Entry*> found = Lookup(customer_id);
   Entry* entry = nullptr;
   if (found.ok()) {
     entry = *found;
+    if (entry->erased) {
+      entry->state = FreshState(customer_id);
+      entry->erased = false;
+    }
   } else if (found.status().code() == Status::Code::kNotFound) {
-    v1::CustomerState fresh;
-    fresh.set_schema_version(1);
-    fresh.set_customer_id(std::string(customer_id));
-    entry = Insert(customer_id, std::move(fresh));
+    entry = Insert(customer_id, FreshState(customer_id));
   } else {
     return found.status();
   }
@@ -51,23 +63,38 @@ Result<v1::CustomerState*> CustomerCache::GetForUpdate(std::string_view customer
 Status CustomerCache::Get(std::string_view customer_id, v1::CustomerState* out) {
   Result<Entry*> found = Lookup(customer_id);
   if (!found.ok()) return found.status();
+  if ((*found)->erased) return Status::NotFound("customer '" + std::string(customer_id) + "'");
   *out = (*found)->state;
   return Status::Ok();
 }
 
+const v1::CustomerState* CustomerCache::Peek(std::string_view customer_id) const {
+  auto it = entries_.find(customer_id);
+  return it == entries_.end() || it->second.erased ? nullptr : &it->second.state;
+}
+
 void CustomerCache::Erase(std::string_view customer_id) {
   auto it = entries_.find(customer_id);
-  if (it == entries_.end()) return;
-  Entry* entry = &it->second;
-  if (entry->dirty) std::erase(dirty_, entry);
-  lru_.erase(entry->lru_position);
-  entries_.erase(it);
+  Entry* entry = it != entries_.end() ? &it->second : Insert(customer_id, {});
+  entry->state.Clear();
+  entry->erased = true;
+  if (!entry->dirty) {
+    entry->dirty = true;
+    dirty_.push_back(entry);
+  }
 }
 
 void CustomerCache::FlushDirtyInto(CommitBatch* batch) {
   for (Entry* entry : dirty_) {
-    batch->PutCustomer(entry->state);
     entry->dirty = false;
+    if (!entry->erased) {
+      batch->PutCustomer(entry->state);
+      continue;
+    }
+    auto it = entries_.find(**entry->lru_position);
+    batch->DeleteCustomer(it->first);
+    lru_.erase(entry->lru_position);
+    entries_.erase(it);
   }
   dirty_.clear();
   // Every entry is clean now, so the least recently used ones can go.

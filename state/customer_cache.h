@@ -4,7 +4,9 @@
 // puts every modified ("dirty") state into the commit's batch and then trims the cache to its
 // capacity by evicting the least recently used entries (all clean at that point). Between two
 // flushes the cache may hold more than `capacity` entries: dirty entries are never evicted, so
-// nothing modified is lost and pointers from GetForUpdate stay valid.
+// nothing modified is lost and pointers from GetForUpdate stay valid. Erasing a customer is a
+// change like any other: the entry becomes a dirty "erased" marker, the customer reads as
+// absent until the flush, and the flush puts its deletion into the batch.
 //
 // Thread safety: none; owned and used by one processing thread.
 // Ownership: the store is not owned and must outlive the cache.
@@ -33,21 +35,28 @@ class CustomerCache {
   CustomerCache& operator=(const CustomerCache&) = delete;
 
   // The customer's state for modification: cached, else loaded from the store (once), else a
-  // fresh state (schema_version 1, customer_id set). The entry is marked dirty. The pointer is
-  // owned by the cache and valid until the next FlushDirtyInto or Erase of this customer.
-  // Errors: the store's (Corruption, IOError); nothing is cached then.
+  // fresh state (current schema_version, customer_id set; also after Erase). The entry is marked
+  // dirty. The pointer is owned by the cache and valid until the next FlushDirtyInto or Erase of
+  // this customer. Errors: the store's (Corruption, IOError); nothing is cached then.
   Result<v1::CustomerState*> GetForUpdate(std::string_view customer_id);
 
   // Copies the customer's state into *out (caching it clean when loaded from the store).
-  // NotFound when the customer is neither cached nor stored (*out untouched); store errors.
+  // NotFound when the customer is neither cached nor stored, or erased since the last flush
+  // (*out untouched); store errors.
   Status Get(std::string_view customer_id, v1::CustomerState* out);
 
-  // Drops the customer's entry, dirty or not: its unflushed changes are discarded (right to be
-  // forgotten; the caller also deletes the stored state in its batch).
+  // The cached state, without loading or touching the LRU order: null when the customer is
+  // not cached or erased since the last flush. Valid as GetForUpdate's pointer is.
+  const v1::CustomerState* Peek(std::string_view customer_id) const;
+
+  // Erases the customer: unflushed changes are discarded, the customer reads as absent, and
+  // the next FlushDirtyInto deletes the stored state (right to be forgotten, retention).
+  // Harmless for a customer that is not stored.
   void Erase(std::string_view customer_id);
 
-  // Adds each dirty state to `batch` once (PutCustomer); all entries become clean; then evicts
-  // least recently used entries until at most `capacity` remain.
+  // Adds each dirty state to `batch` once (PutCustomer, or DeleteCustomer when erased); all
+  // entries become clean (erased ones leave the cache); then evicts least recently used
+  // entries until at most `capacity` remain.
   void FlushDirtyInto(CommitBatch* batch);
 
   size_t size() const { return entries_.size(); }
@@ -61,6 +70,8 @@ class CustomerCache {
   struct Entry {
     v1::CustomerState state;
     bool dirty = false;
+    // Erased since the last flush (then also dirty); `state` is empty.
+    bool erased = false;
     // Position in lru_.
     std::list<const std::string*>::iterator lru_position;
   };

@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include "state/customer_codec.h"
+
 namespace touchstream::state {
 
 namespace {
@@ -17,10 +19,7 @@ class InMemoryStore final : public StateStore {
     if (it == customers_.end()) {
       return Status::NotFound("customer '" + std::string(customer_id) + "'");
     }
-    if (!out->ParseFromString(it->second)) {
-      return Status::Corruption("undecodable state of customer '" + it->first + "'");
-    }
-    return Status::Ok();
+    return DecodeCustomer(it->first, it->second, out);
   }
 
   // Validation first, then operations that cannot fail: all or nothing.
@@ -51,10 +50,15 @@ class InMemoryStore final : public StateStore {
   }
 
   Status ForEachCustomer(const std::function<bool(const v1::CustomerState&)>& fn) override {
+    return ForEachCustomerFrom("", fn);
+  }
+
+  Status ForEachCustomerFrom(std::string_view first_id,
+                             const std::function<bool(const v1::CustomerState&)>& fn) override {
     v1::CustomerState state;
-    for (const auto& [customer_id, encoded] : customers_) {
-      if (!state.ParseFromString(encoded)) {
-        return Status::Corruption("undecodable state of customer '" + customer_id + "'");
+    for (auto it = customers_.lower_bound(first_id); it != customers_.end(); ++it) {
+      if (Status decoded = DecodeCustomer(it->first, it->second, &state); !decoded.ok()) {
+        return decoded;
       }
       if (!fn(state)) break;
     }

@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "state/customer_codec.h"
 #include "state/rocksdb_layout.h"
 
 namespace touchstream::state {
@@ -142,10 +143,7 @@ class RocksDbStore final : public StateStore {
       return Status::NotFound("customer '" + std::string(customer_id) + "'");
     }
     if (!status.ok()) return FromRocks(status, "get customer '" + std::string(customer_id) + "'");
-    if (!out->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return CorruptValue(layout::kCustomers, customer_id);
-    }
-    return Status::Ok();
+    return DecodeCustomer(customer_id, value.ToStringView(), out);
   }
 
   Status Commit(const CommitBatch& batch, std::vector<uint64_t>* outbox_sequences) override {
@@ -201,12 +199,16 @@ class RocksDbStore final : public StateStore {
   }
 
   Status ForEachCustomer(const std::function<bool(const v1::CustomerState&)>& fn) override {
+    return ForEachCustomerFrom("", fn);
+  }
+
+  Status ForEachCustomerFrom(std::string_view first_id,
+                             const std::function<bool(const v1::CustomerState&)>& fn) override {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), customers_));
     v1::CustomerState state;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-        return CorruptValue(layout::kCustomers, it->key().ToStringView());
-      }
+    for (it->Seek(ToSlice(first_id)); it->Valid(); it->Next()) {
+      Status decoded = DecodeCustomer(it->key().ToStringView(), it->value().ToStringView(), &state);
+      if (!decoded.ok()) return decoded;
       if (!fn(state)) return Status::Ok();
     }
     return FromRocks(it->status(), "scan customers");

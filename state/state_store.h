@@ -26,9 +26,10 @@ class StateStore {
  public:
   virtual ~StateStore() = default;
 
-  // Loads a customer into *out. Ok when found; NotFound when absent (*out untouched);
-  // Corruption when the stored bytes do not decode (the message names the key); IOError when
-  // the store cannot be read.
+  // Loads a customer into *out, upgraded to the current schema version (DecodeCustomer,
+  // state/customer_codec.h). Ok when found; NotFound when absent (*out untouched); Corruption
+  // when the stored bytes do not decode (the message names the key); InvalidArgument when they
+  // have a newer schema version than this build knows; IOError when the store cannot be read.
   virtual Status GetCustomer(std::string_view customer_id, v1::CustomerState* out) = 0;
 
   // Applies every operation of `batch` atomically, in batch order: all or nothing.
@@ -48,9 +49,13 @@ class StateStore {
   virtual Status ForEachOutbox(
       const std::function<void(uint64_t sequence, const v1::OutboxEntry&)>& fn) = 0;
 
-  // Calls fn for every customer in customer id (byte) order until fn returns false.
-  // Errors: Corruption, IOError, as for ForEachOutbox.
+  // Calls fn for every customer in customer id (byte) order until fn returns false, each
+  // decoded as GetCustomer does. Errors: GetCustomer's, and IOError; the scan stops at the
+  // first error (customers before it were visited).
   virtual Status ForEachCustomer(const std::function<bool(const v1::CustomerState&)>& fn) = 0;
+  // The same from the first customer whose id is >= first_id (for scans resumed in steps).
+  virtual Status ForEachCustomerFrom(std::string_view first_id,
+                                     const std::function<bool(const v1::CustomerState&)>& fn) = 0;
 
   // Appends to *out the timers with fire_ms <= up_to_ms, in (fire_ms, customer_id, name)
   // order, at most `limit` of them. Timers stay stored until deleted by a commit.

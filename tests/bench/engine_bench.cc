@@ -58,6 +58,9 @@ engine::EngineConfig BenchConfig() {
     std::exit(1);
   }
   config->metrics_address.clear();
+  config->admin.address.clear();
+  // The generated events are historical: no expiry by the wall clock while measuring.
+  config->state.retention_ms = 0;
   return *config;
 }
 

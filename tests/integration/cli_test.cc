@@ -167,6 +167,8 @@ TEST_F(CliTest, BrokerRunSigtermStateGet) {
   config.replace(config.find("dir: /tmp/touchstream-demo-state"), 32,
                  "dir: " + (dir_ / "state").string());
   config.replace(config.find("address: 0.0.0.0:9464"), 21, "address: 127.0.0.1:0");
+  config.replace(config.find("address: 127.0.0.1:9465"), 23, "address: 127.0.0.1:0");
+  config.replace(config.find("retention: 400d"), 15, "retention: 0");
   std::ofstream(dir_ / "engine.yaml") << config;
 
   KcatProduce(
@@ -226,7 +228,8 @@ TEST_F(CliTest, RunFiresTimersAndReloadsChangedRules) {
       << "state: {dir: " << (dir_ / "state").string() << "}\n"
       << "processing: {rules_watch_interval_ms: 200, timer_interval_ms: 200}\n"
       << "rules: [" << (dir_ / "rules").string() << "]\n"
-      << "metrics: {address: \"\"}\n";
+      << "metrics: {address: \"\"}\n"
+      << "admin: {address: \"\"}\n";
   const auto three_hours_ago = std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count() -

@@ -35,6 +35,9 @@ class PipelineFixture : public ::testing::Test {
     config_.kafka.embedded_partitions = 3;
     config_.state.dir = (root_ / "state").string();
     config_.metrics_address.clear();
+    config_.admin.address.clear();
+    // The test events are historical: the demo's retention must not expire them.
+    config_.state.retention_ms = 0;
     config_.processing.commit_interval_ms = 50;
     auto broker = connectors::DevBroker::Start(1, engine::TopicsNamedIn(config_));
     ASSERT_TRUE(broker.ok()) << broker.status().ToString();

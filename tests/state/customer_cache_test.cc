@@ -32,6 +32,10 @@ class CountingStore final : public StateStore {
   Status ForEachCustomer(const std::function<bool(const v1::CustomerState&)>& fn) override {
     return inner_->ForEachCustomer(fn);
   }
+  Status ForEachCustomerFrom(std::string_view first_id,
+                             const std::function<bool(const v1::CustomerState&)>& fn) override {
+    return inner_->ForEachCustomerFrom(first_id, fn);
+  }
   Status DueTimers(int64_t up_to_ms, size_t limit, std::vector<v1::Timer>* out) override {
     return inner_->DueTimers(up_to_ms, limit, out);
   }
@@ -171,22 +175,41 @@ TEST_F(StateCustomerCacheTest, EvictsLeastRecentlyUsedOnlyAtFlush) {
   EXPECT_EQ(out.aggregates().event_count(), 2);
 }
 
-// Erase drops an entry with its unflushed changes; erasing an unknown customer is a no-op.
-TEST_F(StateCustomerCacheTest, EraseDropsEntryAndItsChanges) {
+// Erase discards unflushed changes, hides the customer until the flush, and the flush deletes
+// the stored state (without reading it again); erasing an unknown customer is harmless.
+TEST_F(StateCustomerCacheTest, EraseDeletesAtFlushAndDropsChanges) {
   Store("c-1", 1);
   CustomerCache cache(&store_, 10);
   (*cache.GetForUpdate("c-1"))->mutable_aggregates()->set_event_count(99);
   (*cache.GetForUpdate("c-2"))->mutable_aggregates()->set_event_count(2);
   cache.Erase("c-1");
   cache.Erase("c-unknown");
-  EXPECT_EQ(cache.size(), 1u);
-  EXPECT_EQ(cache.dirty_count(), 1u);
+  const int gets = store_.gets;
+  v1::CustomerState out;
+  EXPECT_EQ(cache.Get("c-1", &out).code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_.gets, gets);  // not read from the store again
+  EXPECT_EQ(cache.dirty_count(), 3u);
+  FlushAndCommit(&cache);
+  EXPECT_EQ(cache.size(), 1u);  // erased entries leave the cache
+  EXPECT_EQ(store_.GetCustomer("c-1", &out).code(), Status::Code::kNotFound);
+  EXPECT_EQ(StoredEventCount("c-2"), 2);
+  EXPECT_EQ(cache.Get("c-1", &out).code(), Status::Code::kNotFound);
+}
+
+// A customer erased and then updated before the flush starts afresh: the flush stores the new
+// state, not the erased one.
+TEST_F(StateCustomerCacheTest, UpdateAfterEraseStartsFresh) {
+  Store("c-1", 7);
+  CustomerCache cache(&store_, 10);
+  ASSERT_TRUE(cache.GetForUpdate("c-1").ok());
+  cache.Erase("c-1");
+  Result<v1::CustomerState*> fresh = cache.GetForUpdate("c-1");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ((*fresh)->customer_id(), "c-1");
+  EXPECT_EQ((*fresh)->aggregates().event_count(), 0);
+  (*fresh)->mutable_aggregates()->set_event_count(1);
   FlushAndCommit(&cache);
   EXPECT_EQ(StoredEventCount("c-1"), 1);
-  EXPECT_EQ(StoredEventCount("c-2"), 2);
-  v1::CustomerState out;
-  ASSERT_TRUE(cache.Get("c-1", &out).ok());
-  EXPECT_EQ(out.aggregates().event_count(), 1);
 }
 
 // Store errors other than NotFound are returned and nothing is cached.

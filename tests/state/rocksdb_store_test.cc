@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "state/customer_cache.h"
+#include "state/customer_codec.h"
 #include "state/rocksdb_layout.h"
 #include "tests/state/temp_dir.h"
 
@@ -202,6 +204,133 @@ TEST_F(StateRocksDbStoreTest, EmptyPathIsInvalid) {
   Result<std::unique_ptr<StateStore>> opened = OpenRocksDbStore(RocksDbStoreOptions());
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
+}
+
+// ---- Customer schema versions (state/customer_codec.h) ----
+
+// A version 1 state as an older build wrote it: bytes spelled out from state.proto's field
+// numbers, not produced by this build's writer. schema_version=1 (field 1), customer_id "c-old"
+// (2), last_seen_ms 1000 (4), aggregates {event_count 3} (6 {1}).
+const std::string kVersion1Bytes(
+    "\x08\x01\x12\x05"
+    "c-old"
+    "\x20\xe8\x07\x32\x02\x08\x03",
+    16);
+
+// A stored version 1 record is read (upgraded to the current version), and rewritten as the
+// current version when the customer changes.
+TEST_F(StateRocksDbStoreTest, ReadsVersion1AndRewritesCurrent) {
+  Create();
+  {
+    RawDatabase raw(path_);
+    raw.Put(layout::kCustomers, "c-old", kVersion1Bytes);
+  }
+  {
+    Result<std::unique_ptr<StateStore>> opened = Open();
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    v1::CustomerState state;
+    ASSERT_TRUE((*opened)->GetCustomer("c-old", &state).ok());
+    EXPECT_EQ(state.schema_version(), kCustomerSchemaVersion);
+    EXPECT_EQ(state.last_seen_ms(), 1000);
+    EXPECT_EQ(state.aggregates().event_count(), 3);
+    CustomerCache cache(opened->get(), 10);
+    Result<v1::CustomerState*> cached = cache.GetForUpdate("c-old");
+    ASSERT_TRUE(cached.ok());
+    (*cached)->mutable_aggregates()->set_event_count(4);
+    CommitBatch batch;
+    cache.FlushDirtyInto(&batch);
+    ASSERT_TRUE((*opened)->Commit(batch, nullptr).ok());
+  }
+  RawDatabase raw(path_);
+  v1::CustomerState rewritten;
+  ASSERT_TRUE(rewritten.ParseFromString(raw.Get(layout::kCustomers, "c-old")));
+  EXPECT_EQ(rewritten.schema_version(), kCustomerSchemaVersion);
+  EXPECT_EQ(rewritten.last_seen_ms(), 1000);
+  EXPECT_EQ(rewritten.aggregates().event_count(), 4);
+}
+
+// A record without schema_version (0) is version 1; the writer stamps the current version
+// whatever the message says.
+TEST_F(StateRocksDbStoreTest, MissingVersionIsVersion1AndWriterStampsCurrent) {
+  Result<std::unique_ptr<StateStore>> opened = Open();
+  ASSERT_TRUE(opened.ok());
+  v1::CustomerState unversioned;
+  unversioned.set_customer_id("c-0");
+  unversioned.set_first_seen_ms(5);
+  CommitBatch batch;
+  batch.PutCustomer(unversioned);
+  ASSERT_TRUE((*opened)->Commit(batch, nullptr).ok());
+  v1::CustomerState read;
+  ASSERT_TRUE((*opened)->GetCustomer("c-0", &read).ok());
+  EXPECT_EQ(read.schema_version(), kCustomerSchemaVersion);
+  EXPECT_EQ(read.first_seen_ms(), 5);
+  v1::CustomerState zero;
+  ASSERT_TRUE(DecodeCustomer("c-z",
+                             std::string("\x12\x03"
+                                         "c-z",
+                                         5),
+                             &zero)
+                  .ok());
+  EXPECT_EQ(zero.schema_version(), kCustomerSchemaVersion);
+}
+
+// A record of a newer schema version is refused by Get, scans and the cache, with a message
+// naming the customer and both versions; nothing is written over it.
+TEST_F(StateRocksDbStoreTest, RefusesNewerCustomerVersion) {
+  Create();
+  v1::CustomerState future;
+  future.set_schema_version(kCustomerSchemaVersion + 1);
+  future.set_customer_id("c-future");
+  future.set_last_seen_ms(77);
+  const std::string future_bytes = future.SerializeAsString();
+  {
+    RawDatabase raw(path_);
+    raw.Put(layout::kCustomers, "c-future", future_bytes);
+  }
+  {
+    Result<std::unique_ptr<StateStore>> opened = Open();
+    ASSERT_TRUE(opened.ok());
+    v1::CustomerState out;
+    Status status = (*opened)->GetCustomer("c-future", &out);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument);
+    const std::string expected = "state of customer 'c-future' has schema version " +
+                                 std::to_string(kCustomerSchemaVersion + 1) +
+                                 ", newer than the newest this build knows (" +
+                                 std::to_string(kCustomerSchemaVersion) + ")";
+    EXPECT_NE(status.message().find(expected), std::string::npos) << status.message();
+    status = (*opened)->ForEachCustomer([](const v1::CustomerState&) { return true; });
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument);
+    CustomerCache cache(opened->get(), 10);
+    EXPECT_FALSE(cache.GetForUpdate("c-future").ok());
+    CommitBatch batch;
+    cache.FlushDirtyInto(&batch);
+    EXPECT_TRUE(batch.empty());
+  }
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.Get(layout::kCustomers, "c-future"), future_bytes);
+}
+
+// ForEachCustomerFrom starts at the first id >= the given one, in id order.
+TEST_F(StateRocksDbStoreTest, ForEachCustomerFromResumes) {
+  Result<std::unique_ptr<StateStore>> opened = Open();
+  ASSERT_TRUE(opened.ok());
+  CommitBatch batch;
+  for (const char* id : {"a", "b", "bb", "c"}) {
+    v1::CustomerState state;
+    state.set_customer_id(id);
+    batch.PutCustomer(state);
+  }
+  ASSERT_TRUE((*opened)->Commit(batch, nullptr).ok());
+  std::vector<std::string> seen;
+  auto collect = [&](const v1::CustomerState& s) {
+    seen.push_back(s.customer_id());
+    return true;
+  };
+  ASSERT_TRUE((*opened)->ForEachCustomerFrom(std::string("b\0", 2), collect).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"bb", "c"}));
+  seen.clear();
+  ASSERT_TRUE((*opened)->ForEachCustomerFrom("", collect).ok());
+  EXPECT_EQ(seen.size(), 4u);
 }
 
 }  // namespace

@@ -1,0 +1,313 @@
+// Store operations through Replay (stream time) and their building blocks: retention expiry
+// (sweep and on touch), erase events, RFM quantile refresh, the retention sweep's resumable
+// steps, the refresh period, and the task queue of the admin API.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "connectors/codec.h"
+#include "engine/config.h"
+#include "engine/replay.h"
+#include "engine/retention_sweep.h"
+#include "engine/rfm_refresh.h"
+#include "engine/task_queue.h"
+#include "proto/time_format.h"
+#include "rules/loader.h"
+#include "state/in_memory_store.h"
+
+namespace touchstream::engine {
+namespace {
+
+// One purchase arms a 60-day follow-up, so an expired or erased customer's timer is visible.
+constexpr char kFollowUpRule[] = R"(
+- id: follow-up
+  trigger: {event: purchase, after: 60d}
+  actions: [{emit: {kind: nudge, channel: email, template: "Back?"}}]
+)";
+
+std::string Event(const std::string& id, const std::string& customer, const std::string& type,
+                  const std::string& ts, const std::string& properties = "{}") {
+  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
+         R"(","ts":")" + ts + R"(","properties":)" + properties + "}";
+}
+
+class StoreOpsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("touchstream-storeops-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::create_directories(dir_);
+    store_ = state::NewInMemoryStore();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void Config(const std::string& yaml) {
+    auto loaded = LoadConfigFromString(yaml, (dir_ / "touchstream.yaml").string());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    config_ = *loaded;
+  }
+
+  // Replays `events` through `rules_yaml` until `until`; returns the actions as
+  // "customer rule@time".
+  std::vector<std::string> Replay(const std::string& rules_yaml,
+                                  const std::vector<std::string>& events,
+                                  const std::string& until) {
+    auto loaded = rules::LoadRulesFromString(rules_yaml, "rules.yaml", config_.rule_environment);
+    EXPECT_TRUE(loaded.ok());
+    {
+      std::ofstream out(dir_ / "events.jsonl");
+      for (const std::string& e : events) out << e << "\n";
+    }
+    ReplayOptions options;
+    options.events_path = (dir_ / "events.jsonl").string();
+    options.actions_out = (dir_ / "actions.jsonl").string();
+    options.until_ms = *ParseRfc3339Ms(until);
+    std::ostringstream bad;
+    options.errors = &bad;
+    auto stats =
+        touchstream::engine::Replay(config_, loaded.rule_set, store_.get(), &metrics_, options);
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_EQ(bad.str(), "");
+    std::vector<std::string> actions;
+    std::ifstream in(options.actions_out);
+    for (std::string line; std::getline(in, line);) {
+      auto action = connectors::DecodeAction(line, connectors::Format::kJson);
+      EXPECT_TRUE(action.ok()) << line;
+      if (action.ok()) {
+        actions.push_back(action->customer_id() + " " + action->rule_id() + "@" +
+                          FormatRfc3339Ms(action->ts_ms()));
+      }
+    }
+    return actions;
+  }
+
+  bool Stored(const std::string& id) {
+    v1::CustomerState state;
+    return store_->GetCustomer(id, &state).ok();
+  }
+  size_t StoredTimers() {
+    std::vector<v1::Timer> timers;
+    EXPECT_TRUE(store_->DueTimers(INT64_MAX, 1000, &timers).ok());
+    return timers.size();
+  }
+
+  std::filesystem::path dir_;
+  EngineConfig config_;
+  EngineMetrics metrics_;
+  std::unique_ptr<state::StateStore> store_;
+};
+
+const std::vector<std::string> kRetentionEvents = {
+    Event("e1", "c-1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":10})"),
+    Event("e2", "c-2", "page_view", "2026-01-20T10:00:00Z"),
+    Event("e3", "c-2", "page_view", "2026-02-10T10:00:00Z"),
+};
+
+// Without retention the follow-up of c-1 fires after 60 days (the control for the next test).
+TEST_F(StoreOpsTest, WithoutRetentionNothingExpires) {
+  Config("rules: []\n");
+  EXPECT_EQ(Replay(kFollowUpRule, kRetentionEvents, "2026-03-10T00:00:00Z"),
+            (std::vector<std::string>{"c-1 follow-up@2026-03-02T10:00:00Z"}));
+  EXPECT_TRUE(Stored("c-1"));
+  EXPECT_EQ(metrics_.customers_expired(), 0);
+}
+
+// With 30 days of retention, the stream-time sweep on Feb 10 expires c-1 (last seen Jan 1):
+// its state and armed timer are deleted, so the follow-up never fires; c-2 stays.
+TEST_F(StoreOpsTest, RetentionExpiresStateAndTimersByStreamTime) {
+  Config("state: {retention: 30d}\n");
+  EXPECT_EQ(Replay(kFollowUpRule, kRetentionEvents, "2026-03-10T00:00:00Z"),
+            std::vector<std::string>{});
+  EXPECT_FALSE(Stored("c-1"));
+  EXPECT_TRUE(Stored("c-2"));
+  EXPECT_EQ(StoredTimers(), 0u);
+  EXPECT_EQ(metrics_.customers_expired(), 1);
+}
+
+// A customer's event after the retention starts a fresh state (expired first, counted once).
+TEST_F(StoreOpsTest, ExpiredCustomerReturnsFresh) {
+  Config("state: {retention: 30d}\n");
+  Replay("[]",
+         {Event("e1", "c-1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":10})"),
+          Event("e2", "c-1", "purchase", "2026-03-01T10:00:00Z", R"({"amount":20})")},
+         "2026-03-01T10:00:00Z");
+  v1::CustomerState state;
+  ASSERT_TRUE(store_->GetCustomer("c-1", &state).ok());
+  EXPECT_EQ(state.aggregates().purchase_count(), 1);
+  EXPECT_EQ(state.aggregates().total_spend(), 20);
+  EXPECT_EQ(state.first_seen_ms(), *ParseRfc3339Ms("2026-03-01T10:00:00Z"));
+  EXPECT_EQ(metrics_.customers_expired(), 1);
+}
+
+// An erase_request event erases the customer (state and timers), counted by source; a later
+// event starts afresh. The event type is configurable.
+TEST_F(StoreOpsTest, EraseEventErasesStateAndTimers) {
+  for (const std::string type : {"erase_request", "forget_me"}) {
+    SetUp();
+    Config(type == "erase_request" ? "rules: []\n" : "state: {erase_event_type: forget_me}\n");
+    EngineMetrics fresh_metrics;
+    std::swap(metrics_, fresh_metrics);
+    EXPECT_EQ(Replay(kFollowUpRule,
+                     {Event("e1", "c-1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":10})"),
+                      Event("e2", "c-1", type, "2026-01-02T10:00:00Z"),
+                      Event("e3", "c-1", "page_view", "2026-01-03T10:00:00Z")},
+                     "2026-04-01T00:00:00Z"),
+              std::vector<std::string>{})
+        << type;
+    v1::CustomerState state;
+    ASSERT_TRUE(store_->GetCustomer("c-1", &state).ok());
+    EXPECT_EQ(state.aggregates().event_count(), 1) << type;
+    EXPECT_EQ(state.aggregates().purchase_count(), 0) << type;
+    EXPECT_EQ(StoredTimers(), 0u) << type;
+    EXPECT_EQ(metrics_.customers_erased_by_event(), 1) << type;
+  }
+}
+
+const std::vector<std::string> kRfmEvents = {
+    Event("p1", "c-1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":10})"),
+    Event("p2", "c-2", "purchase", "2026-01-01T11:00:00Z", R"({"amount":20})"),
+    Event("p3", "c-3", "purchase", "2026-01-01T12:00:00Z", R"({"amount":30})"),
+    Event("p4", "c-4", "purchase", "2026-01-01T13:00:00Z", R"({"amount":40})"),
+    Event("p5", "c-5", "purchase", "2026-01-01T14:00:00Z", R"({"amount":50})"),
+    Event("p6", "c-6", "purchase", "2026-01-02T10:00:00Z", R"({"amount":35})"),
+};
+
+int MonetaryScore(state::StateStore& store, const std::string& id) {
+  v1::CustomerState state;
+  EXPECT_TRUE(store.GetCustomer(id, &state).ok());
+  return state.rfm().m_score();
+}
+
+// With quantile scoring and a daily refresh, the breakpoints are recomputed when stream time
+// enters Jan 2: monetary quantiles of c-1..c-5 are 20/30/40/50, so c-6's 35 scores 3 (the
+// configured [50, 200, 500, 1000], used on Jan 1, score it 1).
+TEST_F(StoreOpsTest, RfmQuantilesRefreshByStreamTime) {
+  Config("rfm: {scoring: quantiles, refresh: 1d}\n");
+  Replay("[]", kRfmEvents, "2026-01-02T10:00:00Z");
+  EXPECT_EQ(MonetaryScore(*store_, "c-5"), 2);  // 50 on Jan 1, configured breakpoints
+  EXPECT_EQ(MonetaryScore(*store_, "c-6"), 3);
+}
+
+// Breakpoint scoring never reads the store for breakpoints.
+TEST_F(StoreOpsTest, RfmBreakpointScoringIsNotRefreshed) {
+  Config("rfm: {scoring: breakpoints}\n");
+  Replay("[]", kRfmEvents, "2026-01-02T10:00:00Z");
+  EXPECT_EQ(MonetaryScore(*store_, "c-6"), 1);
+}
+
+// The state and admin keys are read; durations accept 0 (keep forever); bad ones name the key.
+TEST(StoreOpsConfigTest, ReadsRetentionEraseAndAdminKeys) {
+  auto defaults = LoadConfigFromString("{}", "engine.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->state.retention_ms, 0);
+  EXPECT_EQ(defaults->state.erase_event_type, "erase_request");
+  EXPECT_EQ(defaults->admin.address, "127.0.0.1:9465");
+  auto config = LoadConfigFromString(R"(
+state: {retention: 400d, retention_sweep_batch: 50, retention_sweep_interval_ms: 20,
+        erase_event_type: gdpr_erase}
+admin: {address: ""}
+)",
+                                     "engine.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->state.retention_ms, 400 * state::kMsPerDay);
+  EXPECT_EQ(config->state.retention_sweep_batch, 50);
+  EXPECT_EQ(config->state.retention_sweep_interval_ms, 20);
+  EXPECT_EQ(config->state.erase_event_type, "gdpr_erase");
+  EXPECT_EQ(config->admin.address, "");
+  auto zero = LoadConfigFromString("state: {retention: 0}\n", "engine.yaml");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero->state.retention_ms, 0);
+  auto bad = LoadConfigFromString("state:\n  retention: forever\n", "engine.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("engine.yaml:2: state.retention: expected a duration"),
+            std::string::npos)
+      << bad.status().message();
+}
+
+// RfmRefresh is due at first, then once per refresh period.
+TEST(RfmRefreshTest, DueOncePerPeriod) {
+  state::AnalyticsConfig config;
+  config.rfm_enabled = true;
+  config.rfm.scoring = state::RfmScoring::kQuantiles;
+  config.rfm.refresh_ms = 1000;
+  auto store = state::NewInMemoryStore();
+  int applied = 0;
+  RfmRefresh refresh(config, store.get(), [&](const state::RfmBreakpoints&) { ++applied; });
+  EXPECT_TRUE(refresh.Due(1500));
+  ASSERT_TRUE(refresh.Refresh(1500).ok());
+  EXPECT_EQ(applied, 1);
+  EXPECT_FALSE(refresh.Due(1999));
+  EXPECT_TRUE(refresh.Due(2000));
+  config.rfm.scoring = state::RfmScoring::kBreakpoints;
+  EXPECT_FALSE(refresh.Due(5000));
+}
+
+// A sweep step examines at most `batch` customers, resumes after the last one and wraps at the
+// end; only customers past the retention are erased, and the erasure commits with the cache.
+TEST(RetentionSweepTest, StepsResumeAndWrap) {
+  auto store = state::NewInMemoryStore();
+  state::CommitBatch batch;
+  for (const auto& [id, last_seen] : std::vector<std::pair<std::string, int64_t>>{
+           {"a", 100}, {"b", 900}, {"c", 100}, {"d", 950}, {"e", 100}}) {
+    v1::CustomerState state;
+    state.set_customer_id(id);
+    state.set_last_seen_ms(last_seen);
+    batch.PutCustomer(state);
+  }
+  ASSERT_TRUE(store->Commit(batch, nullptr).ok());
+  EngineConfig config;
+  EngineMetrics metrics;
+  state::CustomerCache cache(store.get(), 10);
+  EventProcessor processor(config, &cache, &metrics);
+  RetentionSweep sweep(500, 2, store.get(), &processor, &metrics);
+  std::vector<v1::OutboxEntry> out;
+  v1::OutboxEntry unsent;
+  unsent.set_key("c");
+  out.push_back(unsent);
+  std::vector<std::pair<size_t, bool>> steps;
+  for (int i = 0; i < 3; ++i) {
+    auto step = sweep.Step(1000, &out);
+    ASSERT_TRUE(step.ok()) << step.status().ToString();
+    steps.emplace_back(step->expired, step->wrapped);
+  }
+  EXPECT_EQ(steps, (std::vector<std::pair<size_t, bool>>{{1, false}, {1, false}, {1, true}}));
+  EXPECT_TRUE(out.empty());  // c's unsent entry went with it
+  EXPECT_EQ(processor.TakeErasedCustomers(), (std::vector<std::string>{"a", "c", "e"}));
+  state::CommitBatch erasures;
+  cache.FlushDirtyInto(&erasures);
+  ASSERT_TRUE(store->Commit(erasures, nullptr).ok());
+  std::vector<std::string> left;
+  ASSERT_TRUE(store
+                  ->ForEachCustomer([&](const v1::CustomerState& s) {
+                    left.push_back(s.customer_id());
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(left, (std::vector<std::string>{"b", "d"}));
+  EXPECT_EQ(metrics.customers_expired(), 3);
+}
+
+// Tasks run in order on the draining thread; after Close new posts are refused and queued
+// tasks are dropped through their drop callback.
+TEST(TaskQueueTest, RunsInOrderAndDropsOnClose) {
+  TaskQueue queue;
+  std::vector<int> ran;
+  EXPECT_TRUE(queue.Post([&] { ran.push_back(1); }));
+  EXPECT_TRUE(queue.Post([&] { ran.push_back(2); }));
+  EXPECT_EQ(queue.RunPending(), 2u);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+  bool dropped = false;
+  EXPECT_TRUE(queue.Post([&] { ran.push_back(3); }, [&] { dropped = true; }));
+  queue.Close();
+  EXPECT_TRUE(dropped);
+  EXPECT_FALSE(queue.Post([&] { ran.push_back(4); }));
+  EXPECT_EQ(queue.RunPending(), 0u);
+  EXPECT_EQ(ran.size(), 2u);
+}
+
+}  // namespace
+}  // namespace touchstream::engine
