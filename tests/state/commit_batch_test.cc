@@ -1,5 +1,6 @@
 // CommitBatch: operation recording and validation.
 #include "state/commit_batch.h"
+#include "state/customer_codec.h"
 
 #include <gtest/gtest.h>
 
@@ -34,6 +35,8 @@ TEST(StateCommitBatchTest, RecordsOperationsInOrder) {
   EXPECT_EQ(batch.outbox_additions(), 2u);
   const auto& put = std::get<CommitBatch::PutCustomerOp>(batch.operations()[0]);
   EXPECT_EQ(put.customer_id, "c-1");
+  // Written with the current encoding version, whatever the caller's copy says.
+  state.set_schema_version(kCustomerSchemaVersion);
   EXPECT_EQ(put.encoded_state, state.SerializeAsString());
   EXPECT_EQ(std::get<CommitBatch::RemoveOutboxOp>(batch.operations()[2]).sequence, 3u);
   EXPECT_EQ(std::get<CommitBatch::DeleteTimerOp>(batch.operations()[4]).fire_ms, 9);
