@@ -150,9 +150,8 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
   state::ApplySatisfactionEvent(config_.satisfaction, event, state);
   state::ApplyLoyalty(config_.loyalty, state->last_seen_ms(), state);
   state::RecordEvent(config_.history_size, event, state);
-  if (std::string error;
-      value_tiers_.enabled() &&
-      !value_tiers_.Update(runner_.evaluator(), runner_.models(), event, state, &error)) {
+  if (value_tiers_.enabled() &&
+      !value_tiers_.Update(runner_.evaluator(), runner_.models(), event, state)) {
     metrics_->ValueScoreError();
   }
   metrics_->EventConsumed(event.type());

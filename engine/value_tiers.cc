@@ -10,26 +10,20 @@ ValueTiers::ValueTiers(const ValueTiersConfig& config) : config_(config) {
 }
 
 bool ValueTiers::Update(rules::Evaluator& evaluator, const rules::CustomerModels* models,
-                        const v1::TouchpointEvent& event, v1::CustomerState* state,
-                        std::string* error) const {
+                        const v1::TouchpointEvent& event, v1::CustomerState* state) const {
   if (config_.score == nullptr) return false;
   rules::EvalContext ctx{&event, state, event.ts_ms(), models};
   auto value = evaluator.EvaluateValue(rule_, *config_.score, ctx);
-  if (!value.ok()) {
-    *error = value.status().message();
-    return false;
-  }
+  if (!value.ok()) return false;
   double score = 0;
   if (value->kind_case() == v1::Value::kIntValue) {
     score = static_cast<double>(value->int_value());
   } else if (value->kind_case() == v1::Value::kDoubleValue) {
     score = value->double_value();
+  } else {
+    return false;  // null, or a dyn expression that was not a number
   }
-  if (!std::isfinite(score) || (value->kind_case() != v1::Value::kIntValue &&
-                                value->kind_case() != v1::Value::kDoubleValue)) {
-    *error = "value_tiers.score: '" + config_.score_text + "' is not a finite number";
-    return false;
-  }
+  if (!std::isfinite(score)) return false;
   v1::ValueTier* tier = state->mutable_value();
   tier->set_score(score);
   const std::string* name = nullptr;

@@ -48,9 +48,9 @@ class ValueTiers {
   bool enabled() const { return config_.score != nullptr; }
 
   // Re-evaluates the score and tier (see the top of this file). Returns false, leaving the
-  // state unchanged, when not configured or the evaluation failed (*error receives the message).
+  // state unchanged, when not configured or the evaluation failed or was not a finite number.
   bool Update(rules::Evaluator& evaluator, const rules::CustomerModels* models,
-              const v1::TouchpointEvent& event, v1::CustomerState* state, std::string* error) const;
+              const v1::TouchpointEvent& event, v1::CustomerState* state) const;
 
  private:
   const ValueTiersConfig& config_;
