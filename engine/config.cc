@@ -8,11 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 
+#include "rules/compiler.h"
 #include "rules/date_schedule.h"
 #include "rules/field_catalog.h"
+#include "rules/source.h"
 
 namespace touchstream::engine {
 
@@ -480,6 +483,159 @@ void ReadClv(ConfigReader& r, const YAML::Node& node, ClvConfig* clv) {
   if (!has_gamma_gamma) r.Fail(node, "clv.gamma_gamma", "missing (required in a clv: section)");
 }
 
+// ---- Satisfaction, value tiers, loyalty, history ----
+
+void ReadSatisfaction(ConfigReader& r, const YAML::Node& node, state::SatisfactionConfig* s) {
+  r.ForEach(node, "satisfaction",
+            {"nps_event", "csat_event", "ticket_opened_event", "ticket_resolved_event",
+             "score_property", "ticket_id_property", "max_open_tickets"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+              if (key == "nps_event") r.String(v, full, &s->nps_event);
+              if (key == "csat_event") r.String(v, full, &s->csat_event);
+              if (key == "ticket_opened_event") r.String(v, full, &s->ticket_opened_event);
+              if (key == "ticket_resolved_event") r.String(v, full, &s->ticket_resolved_event);
+              if (key == "score_property") r.String(v, full, &s->score_property);
+              if (key == "ticket_id_property") r.String(v, full, &s->ticket_id_property);
+              if (key == "max_open_tickets") r.Int(v, full, 1, &s->max_open_tickets);
+              if (!r.failed() && key == "max_open_tickets" && s->max_open_tickets > 1000) {
+                r.Fail(v, full, "must be at most 1000");
+              }
+            });
+}
+
+// [{name: bronze, min: 0}, {name: silver, min: 500}, ...]: names unique, min strictly
+// ascending.
+template <typename Level>
+void Levels(ConfigReader& r, const YAML::Node& node, const std::string& key,
+            std::vector<Level>* out) {
+  out->clear();
+  if (!node.IsSequence() || node.size() == 0) {
+    return r.Fail(node, key, "expected a list of {name, min}, e.g. [{name: silver, min: 500}]");
+  }
+  for (size_t i = 0; i < node.size() && !r.failed(); ++i) {
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    Level level;
+    bool has_name = false, has_min = false;
+    r.ForEach(node[i], at, {"name", "min"},
+              [&](const std::string& k, const YAML::Node& v, const std::string& full) {
+                if (k == "name") {
+                  r.String(v, full, &level.name);
+                  has_name = !level.name.empty();
+                }
+                if (k == "min") {
+                  if (!v.IsScalar() || !YAML::convert<double>::decode(v, level.min) ||
+                      !std::isfinite(level.min)) {
+                    return r.Fail(v, full, "expected a number");
+                  }
+                  has_min = true;
+                }
+              });
+    if (r.failed()) return;
+    if (!has_name) return r.Fail(node[i], at + ".name", "missing");
+    if (!has_min) return r.Fail(node[i], at + ".min", "missing");
+    for (const Level& earlier : *out) {
+      if (earlier.name == level.name) return r.Fail(node[i], at + ".name", "used twice");
+    }
+    if (!out->empty() && level.min <= out->back().min) {
+      return r.Fail(node[i], at + ".min", "levels must be in strictly ascending order of min");
+    }
+    out->push_back(std::move(level));
+  }
+}
+
+// value_tiers: {score: "<expression>", tiers: [{name, min}, ...]}; *score_node receives the
+// expression's node, compiled by CompileValueScore once the whole file is read.
+void ReadValueTiers(ConfigReader& r, const YAML::Node& node, ValueTiersConfig* tiers,
+                    std::optional<YAML::Node>* score_node) {
+  r.ForEach(node, "value_tiers", {"score", "tiers"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+              if (key == "score") {
+                r.String(v, full, &tiers->score_text);
+                *score_node = v;
+              }
+              if (key == "tiers") Levels(r, v, full, &tiers->levels);
+            });
+  if (r.failed()) return;
+  if (!*score_node) return r.Fail(node, "value_tiers.score", "missing");
+  if (tiers->levels.empty()) return r.Fail(node, "value_tiers.tiers", "missing");
+}
+
+// Compiles value_tiers.score with the rules compiler; it must be a number (or dyn, checked
+// when evaluated).
+void CompileValueScore(ConfigReader& r, const std::string& file_name, const std::string& yaml_text,
+                       const YAML::Node& node, const rules::RuleEnvironment& env,
+                       ValueTiersConfig* tiers) {
+  const rules::SourceFile source(file_name, yaml_text);
+  std::vector<rules::Diagnostic> diagnostics;
+  rules::DiagnosticSink sink(&source, &diagnostics);
+  const rules::ExprLocation location = rules::ExprLocation::ForScalar(
+      source, node.Mark().line, node.Mark().column, tiers->score_text);
+  rules::CheckScope scope;
+  scope.event_types = {"*"};
+  tiers->score = rules::CompileExpression(tiers->score_text, location, scope, env, &sink);
+  if (!diagnostics.empty()) {
+    const rules::Diagnostic& d = diagnostics.front();
+    return r.Fail(node, "value_tiers.score",
+                  "column " + std::to_string(d.column) + ": " + d.message);
+  }
+  const rules::ValueType type = tiers->score->type;
+  if (type != rules::ValueType::kInt && type != rules::ValueType::kDouble &&
+      type != rules::ValueType::kDyn) {
+    tiers->score = nullptr;
+    return r.Fail(node, "value_tiers.score",
+                  "expected a number, but '" + tiers->score_text + "' is " +
+                      std::string(rules::ValueTypeName(type)));
+  }
+}
+
+// loyalty: {points_expire_after: 365d, tiers: {basis: points|<aggregate>, levels: [...]}}
+void ReadLoyalty(ConfigReader& r, const YAML::Node& node, state::LoyaltyConfig* loyalty,
+                 std::optional<YAML::Node>* basis_node) {
+  r.ForEach(node, "loyalty", {"points_expire_after", "tiers"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+              if (key == "points_expire_after") {
+                r.Duration(v, full, true, &loyalty->points_expire_after_ms);
+              }
+              if (key != "tiers") return;
+              r.ForEach(v, full, {"basis", "levels"},
+                        [&](const std::string& k, const YAML::Node& t, const std::string& at) {
+                          if (k == "basis") {
+                            r.String(t, at, &loyalty->tier_basis);
+                            *basis_node = t;
+                          }
+                          if (k == "levels") Levels(r, t, at, &loyalty->levels);
+                        });
+              if (r.failed()) return;
+              if (!*basis_node)
+                return r.Fail(v, full + ".basis", "missing (points or an aggregate)");
+              if (loyalty->levels.empty()) return r.Fail(v, full + ".levels", "missing");
+            });
+}
+
+// The loyalty tier basis, once the aggregates are known: points or a declared sum/count.
+void CheckLoyaltyBasis(ConfigReader& r, const YAML::Node& node,
+                       const state::AnalyticsConfig& analytics, const std::string& basis) {
+  if (basis == "points") return;
+  std::string declared;
+  for (const state::WindowDeclaration& d : analytics.windows) {
+    if (d.name == basis) return;
+    declared += ", " + d.name;
+  }
+  r.Fail(node, "loyalty.tiers.basis",
+         "expected points or a declared aggregate (aggregates:), got '" + basis +
+             "'; expected one of: points" + declared);
+}
+
+void ReadHistory(ConfigReader& r, const YAML::Node& node, int64_t* size) {
+  r.ForEach(node, "history", {"size"},
+            [&](const std::string&, const YAML::Node& v, const std::string& full) {
+              r.Int(v, full, 0, size);
+              if (!r.failed() && *size > state::kMaxHistorySize) {
+                r.Fail(v, full, "must be at most " + std::to_string(state::kMaxHistorySize));
+              }
+            });
+}
+
 }  // namespace
 
 const std::string& EngineConfig::TopicFor(const std::string& channel,
@@ -502,10 +658,13 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   config.source_file = file_name;
   const std::string base_dir = std::filesystem::path(file_name).parent_path().string();
   ConfigReader r(file_name);
+  // Set by sections checked once the whole file is read.
+  std::optional<YAML::Node> value_score_node, loyalty_basis_node;
   try {
     r.ForEach(root, "",
               {"kafka", "output", "state", "processing", "rules", "events", "metrics", "lifecycle",
-               "calendars", "aggregates", "lateness", "rfm", "consent", "clv", "admin"},
+               "calendars", "aggregates", "lateness", "rfm", "consent", "clv", "admin",
+               "satisfaction", "value_tiers", "loyalty", "history"},
               [&](const std::string& key, const YAML::Node& v, const std::string& full) {
                 if (key == "kafka") ReadKafka(r, v, &config.kafka);
                 if (key == "output") ReadOutput(r, v, &config.output);
@@ -522,6 +681,12 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                 if (key == "rfm") ReadRfm(r, v, &config.analytics);
                 if (key == "consent") ReadConsent(r, v, &config.analytics.consent);
                 if (key == "clv") ReadClv(r, v, &config.clv);
+                if (key == "satisfaction") ReadSatisfaction(r, v, &config.satisfaction);
+                if (key == "value_tiers") {
+                  ReadValueTiers(r, v, &config.value_tiers, &value_score_node);
+                }
+                if (key == "loyalty") ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node);
+                if (key == "history") ReadHistory(r, v, &config.history_size);
                 if (key == "lifecycle") ReadLifecycle(r, v, &config.lifecycle);
                 if (key == "calendars") ReadCalendars(r, v, &config.rule_environment);
                 if (key == "admin") {
@@ -537,6 +702,14 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                             });
                 }
               });
+    // Sections that refer to others (declared aggregates), whatever the order in the file.
+    if (!r.failed() && value_score_node) {
+      CompileValueScore(r, file_name, yaml_text, *value_score_node, config.rule_environment,
+                        &config.value_tiers);
+    }
+    if (!r.failed() && loyalty_basis_node) {
+      CheckLoyaltyBasis(r, *loyalty_basis_node, config.analytics, config.loyalty.tier_basis);
+    }
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(file_name + ":" + std::to_string(e.mark.line + 1) + ": " +
                                    e.msg);

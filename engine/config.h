@@ -10,11 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "engine/value_tiers.h"
 #include "proto/status.h"
 #include "rules/environment.h"
 #include "state/clv_model.h"
 #include "state/customer_analytics.h"
+#include "state/event_history.h"
 #include "state/lifecycle.h"
+#include "state/loyalty.h"
+#include "state/satisfaction.h"
 
 namespace touchstream::engine {
 
@@ -125,6 +129,16 @@ struct EngineConfig {
   state::AnalyticsConfig analytics;
   // Customer-value models (clv.*).
   ClvConfig clv;
+  // NPS / CSAT / ticket event types and properties (satisfaction.*).
+  state::SatisfactionConfig satisfaction;
+  // Value score expression and tiers (value_tiers.*); the score is compiled against
+  // rule_environment once the whole file is read.
+  ValueTiersConfig value_tiers;
+  // Points expiry and loyalty tiers (loyalty.*); a tier basis other than "points" must name a
+  // declared aggregate.
+  state::LoyaltyConfig loyalty;
+  // Events kept in customer.history (history.size, 0..1000). Default 20.
+  int64_t history_size = state::kDefaultHistorySize;
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
   AdminConfig admin;

@@ -49,6 +49,21 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
                       .Register(r);
   reload_ok_ = &reloads.Add({{"result", "accepted"}});
   reload_refused_ = &reloads.Add({{"result", "refused"}});
+  window_late_ = CounterFamily(
+      r, "touchstream_window_late_events_total",
+      "Events a windowed aggregate ignored as later than the lateness allows, by aggregate.");
+  out_of_order_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_events_out_of_order_total")
+           .Help("Events older than their customer's latest event (applied out of order).")
+           .Register(r)
+           .Add({});
+  value_score_errors_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_value_score_errors_total")
+           .Help("Failed evaluations of the value_tiers score (the customer's value is unchanged).")
+           .Register(r)
+           .Add({});
   delivery_failures_ =
       &prometheus::BuildCounter()
            .Name("touchstream_delivery_failures_total")

@@ -51,6 +51,15 @@ class EngineMetrics {
   void ActionProduced(std::string_view channel) {
     Cached(actions_by_channel_, *actions_, "channel", channel).Increment();
   }
+  // An event a windowed aggregate ignored because it was older than the lateness allows
+  // (aggregate: the declared name, or "rfm" for RFM's purchase window).
+  void WindowLateEvent(std::string_view aggregate) {
+    Cached(late_by_aggregate_, *window_late_, "aggregate", aggregate).Increment();
+  }
+  // An event older than the customer's latest event (applied out of order).
+  void EventOutOfOrder() { out_of_order_->Increment(); }
+  // A failed evaluation of the value_tiers score (the value state is left as it was).
+  void ValueScoreError() { value_score_errors_->Increment(); }
   void RulesReloaded(bool accepted) { (accepted ? reload_ok_ : reload_refused_)->Increment(); }
 
   void ObserveProcessingSeconds(double s) { processing_latency_->Observe(s); }
@@ -89,7 +98,10 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* timers_fired_;
   prometheus::Family<prometheus::Counter>* timers_dropped_;
   prometheus::Family<prometheus::Counter>* raises_refused_;
+  prometheus::Family<prometheus::Counter>* window_late_;
   prometheus::Family<prometheus::Gauge>* lag_;
+  prometheus::Counter* out_of_order_;
+  prometheus::Counter* value_score_errors_;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_refused_;
   prometheus::Counter* delivery_failures_;
@@ -103,7 +115,7 @@ class EngineMetrics {
   prometheus::Gauge* rules_loaded_;
   CounterCache consumed_by_type_, rejected_by_reason_, evaluated_by_rule_, fired_by_rule_,
       errors_by_rule_, actions_by_channel_, timers_fired_by_kind_, timers_dropped_by_reason_,
-      raises_refused_by_rule_;
+      raises_refused_by_rule_, late_by_aggregate_;
 };
 
 }  // namespace touchstream::engine

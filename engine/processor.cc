@@ -6,7 +6,10 @@
 #include "rules/date_schedule.h"
 #include "rules/trigger_parser.h"
 #include "state/builtin_aggregates.h"
+#include "state/event_history.h"
 #include "state/lifecycle.h"
+#include "state/loyalty.h"
+#include "state/satisfaction.h"
 
 namespace touchstream::engine {
 
@@ -46,9 +49,11 @@ std::string PropertyText(const v1::TouchpointEvent& event, const std::string& na
   return it == event.properties().end() ? std::string() : ValueText(it->second);
 }
 
+// The tier of `tier:` transitions: the profile attribute when set (an override), else the value
+// tier (engine/value_tiers.h).
 std::string TierOf(const v1::CustomerState& state) {
   auto it = state.profile().find(kTierAttribute);
-  return it == state.profile().end() ? std::string() : ValueText(it->second);
+  return it == state.profile().end() ? state.value().tier() : ValueText(it->second);
 }
 
 bool Matches(const std::string& pattern, const std::string& value) {
@@ -64,6 +69,7 @@ EventProcessor::EventProcessor(const EngineConfig& config, state::CustomerCache*
       metrics_(metrics),
       analytics_(config.analytics),
       runner_(config, metrics),
+      value_tiers_(config.value_tiers),
       timers_(config.processing.max_timers_per_customer),
       input_format_(config.processing.input_format == "protobuf" ? connectors::Format::kProtobuf
                                                                  : connectors::Format::kJson),
@@ -147,9 +153,18 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
   if (!state_or.ok()) return state_or.status();
   v1::CustomerState* state = *state_or;
   const std::string tier_before = TierOf(*state);
+  if (event.ts_ms() < state->last_seen_ms()) metrics_->EventOutOfOrder();
   if (event.type() == "purchase") state::NotePurchase(config_.lifecycle, event.ts_ms(), state);
   state::ApplyBuiltinAggregates(event, state);
-  analytics_.Apply(event, state);
+  const state::AnalyticsUpdate analytics = analytics_.Apply(event, state);
+  for (std::string_view aggregate : analytics.late_aggregates) metrics_->WindowLateEvent(aggregate);
+  state::ApplySatisfactionEvent(config_.satisfaction, event, state);
+  state::ApplyLoyalty(config_.loyalty, state->last_seen_ms(), state);
+  state::RecordEvent(config_.history_size, event, state);
+  if (value_tiers_.enabled() &&
+      !value_tiers_.Update(runner_.evaluator(), runner_.models(), event, state)) {
+    metrics_->ValueScoreError();
+  }
   metrics_->EventConsumed(event.type());
 
   Step step{state, now_ms, event.ts_ms(), out, {}};

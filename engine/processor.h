@@ -1,13 +1,13 @@
 // EventProcessor: the engine core shared by `run` (Kafka) and `replay` (files).
 //
 // For each input message: decode and validate (bad input becomes a dead-letter message) →
-// load the customer's state through the write-back cache → update the built-in aggregates and
-// the lifecycle stage → run the rules listening to the event's type by trigger kind → render
-// actions and decision records. Timed triggers arm per-customer timers; the caller reads due
-// timers from the store and hands them to FireTimer. Everything to produce is appended to an
-// output vector of outbox entries, and timer changes are collected for TakeTimerChanges; the
-// caller commits both with the states and input offsets, then produces. The processor itself
-// performs no I/O beyond the cache's loads.
+// load the customer's state through the write-back cache → update the built-in aggregates,
+// windows, satisfaction, loyalty, history, value tier and the lifecycle stage → run the rules
+// listening to the event's type by trigger kind → render actions and decision records. Timed
+// triggers arm per-customer timers; the caller reads due timers from the store and hands them to
+// FireTimer. Everything to produce is appended to an output vector of outbox entries, and timer
+// changes are collected for TakeTimerChanges; the caller commits both with the states and input
+// offsets, then produces. The processor itself performs no I/O beyond the cache's loads.
 //
 // Not thread-safe: one processor per processing thread. SetRules may be called between events.
 #pragma once
@@ -24,6 +24,7 @@
 #include "engine/customer_timers.h"
 #include "engine/metrics.h"
 #include "engine/rule_runner.h"
+#include "engine/value_tiers.h"
 #include "proto/status.h"
 #include "rules/evaluator.h"
 #include "rules/rule.h"
@@ -133,6 +134,7 @@ class EventProcessor {
   std::shared_ptr<const rules::RuleSet> rules_;
   state::CustomerAnalytics analytics_;
   RuleRunner runner_;
+  ValueTiers value_tiers_;
   CustomerTimers timers_;
   connectors::Format input_format_;
   bool input_format_auto_;

@@ -8,6 +8,7 @@
 #include "engine/overloaded.h"
 #include "rules/trigger_parser.h"
 #include "state/lifecycle.h"
+#include "state/loyalty.h"
 
 namespace touchstream::engine {
 
@@ -213,20 +214,21 @@ bool RuleRunner::Points(const rules::Rule& rule, const rules::PointsAction& poin
               std::to_string(amount) + ")";
     return false;
   }
+  // Expiry as of now first (a timer may fire long after the customer's latest event).
+  const int64_t time_ms = std::max(step->time_ms, step->state->last_seen_ms());
+  state::ApplyLoyalty(config_.loyalty, time_ms, step->state);
   v1::Loyalty* loyalty = step->state->mutable_loyalty();
   if (points.redeem) {
-    if (loyalty->points() < amount) {
+    if (!state::RedeemPoints(amount, step->time_ms, loyalty)) {
       *reason = "insufficient_points: balance " + std::to_string(loyalty->points()) + " is below " +
                 std::to_string(amount);
       return false;
     }
-    loyalty->set_points(loyalty->points() - amount);
-    loyalty->set_redeemed_total(loyalty->redeemed_total() + amount);
   } else {
-    loyalty->set_points(loyalty->points() + amount);
-    loyalty->set_earned_total(loyalty->earned_total() + amount);
+    state::EarnPoints(config_.loyalty, amount, step->time_ms, loyalty);
   }
-  loyalty->set_updated_ms(step->time_ms);
+  // A tier by points follows the balance at once.
+  state::ApplyLoyalty(config_.loyalty, time_ms, step->state);
   return true;
 }
 

@@ -75,6 +75,8 @@ class RuleRunner {
                               const std::string& to, std::string_view cause, int depth, Step* step);
 
   rules::Evaluator& evaluator() { return evaluator_; }
+  // customer.clv.* models (null without a clv: config section).
+  const rules::CustomerModels* models() const { return models_.get(); }
 
  private:
   // Runs one action; false (with *reason set) when it failed and the rule must stop.

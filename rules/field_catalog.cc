@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "proto/state_read.h"
 #include "proto/window_read.h"
 
 namespace touchstream::rules {
@@ -30,6 +31,20 @@ RtValue ModelValue(const Ctx& c, ModelField field) {
 const RuleHistory& History(const Ctx& c, Key rule_id) {
   auto it = c.customer.rules().find(rule_id);
   return it == c.customer.rules().end() ? RuleHistory::default_instance() : it->second;
+}
+
+const touchstream::v1::Satisfaction& Sat(const Ctx& c) {
+  return c.customer.satisfaction();
+}
+
+// The oldest lot not expired as of now (null when none or when points do not expire).
+const touchstream::v1::PointsLot* NextExpiringLot(const Ctx& c) {
+  const auto& loyalty = c.customer.loyalty();
+  if (loyalty.expire_after_ms() <= 0) return nullptr;
+  for (const auto& lot : loyalty.lots()) {
+    if (lot.earned_ms() + loyalty.expire_after_ms() > c.now_ms) return &lot;
+  }
+  return nullptr;
 }
 
 RtValue ProtoMapEntry(const google::protobuf::Map<std::string, touchstream::v1::Value>& map,
@@ -155,12 +170,126 @@ constexpr FieldDef kFields[] = {
      [](const Ctx& c, Key) { return ModelValue(c, ModelField::kPredictedClv); }},
     {"customer.tags", T::kList, "Tags set by rules' tag actions (for `'vip' in customer.tags`)",
      [](const Ctx& c, Key) { return RtValue::StringList(&c.customer.tags()); }},
-    {"customer.loyalty.points", T::kInt, "Loyalty points balance",
-     [](const Ctx& c, Key) { return RtValue::Int(c.customer.loyalty().points()); }},
+    {"customer.loyalty.points", T::kInt, "Loyalty points balance (points expired by now removed)",
+     [](const Ctx& c, Key) { return RtValue::Int(PointsAt(c.customer.loyalty(), c.now_ms)); }},
     {"customer.loyalty.earned", T::kInt, "Loyalty points earned in total",
      [](const Ctx& c, Key) { return RtValue::Int(c.customer.loyalty().earned_total()); }},
     {"customer.loyalty.redeemed", T::kInt, "Loyalty points redeemed in total",
      [](const Ctx& c, Key) { return RtValue::Int(c.customer.loyalty().redeemed_total()); }},
+    // Expiry, loyalty tiers, satisfaction, value tiers, event history (README "Customer state
+    // reference").
+    {"customer.loyalty.expired", T::kInt, "Loyalty points expired in total (as of now)",
+     [](const Ctx& c, Key) {
+       return RtValue::Int(ExpiredPointsAt(c.customer.loyalty(), c.now_ms));
+     }},
+    {"customer.loyalty.next_expiry", T::kTimestamp,
+     "When the oldest unexpired points expire (null when none or no expiry)",
+     [](const Ctx& c, Key) {
+       const auto* lot = NextExpiringLot(c);
+       return lot == nullptr
+                  ? RtValue::Null()
+                  : RtValue::Timestamp(lot->earned_ms() + c.customer.loyalty().expire_after_ms());
+     }},
+    {"customer.loyalty.next_expiry_points", T::kInt, "Points expiring at next_expiry (0 if none)",
+     [](const Ctx& c, Key) {
+       const auto* lot = NextExpiringLot(c);
+       return RtValue::Int(lot == nullptr ? 0 : lot->points());
+     }},
+    {"customer.loyalty.tier", T::kString,
+     "Loyalty tier by loyalty.tiers (\"\" below every level or not configured)",
+     [](const Ctx& c, Key) { return RtValue::String(c.customer.loyalty().tier()); }},
+    {"customer.loyalty.tier_since", T::kTimestamp, "When the customer entered the loyalty tier",
+     [](const Ctx& c, Key) {
+       return RtValue::TimestampOrNull(c.customer.loyalty().tier_since_ms());
+     }},
+    {"customer.satisfaction.nps", T::kInt, "Latest NPS score 0-10 (null before any answer)",
+     [](const Ctx& c, Key) {
+       return Sat(c).nps_ms() == 0 ? RtValue::Null() : RtValue::Int(Sat(c).nps_score());
+     }},
+    {"customer.satisfaction.nps_at", T::kTimestamp, "Time of the latest NPS answer",
+     [](const Ctx& c, Key) { return RtValue::TimestampOrNull(Sat(c).nps_ms()); }},
+    {"customer.satisfaction.nps_category", T::kString,
+     "Category of the latest NPS score: promoter, passive, detractor (null before any answer)",
+     [](const Ctx& c, Key) {
+       return Sat(c).nps_ms() == 0 ? RtValue::Null()
+                                   : RtValue::String(NpsCategory(Sat(c).nps_score()));
+     }},
+    {"customer.satisfaction.nps_running", T::kDouble,
+     "(promoters - detractors) / answers * 100 over all the customer's NPS answers (null if none)",
+     [](const Ctx& c, Key) {
+       const double nps = RunningNps(Sat(c));
+       return std::isnan(nps) ? RtValue::Null() : RtValue::Double(nps);
+     }},
+    {"customer.satisfaction.nps_responses", T::kInt, "Number of NPS answers",
+     [](const Ctx& c, Key) {
+       return RtValue::Int(Sat(c).nps_promoters() + Sat(c).nps_passives() +
+                           Sat(c).nps_detractors());
+     }},
+    {"customer.satisfaction.nps_promoters", T::kInt, "NPS answers 9-10",
+     [](const Ctx& c, Key) { return RtValue::Int(Sat(c).nps_promoters()); }},
+    {"customer.satisfaction.nps_passives", T::kInt, "NPS answers 7-8",
+     [](const Ctx& c, Key) { return RtValue::Int(Sat(c).nps_passives()); }},
+    {"customer.satisfaction.nps_detractors", T::kInt, "NPS answers 0-6",
+     [](const Ctx& c, Key) { return RtValue::Int(Sat(c).nps_detractors()); }},
+    {"customer.satisfaction.csat", T::kDouble, "Latest CSAT score (null before any answer)",
+     [](const Ctx& c, Key) {
+       return Sat(c).csat_ms() == 0 ? RtValue::Null() : RtValue::Double(Sat(c).csat_score());
+     }},
+    {"customer.satisfaction.csat_at", T::kTimestamp, "Time of the latest CSAT answer",
+     [](const Ctx& c, Key) { return RtValue::TimestampOrNull(Sat(c).csat_ms()); }},
+    {"customer.satisfaction.csat_average", T::kDouble,
+     "Mean of all the customer's CSAT scores (null if none)",
+     [](const Ctx& c, Key) {
+       return Sat(c).csat_count() == 0
+                  ? RtValue::Null()
+                  : RtValue::Double(Sat(c).csat_sum() / static_cast<double>(Sat(c).csat_count()));
+     }},
+    {"customer.satisfaction.csat_responses", T::kInt, "Number of CSAT answers",
+     [](const Ctx& c, Key) { return RtValue::Int(Sat(c).csat_count()); }},
+    {"customer.satisfaction.open_tickets", T::kInt, "Support tickets opened and not resolved",
+     [](const Ctx& c, Key) { return RtValue::Int(Sat(c).open_tickets_size()); }},
+    {"customer.satisfaction.oldest_open_ticket", T::kTimestamp,
+     "When the oldest open ticket was opened (null if none; age: now - this)",
+     [](const Ctx& c, Key) {
+       return Sat(c).open_tickets().empty()
+                  ? RtValue::Null()
+                  : RtValue::Timestamp(Sat(c).open_tickets(0).opened_ms());
+     }},
+    {"customer.satisfaction.tickets_opened", T::kInt, "Support tickets opened in total",
+     [](const Ctx& c, Key) { return RtValue::Int(Sat(c).tickets_opened()); }},
+    {"customer.satisfaction.tickets_resolved", T::kInt, "Support tickets resolved in total",
+     [](const Ctx& c, Key) { return RtValue::Int(Sat(c).tickets_resolved()); }},
+    {"customer.value.score", T::kDouble,
+     "Value score from value_tiers.score after the latest event (null if not configured)",
+     [](const Ctx& c, Key) {
+       return c.customer.has_value() ? RtValue::Double(c.customer.value().score())
+                                     : RtValue::Null();
+     }},
+    {"customer.value.tier", T::kString,
+     "Value tier by value_tiers.tiers (\"\" below every level; null if not configured)",
+     [](const Ctx& c, Key) {
+       return c.customer.has_value() ? RtValue::String(c.customer.value().tier()) : RtValue::Null();
+     }},
+    {"customer.value.since", T::kTimestamp, "When the customer entered the value tier",
+     [](const Ctx& c, Key) { return RtValue::TimestampOrNull(c.customer.value().since_ms()); }},
+    {"customer.history.event_types", T::kList,
+     "Types of the customer's latest events, newest (this one) first (history.size)",
+     [](const Ctx& c, Key) { return RtValue::StringList(&c.customer.history().types()); }},
+    {"customer.history.event_ids", T::kList, "Ids of the latest events, newest first",
+     [](const Ctx& c, Key) { return RtValue::StringList(&c.customer.history().event_ids()); }},
+    {"customer.history.channels", T::kList, "Channels of the latest events, newest first",
+     [](const Ctx& c, Key) { return RtValue::StringList(&c.customer.history().channels()); }},
+    {"customer.history.previous_type", T::kString,
+     "Type of the event before this one (null if none)",
+     [](const Ctx& c, Key) {
+       const auto& h = c.customer.history();
+       return h.types_size() < 2 ? RtValue::Null() : RtValue::String(h.types(1));
+     }},
+    {"customer.history.previous_at", T::kTimestamp, "Time of the event before this one",
+     [](const Ctx& c, Key) {
+       const auto& h = c.customer.history();
+       return h.ts_ms_size() < 2 ? RtValue::Null() : RtValue::Timestamp(h.ts_ms(1));
+     }},
     {"customer.lifecycle.stage", T::kString,
      "Lifecycle stage: prospect, new, active, loyal, at_risk, churned, won_back",
      [](const Ctx& c, Key) { return RtValue::String(c.customer.lifecycle().stage()); }},

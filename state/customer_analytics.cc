@@ -95,6 +95,7 @@ AnalyticsUpdate CustomerAnalytics::Apply(const v1::TouchpointEvent& event,
     if (d.event_type != "*" && d.event_type != event.type()) continue;
     if (late) {
       ++update.late_windows;
+      update.late_aggregates.push_back(d.name);
       continue;
     }
     AddEvent(d, event, latest, &window);
@@ -112,6 +113,7 @@ AnalyticsUpdate CustomerAnalytics::Apply(const v1::TouchpointEvent& event,
       rfm->set_last_purchase_ms(std::max(rfm->last_purchase_ms(), time));
       if (late) {
         ++update.late_windows;
+        update.late_aggregates.push_back("rfm");
       } else {
         // A purchase without a usable amount counts for frequency with amount 0.
         double amount = 0;

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/status.h"
@@ -57,6 +58,9 @@ Status ValidateAnalyticsConfig(const AnalyticsConfig& config);
 struct AnalyticsUpdate {
   // Windows the event matched but was too late for (declared ones plus RFM's).
   int late_windows = 0;
+  // Their names: the declared names (views into the config), "rfm" for RFM's purchase window.
+  // Empty (no allocation) unless the event was late.
+  std::vector<std::string_view> late_aggregates;
   ConsentResult consent;
 };
 
