@@ -22,6 +22,7 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   EngineConfig config = base_config;
   config.processing.input_format = "json";
   config.output.format = "json";
+  config.output.topic_formats.clear();
   config.output.decisions_topic = options.decisions_out.empty() ? "" : "replay.decisions";
   config.output.dead_letter_topic = "replay.dead-letter";
   std::ostream& errors = options.errors != nullptr ? *options.errors : std::cerr;
@@ -45,6 +46,7 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
     state::CommitBatch batch;
     cache.FlushDirtyInto(&batch);
     processor.TakeTimerChanges(&batch);
+    processor.TakeImpactChanges(&batch);
     return store->Commit(batch, nullptr);
   };
   if (Status s = timers.Refresh(); !s.ok()) return s;

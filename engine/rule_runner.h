@@ -15,6 +15,7 @@
 
 #include "connectors/codec.h"
 #include "engine/config.h"
+#include "engine/impact_tracker.h"
 #include "engine/metrics.h"
 #include "rules/customer_models.h"
 #include "rules/evaluator.h"
@@ -75,6 +76,8 @@ class RuleRunner {
                               const std::string& to, std::string_view cause, int depth, Step* step);
 
   rules::Evaluator& evaluator() { return evaluator_; }
+  // Sees every decision the runner records (EmitDecision).
+  ImpactTracker& impact() { return impact_; }
 
  private:
   // Runs one action; false (with *reason set) when it failed and the rule must stop.
@@ -89,10 +92,10 @@ class RuleRunner {
 
   const EngineConfig& config_;
   EngineMetrics* metrics_;
-  connectors::Format output_format_;
   rules::Evaluator evaluator_;
   // customer.clv.* (null without a clv: config section).
   std::unique_ptr<rules::CustomerModels> models_;
+  ImpactTracker impact_;
 };
 
 // The maximum number of tags a customer keeps (tag actions beyond it are ignored).
