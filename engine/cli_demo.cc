@@ -77,7 +77,7 @@ struct ActionTally {
 // Reads every action back from the action topics, prints the first `max_lines` of each rule and
 // tallies all.
 Result<ActionTally> ReadActions(const std::string& bootstrap,
-                                const std::vector<std::string>& topics, connectors::Format format,
+                                const std::vector<std::string>& topics, const EngineConfig& config,
                                 int max_lines, int64_t expected) {
   struct NoListener : connectors::PartitionListener {
     std::optional<int64_t> StartOffset(const connectors::TopicPartition&) override { return 0; }
@@ -100,7 +100,8 @@ Result<ActionTally> ReadActions(const std::string& bootstrap,
     if (!record.ok()) return record.status();
     if (!record->has_value()) continue;
     last = std::chrono::steady_clock::now();
-    auto action = connectors::DecodeAction((*record)->value, format);
+    auto action =
+        connectors::DecodeAction((*record)->value, config.OutputFormatFor((*record)->topic));
     if (!action.ok()) continue;
     ++tally.total;
     ++tally.by_rule[action->rule_id()];
@@ -229,9 +230,7 @@ int DemoCommand(int argc, char** argv) {
     std::cerr << "touchstream: engine stopped: " << run.ToString() << "\n";
     return 1;
   }
-  const auto format = config->output.format == "protobuf" ? connectors::Format::kProtobuf
-                                                          : connectors::Format::kJson;
-  auto tally = ReadActions(bootstrap, action_topics, format, max_lines, 1);
+  auto tally = ReadActions(bootstrap, action_topics, *config, max_lines, 1);
   if (!tally.ok()) {
     std::cerr << "touchstream: reading actions: " << tally.status().ToString() << "\n";
     return 1;

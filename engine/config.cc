@@ -140,10 +140,39 @@ void ReadKafka(ConfigReader& r, const YAML::Node& node, KafkaConfig* kafka) {
             });
 }
 
+// output.topic_formats: each key must be an output topic the section names (read after the
+// rest of `output`, whatever the key order), each value json or protobuf.
+void ReadTopicFormats(ConfigReader& r, const YAML::Node& node, const std::string& path,
+                      OutputConfig* out) {
+  r.StringMap(node, path, &out->topic_formats);
+  if (r.failed()) return;
+  for (const auto& entry : node) {
+    const std::string topic = entry.first.as<std::string>();
+    const std::string& format = out->topic_formats[topic];
+    if (format != "json" && format != "protobuf") {
+      return r.Fail(entry.second, path + "." + topic, "expected json or protobuf");
+    }
+  }
+}
+
+// Every topic_formats key names an output topic.
+void CheckTopicFormats(ConfigReader& r, const YAML::Node& node, const OutputConfig& out) {
+  std::set<std::string> topics = {out.default_topic, out.alerts_topic, out.decisions_topic};
+  for (const auto& [channel, topic] : out.channel_topics) topics.insert(topic);
+  topics.erase("");
+  for (const auto& [topic, format] : out.topic_formats) {
+    if (topics.count(topic)) continue;
+    std::string list;
+    for (const auto& t : topics) list += (list.empty() ? "" : ", ") + t;
+    return r.Fail(node["topic_formats"][topic], "output.topic_formats." + topic,
+                  "not an output topic (expected one of: " + list + ")");
+  }
+}
+
 void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
   r.ForEach(node, "output",
             {"channel_topics", "default_topic", "alerts_topic", "decisions_topic",
-             "dead_letter_topic", "format"},
+             "dead_letter_topic", "format", "topic_formats"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "channel_topics") r.StringMap(v, full, &out->channel_topics);
               if (key == "default_topic") r.String(v, full, &out->default_topic);
@@ -155,6 +184,7 @@ void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
                 if (out->format != "json" && out->format != "protobuf")
                   r.Fail(v, full, "expected json or protobuf");
               }
+              if (key == "topic_formats") ReadTopicFormats(r, v, full, out);
             });
 }
 
@@ -645,6 +675,12 @@ const std::string& EngineConfig::TopicFor(const std::string& channel,
   return it == output.channel_topics.end() ? output.default_topic : it->second;
 }
 
+connectors::Format EngineConfig::OutputFormatFor(const std::string& topic) const {
+  auto it = output.topic_formats.find(topic);
+  const std::string& name = it == output.topic_formats.end() ? output.format : it->second;
+  return name == "json" ? connectors::Format::kJson : connectors::Format::kProtobuf;
+}
+
 Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                                           const std::string& file_name) {
   YAML::Node root;
@@ -668,6 +704,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
               [&](const std::string& key, const YAML::Node& v, const std::string& full) {
                 if (key == "kafka") ReadKafka(r, v, &config.kafka);
                 if (key == "output") ReadOutput(r, v, &config.output);
+                if (key == "output" && !r.failed()) CheckTopicFormats(r, v, config.output);
                 if (key == "state") ReadState(r, v, &config.state);
                 if (key == "processing") ReadProcessing(r, v, &config.processing);
                 if (key == "rules") r.StringList(v, full, &config.rules_paths);

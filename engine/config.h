@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/codec.h"
 #include "engine/value_tiers.h"
 #include "proto/status.h"
 #include "rules/environment.h"
@@ -44,8 +45,11 @@ struct OutputConfig {
   std::string decisions_topic;
   // Rejected input with headers naming the reason, source topic, partition and offset.
   std::string dead_letter_topic = "touchstream.dead-letter";
-  // "json" or "protobuf", for actions and decisions.
-  std::string format = "json";
+  // "json" or "protobuf": how actions, alerts and decisions are encoded. Default protobuf.
+  std::string format = "protobuf";
+  // Topic → "json" or "protobuf", overriding `format` for that output topic (a channel topic,
+  // default_topic, alerts_topic or decisions_topic). Default: none.
+  std::map<std::string, std::string> topic_formats;
 };
 
 struct StateConfig {
@@ -145,6 +149,9 @@ struct EngineConfig {
 
   // The topic an action for `channel` of `kind` goes to.
   const std::string& TopicFor(const std::string& channel, const std::string& kind) const;
+  // How messages produced to the output `topic` are encoded: output.topic_formats[topic],
+  // else output.format.
+  connectors::Format OutputFormatFor(const std::string& topic) const;
 };
 
 // Loads and validates a config file. Relative paths in it (state.dir, rules) are resolved

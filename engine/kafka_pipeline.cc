@@ -232,6 +232,7 @@ Status KafkaPipeline::Commit() {
   state::CommitBatch batch;
   cache_.FlushDirtyInto(&batch);
   processor_.TakeTimerChanges(&batch);
+  processor_.TakeImpactChanges(&batch);
   for (const auto& [tp, offset] : pending_offsets_) batch.PutOffset(tp.topic, tp.partition, offset);
   for (const auto& entry : pending_out_) batch.AddOutbox(entry);
   for (uint64_t sequence : delivered_) batch.RemoveOutbox(sequence);

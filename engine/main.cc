@@ -22,6 +22,7 @@ void PrintUsage(std::ostream& out) {
          "  rules check PATH...               validate rule files, print every error\n"
          "  clv fit --transactions FILE --calibration-end YYYY-MM-DD\n"
          "                                    fit the customer-value models to purchase history\n"
+         "  report impact --config FILE       conversions and lift per rule and experiment arm\n"
          "  version                           print the version\n\n"
          "`touchstream <command> --help` lists a command's options.\n";
 }
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "state") return StateCommand(argc - 1, argv + 1);
   if (command == "rules") return RulesCommand(argc - 1, argv + 1);
   if (command == "clv") return ClvCommand(argc - 1, argv + 1);
+  if (command == "report") return ReportCommand(argc - 1, argv + 1);
   if (command == "version" || command == "--version") {
     std::cout << "touchstream " << TOUCHSTREAM_VERSION << "\n";
     return 0;

@@ -78,6 +78,7 @@ EventProcessor::EventProcessor(const EngineConfig& config, state::CustomerCache*
 
 void EventProcessor::SetRules(std::shared_ptr<const rules::RuleSet> rules) {
   rules_ = std::move(rules);
+  runner_.impact().SetRules(rules_);
   has_stage_rules_ = false;
   if (rules_ == nullptr) return;
   for (const rules::Rule* rule : rules_->ForEventType(rules::kStageChangedEvent)) {
@@ -174,8 +175,10 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
                                 change->from.empty() ? "none" : change->from, change->to,
                                 event.event_id(), 1, &step);
   }
+  runner_.impact().OnEvent(event, now_ms, state);
   Dispatch(event, 0, event.event_id(), &step);
   Settle(event.event_id(), tier_before, &step);
+  runner_.impact().Attribute(state);
   ArmLifecycleTimer(event, &step);
   return Status::Ok();
 }
@@ -232,6 +235,7 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
     }
   }
   Settle(reference, tier_before, &step);
+  runner_.impact().Attribute(state);
   ArmLifecycleTimer(payload.event(), &step);
   return Status::Ok();
 }

@@ -104,6 +104,9 @@ class EventProcessor {
   // Moves the timer changes made since the last call into `batch`; call when putting the
   // cache's dirty states into the same batch, so that states and timers commit together.
   void TakeTimerChanges(state::CommitBatch* batch) { timers_.TakeInto(batch); }
+  // Moves the impact counter changes made since the last call into `batch`; call with
+  // TakeTimerChanges, so that counters commit with the states they were counted from.
+  void TakeImpactChanges(state::CommitBatch* batch) { runner_.impact().TakeInto(batch); }
   // The earliest fire time armed since the last ResetEarliestArmedTimer (max int64 when none).
   int64_t earliest_armed_timer_ms() const { return timers_.earliest_armed_ms(); }
   // Forgets it: call after reading the earliest timer from the store once every change has

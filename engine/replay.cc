@@ -26,6 +26,7 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   EngineConfig config = base_config;
   config.processing.input_format = "json";
   config.output.format = "json";
+  config.output.topic_formats.clear();
   config.output.decisions_topic = options.decisions_out.empty() ? "" : "replay.decisions";
   config.output.dead_letter_topic = "replay.dead-letter";
   std::ostream& errors = options.errors != nullptr ? *options.errors : std::cerr;
@@ -51,6 +52,7 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
     processor.TakeTimerChanges(&batch);
     // Replay keeps no outbox in the store: erased customers have nothing unsent there.
     processor.TakeErasedCustomers();
+    processor.TakeImpactChanges(&batch);
     return store->Commit(batch, nullptr);
   };
   RfmRefresh rfm(config.analytics, store, [&](const state::RfmBreakpoints& breakpoints) {

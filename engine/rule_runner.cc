@@ -17,9 +17,8 @@ namespace {}  // namespace
 RuleRunner::RuleRunner(const EngineConfig& config, EngineMetrics* metrics)
     : config_(config),
       metrics_(metrics),
-      output_format_(config.output.format == "protobuf" ? connectors::Format::kProtobuf
-                                                        : connectors::Format::kJson),
-      models_(MakeCustomerModels(config)) {}
+      models_(MakeCustomerModels(config)),
+      impact_(metrics, &evaluator_, models_.get()) {}
 
 void RuleRunner::QueueTransition(std::string_view event_type, const std::string& from,
                                  const std::string& to, std::string_view cause, int depth,
@@ -183,7 +182,7 @@ bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
   entry.set_topic(config_.TopicFor(a.channel(), a.kind()));
   entry.set_key(a.customer_id());
   entry.set_id(a.action_id());
-  entry.set_value(connectors::EncodeAction(a, output_format_));
+  entry.set_value(connectors::EncodeAction(a, config_.OutputFormatFor(entry.topic())));
   auto& headers = *entry.mutable_headers();
   headers["touchstream.channel"] = a.channel();
   headers["touchstream.kind"] = a.kind();
@@ -265,12 +264,13 @@ bool RuleRunner::Raise(const rules::Rule& rule, const rules::RaiseAction& raise,
 }
 
 void RuleRunner::EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out) {
+  impact_.OnDecision(decision);
   if (config_.output.decisions_topic.empty()) return;
   v1::OutboxEntry entry;
   entry.set_topic(config_.output.decisions_topic);
   entry.set_key(decision.customer_id());
   entry.set_id(decision.decision_id());
-  entry.set_value(connectors::EncodeDecision(decision, output_format_));
+  entry.set_value(connectors::EncodeDecision(decision, config_.OutputFormatFor(entry.topic())));
   out->push_back(std::move(entry));
 }
 

@@ -15,6 +15,7 @@
 
 #include "connectors/codec.h"
 #include "engine/config.h"
+#include "engine/impact_tracker.h"
 #include "engine/metrics.h"
 #include "rules/customer_models.h"
 #include "rules/evaluator.h"
@@ -77,6 +78,8 @@ class RuleRunner {
   rules::Evaluator& evaluator() { return evaluator_; }
   // customer.clv.* models (null without a clv: config section).
   const rules::CustomerModels* models() const { return models_.get(); }
+  // Sees every decision the runner records (EmitDecision).
+  ImpactTracker& impact() { return impact_; }
 
  private:
   // Runs one action; false (with *reason set) when it failed and the rule must stop.
@@ -91,10 +94,10 @@ class RuleRunner {
 
   const EngineConfig& config_;
   EngineMetrics* metrics_;
-  connectors::Format output_format_;
   rules::Evaluator evaluator_;
   // customer.clv.* (null without a clv: config section).
   std::unique_ptr<rules::CustomerModels> models_;
+  ImpactTracker impact_;
 };
 
 // The maximum number of tags a customer keeps (tag actions beyond it are ignored).

@@ -126,6 +126,14 @@ std::string DescribeRule(const Rule& rule) {
     if (!fields.empty()) out += "  reads: " + JoinList(fields, ", ") + "\n";
   }
   for (const Action& action : rule.actions) std::visit(ActionDescriber{&out}, action);
+  if (rule.conversion) {
+    const Conversion& c = *rule.conversion;
+    out += "  conversion: " + c.event_type + " within " +
+           TimerDescriber::DurationText(c.within_ms) + " of the decision";
+    if (c.condition != nullptr) out += " when " + c.condition->canonical;
+    if (c.value != nullptr) out += ", value " + c.value->canonical;
+    out += "\n";
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -131,6 +132,15 @@ struct RaiseAction {
 using Action =
     std::variant<EmitAction, SetAction, PointsAction, TagAction, SetStageAction, RaiseAction>;
 
+// What counts as a conversion of the rule's decisions (README "Measuring impact"): an event of
+// `event_type` for which `condition` holds, at most `within_ms` after the decision.
+struct Conversion {
+  std::string event_type;
+  std::shared_ptr<const Program> condition;  // bool; null = every such event
+  int64_t within_ms = 0;
+  std::shared_ptr<const Program> value;  // number: the conversion's value; null = 0
+};
+
 // The lifecycle stages, in README order.
 inline constexpr std::string_view kLifecycleStages[] = {"prospect", "new",     "active",  "loyal",
                                                         "at_risk",  "churned", "won_back"};
@@ -153,6 +163,7 @@ struct Rule {
   Trigger trigger;
   std::shared_ptr<const Program> condition;  // null = always true
   std::vector<Action> actions;
+  std::optional<Conversion> conversion;  // unset: the rule's impact is not measured
 
   // True when enabled and ms is within [valid_from, valid_until).
   bool ActiveAt(int64_t ms) const {

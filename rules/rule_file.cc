@@ -12,6 +12,7 @@
 #include "proto/time_format.h"
 #include "rules/action_parser.h"
 #include "rules/compiler.h"
+#include "rules/conversion_parser.h"
 #include "rules/trigger_parser.h"
 #include "rules/yaml_reader.h"
 
@@ -22,7 +23,7 @@ namespace {
 constexpr std::string_view kFileKeys[] = {"rules"};
 constexpr std::string_view kRuleKeys[] = {"id",         "description", "version",  "enabled",
                                           "valid_from", "valid_until", "priority", "tags",
-                                          "trigger",    "condition",   "actions"};
+                                          "trigger",    "condition",   "actions",  "conversion"};
 
 // Stable, formatting-independent text of a YAML node, for content hashes.
 void Canonical(const YAML::Node& node, std::string* out) {
@@ -184,6 +185,7 @@ class FileParser {
     } else {
       for (const YAML::Node& action : value("actions")) ParseAction(action, scope, &r_, &rule);
     }
+    if (e.count("conversion")) ParseConversion(value("conversion"), &r_, &rule);
     return true;
   }
 

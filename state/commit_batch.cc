@@ -48,6 +48,17 @@ struct OperationValidator {
   Status operator()(const CommitBatch::RemoveOutboxOp&) const { return Status::Ok(); }
   Status operator()(const CommitBatch::PutTimerOp& op) const { return CheckTimer(op); }
   Status operator()(const CommitBatch::DeleteTimerOp& op) const { return CheckTimer(op); }
+  Status operator()(const CommitBatch::AddImpactCountsOp& op) const {
+    for (std::string_view part : {std::string_view(op.rule_id), std::string_view(op.arm)}) {
+      if (part.empty() || part.find_first_of(std::string_view("/\0", 2)) != part.npos) {
+        return Status::InvalidArgument("impact counters of rule '" + op.rule_id + "' arm '" +
+                                       op.arm +
+                                       "': rule id and arm must be non-empty, without "
+                                       "'/' or NUL");
+      }
+    }
+    return Status::Ok();
+  }
 
   template <typename TimerOp>
   static Status CheckTimer(const TimerOp& op) {
@@ -110,6 +121,18 @@ void CommitBatch::PutTimer(const v1::Timer& timer) {
 
 void CommitBatch::DeleteTimer(const v1::Timer& timer) {
   operations_.emplace_back(DeleteTimerOp{timer.customer_id(), timer.name(), timer.fire_ms()});
+}
+
+void CommitBatch::AddImpactCounts(std::string rule_id, std::string arm,
+                                  const v1::ImpactCounts& delta) {
+  operations_.emplace_back(AddImpactCountsOp{std::move(rule_id), std::move(arm), delta});
+}
+
+void AddImpactCountsTo(const v1::ImpactCounts& delta, v1::ImpactCounts* total) {
+  total->set_decisions(total->decisions() + delta.decisions());
+  total->set_sent(total->sent() + delta.sent());
+  total->set_converted(total->converted() + delta.converted());
+  total->set_conversion_value(total->conversion_value() + delta.conversion_value());
 }
 
 Status CommitBatch::Validate() const {

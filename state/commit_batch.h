@@ -55,8 +55,14 @@ class CommitBatch {
     std::string name;
     int64_t fire_ms;
   };
+  // Adds `delta` to the stored impact counters of (rule_id, arm), field by field.
+  struct AddImpactCountsOp {
+    std::string rule_id;
+    std::string arm;
+    v1::ImpactCounts delta;
+  };
   using Operation = std::variant<PutCustomerOp, DeleteCustomerOp, PutOffsetOp, AddOutboxOp,
-                                 RemoveOutboxOp, PutTimerOp, DeleteTimerOp>;
+                                 RemoveOutboxOp, PutTimerOp, DeleteTimerOp, AddImpactCountsOp>;
 
   // Written with schema_version kCustomerSchemaVersion (state/customer_codec.h).
   void PutCustomer(const v1::CustomerState& state);
@@ -68,6 +74,8 @@ class CommitBatch {
   void PutTimer(const v1::Timer& timer);
   // Only fire_ms, customer_id and name of `timer` are used.
   void DeleteTimer(const v1::Timer& timer);
+  // Neither rule_id nor arm may be empty or contain '/' or '\0'.
+  void AddImpactCounts(std::string rule_id, std::string arm, const v1::ImpactCounts& delta);
 
   bool empty() const { return operations_.empty(); }
   // Number of operations recorded.
@@ -80,8 +88,9 @@ class CommitBatch {
 
   // Ok when every operation can be applied. InvalidArgument, naming the first offending
   // operation, when: a customer id is empty or contains '\0'; a timer name contains '\0'; a
-  // timer's fire_ms is negative; a partition or offset is negative; a message could not be
-  // encoded. Stores call this before applying anything, so an invalid batch changes nothing.
+  // timer's fire_ms is negative; a partition or offset is negative; an impact counters' rule
+  // id or arm is empty or contains '/' or '\0'; a message could not be encoded. Stores call this
+  // before applying anything, so an invalid batch changes nothing.
   Status Validate() const;
 
  private:
@@ -90,5 +99,8 @@ class CommitBatch {
   // First encoding failure (a message over the 2 GiB protobuf limit), reported by Validate.
   Status encoding_error_;
 };
+
+// Adds `delta` to *total field by field (how stores apply AddImpactCountsOp).
+void AddImpactCountsTo(const v1::ImpactCounts& delta, v1::ImpactCounts* total);
 
 }  // namespace touchstream::state

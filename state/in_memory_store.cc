@@ -79,12 +79,21 @@ class InMemoryStore final : public StateStore {
     return Status::Ok();
   }
 
+  Status ForEachImpactCounts(const std::function<void(const std::string&, const std::string&,
+                                                      const v1::ImpactCounts&)>& fn) override {
+    for (const auto& [key, counts] : impact_) fn(key.first, key.second, counts);
+    return Status::Ok();
+  }
+
   Status Flush() override { return Status::Ok(); }
 
  private:
   using TimerId = std::pair<std::string, std::string>;             // customer_id, name
   using TimerKey = std::tuple<int64_t, std::string, std::string>;  // fire_ms, customer_id, name
 
+  void Apply(const CommitBatch::AddImpactCountsOp& op, std::vector<uint64_t>*) {
+    AddImpactCountsTo(op.delta, &impact_[std::make_pair(op.rule_id, op.arm)]);
+  }
   void Apply(const CommitBatch::PutCustomerOp& op, std::vector<uint64_t>*) {
     customers_.insert_or_assign(op.customer_id, op.encoded_state);
   }
@@ -121,6 +130,7 @@ class InMemoryStore final : public StateStore {
   std::map<uint64_t, std::string> outbox_;
   std::map<TimerKey, std::string> timers_;
   std::map<TimerId, int64_t> timer_index_;
+  std::map<std::pair<std::string, std::string>, v1::ImpactCounts> impact_;  // rule id, arm
   uint64_t next_outbox_sequence_ = 1;
 };
 

@@ -36,6 +36,14 @@ std::string TimerKey(int64_t fire_ms, std::string_view customer_id, std::string_
   return key;
 }
 
+std::string ImpactKey(std::string_view rule_id, std::string_view arm) {
+  std::string key(kImpactPrefix);
+  key.append(rule_id);
+  key.push_back('/');
+  key.append(arm);
+  return key;
+}
+
 std::string TimerIndexKey(std::string_view customer_id, std::string_view name) {
   std::string key;
   key.reserve(customer_id.size() + 1 + name.size());

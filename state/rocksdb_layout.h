@@ -20,6 +20,8 @@ inline constexpr std::string_view kMeta = "meta";
 // Keys in the meta column family.
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 inline constexpr std::string_view kOutboxSequenceKey = "outbox_seq";
+// Prefix of the impact counter keys.
+inline constexpr std::string_view kImpactPrefix = "impact/";
 
 // The store format this build writes; stores with a larger version are refused.
 inline constexpr uint64_t kFormatVersion = 1;
@@ -35,6 +37,8 @@ std::string OffsetKey(std::string_view topic, int32_t partition);
 std::string OutboxKey(uint64_t sequence);
 // 8-byte big-endian fire_ms (never negative), customer_id, '\0', name.
 std::string TimerKey(int64_t fire_ms, std::string_view customer_id, std::string_view name);
+// "impact/<rule_id>/<arm>" (neither contains '/').
+std::string ImpactKey(std::string_view rule_id, std::string_view arm);
 // customer_id, '\0', name.
 std::string TimerIndexKey(std::string_view customer_id, std::string_view name);
 

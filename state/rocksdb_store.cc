@@ -10,6 +10,7 @@
 //                                "outbox_seq"                            -> <next sequence to
 //                                assign> "schema_version"                        -> <store format
 //                                version>
+//                                "impact/<rule_id>/<arm>"                -> ImpactCounts protobuf
 //   ("default" exists because RocksDB requires it, and stays empty.)
 // Due timers are one range scan of "timers" from the start. "timer_index" maps a timer's
 // identity to its current fire_ms, so re-arming a timer deletes its old "timers" key in the same
@@ -157,6 +158,7 @@ class RocksDbStore final : public StateStore {
           operation);
       if (!status.ok()) return status;
     }
+    if (Status status = ApplyImpactCounts(batch, &write_batch); !status.ok()) return status;
     if (next_sequence != next_outbox_sequence_) {
       rocksdb::Status status = write_batch.Put(meta_, ToSlice(layout::kOutboxSequenceKey),
                                                layout::EncodeUint64(next_sequence));
@@ -214,6 +216,23 @@ class RocksDbStore final : public StateStore {
     return FromRocks(it->status(), "scan customers");
   }
 
+  Status ForEachImpactCounts(const std::function<void(const std::string&, const std::string&,
+                                                      const v1::ImpactCounts&)>& fn) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+    v1::ImpactCounts counts;
+    for (it->Seek(ToSlice(layout::kImpactPrefix));
+         it->Valid() && it->key().starts_with(ToSlice(layout::kImpactPrefix)); it->Next()) {
+      const std::string_view key = it->key().ToStringView().substr(layout::kImpactPrefix.size());
+      const size_t slash = key.find('/');
+      if (slash == key.npos ||
+          !counts.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return CorruptValue(layout::kMeta, it->key().ToStringView());
+      }
+      fn(std::string(key.substr(0, slash)), std::string(key.substr(slash + 1)), counts);
+    }
+    return FromRocks(it->status(), "scan impact counters");
+  }
+
   Status DueTimers(int64_t up_to_ms, size_t limit, std::vector<v1::Timer>* out) override {
     if (up_to_ms < 0 || limit == 0) return Status::Ok();
     // Keys start with the big-endian fire_ms: everything below fire_ms = up_to_ms + 1 is due.
@@ -248,6 +267,37 @@ class RocksDbStore final : public StateStore {
   // fire_ms of timers changed earlier in the batch being committed (nullopt: deleted), by
   // timer_index key.
   using PendingTimers = std::map<std::string, std::optional<int64_t>, std::less<>>;
+
+  // Impact counters are read, added to and written by ApplyImpactCounts, after the other
+  // operations.
+  Status Apply(const CommitBatch::AddImpactCountsOp&, rocksdb::WriteBatch*, uint64_t*,
+               PendingTimers*) {
+    return Status::Ok();
+  }
+  // Sums the batch's impact deltas per key, adds them to the stored counters and puts the
+  // totals into *write_batch.
+  Status ApplyImpactCounts(const CommitBatch& batch, rocksdb::WriteBatch* write_batch) {
+    std::map<std::string, v1::ImpactCounts> deltas;
+    for (const CommitBatch::Operation& operation : batch.operations()) {
+      if (const auto* op = std::get_if<CommitBatch::AddImpactCountsOp>(&operation)) {
+        AddImpactCountsTo(op->delta, &deltas[layout::ImpactKey(op->rule_id, op->arm)]);
+      }
+    }
+    for (auto& [key, total] : deltas) {
+      std::string stored;
+      rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), meta_, key, &stored);
+      if (status.ok()) {
+        v1::ImpactCounts previous;
+        if (!previous.ParseFromString(stored)) return CorruptValue(layout::kMeta, key);
+        AddImpactCountsTo(previous, &total);
+      } else if (!status.IsNotFound()) {
+        return FromRocks(status, "read impact counters '" + key + "'");
+      }
+      status = write_batch->Put(meta_, key, total.SerializeAsString());
+      if (!status.ok()) return FromRocks(status, "commit");
+    }
+    return Status::Ok();
+  }
 
   Status Apply(const CommitBatch::PutCustomerOp& op, rocksdb::WriteBatch* batch, uint64_t*,
                PendingTimers*) {

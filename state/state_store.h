@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -61,6 +62,12 @@ class StateStore {
   // order, at most `limit` of them. Timers stay stored until deleted by a commit.
   // Errors: Corruption, IOError (*out may then hold the timers read before the error).
   virtual Status DueTimers(int64_t up_to_ms, size_t limit, std::vector<v1::Timer>* out) = 0;
+
+  // Calls fn for the impact counters of every (rule id, arm) added by commits, in (rule id,
+  // arm) byte order. Errors: Corruption, IOError, as for ForEachOutbox.
+  virtual Status ForEachImpactCounts(
+      const std::function<void(const std::string& rule_id, const std::string& arm,
+                               const v1::ImpactCounts& counts)>& fn) = 0;
 
   // Writes memtables to disk files (RocksDB); a no-op in memory. Errors: IOError.
   virtual Status Flush() = 0;

@@ -78,5 +78,33 @@ TEST(EngineConfigTest, SyntaxErrorNamesLine) {
   EXPECT_EQ(config.status().message().rfind("engine.yaml:", 0), 0u) << config.status().message();
 }
 
+// Output is protobuf by default; output.topic_formats overrides it per output topic, and
+// names only topics the output section has, with json or protobuf.
+TEST(EngineConfigTest, OutputFormatPerTopic) {
+  auto defaults = LoadConfigFromString("output: {decisions_topic: d}\n", "t.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->OutputFormatFor("d"), connectors::Format::kProtobuf);
+  auto config = LoadConfigFromString(R"(
+output:
+  topic_formats: {d: json, actions.sms: protobuf}
+  format: json
+  decisions_topic: d
+  channel_topics: {sms: actions.sms}
+)",
+                                     "t.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->OutputFormatFor("d"), connectors::Format::kJson);
+  EXPECT_EQ(config->OutputFormatFor("actions.sms"), connectors::Format::kProtobuf);
+  EXPECT_EQ(config->OutputFormatFor("touchstream.actions"), connectors::Format::kJson);
+  auto unknown = LoadConfigFromString("output:\n  topic_formats: {dd: json}\n", "t.yaml");
+  EXPECT_EQ(unknown.status().message(),
+            "t.yaml:2: output.topic_formats.dd: not an output topic (expected one of: "
+            "touchstream.actions)");
+  auto bad =
+      LoadConfigFromString("output:\n  topic_formats: {touchstream.actions: xml}\n", "t.yaml");
+  EXPECT_EQ(bad.status().message(),
+            "t.yaml:2: output.topic_formats.touchstream.actions: expected json or protobuf");
+}
+
 }  // namespace
 }  // namespace touchstream::engine

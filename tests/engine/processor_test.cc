@@ -38,6 +38,7 @@ constexpr char kRules[] = R"(
 class ProcessorTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    config_.output.format = "json";  // the tests decode JSON
     config_.output.channel_topics = {{"email", "actions.email"}};
     config_.output.default_topic = "actions";
     config_.output.alerts_topic = "alerts";
@@ -104,6 +105,20 @@ TEST_F(ProcessorTest, FirstPurchaseFiresWelcomeOffer) {
   EXPECT_EQ(decision->outcome(), v1::Decision::FIRED);
   EXPECT_EQ(decision->action_id(), action->action_id());
   EXPECT_EQ(decision->inputs().at("customer.aggregates.purchase_count"), "1");
+}
+
+// output.topic_formats overrides output.format per topic: protobuf actions, JSON decisions.
+TEST_F(ProcessorTest, FormatIsChosenPerTopic) {
+  config_.output.format = "protobuf";
+  config_.output.topic_formats = {{"decisions", "json"}};
+  auto out = Process(kPurchase);
+  auto actions = OnTopic(out, "actions.email");
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_TRUE(connectors::DecodeAction(actions[0].value(), connectors::Format::kProtobuf).ok());
+  EXPECT_FALSE(connectors::DecodeAction(actions[0].value(), connectors::Format::kJson).ok());
+  auto decisions = OnTopic(out, "decisions");
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_TRUE(connectors::DecodeDecision(decisions[0].value(), connectors::Format::kJson).ok());
 }
 
 // The same event processed again (a re-delivery after a crash) yields the same action id.
@@ -228,6 +243,7 @@ INSTANTIATE_TEST_SUITE_P(
 // In stream-time mode "now" is the largest event time seen, never moving back.
 TEST(ProcessorTimeTest, StreamTimeIsMaxEventTime) {
   EngineConfig config;
+  config.output.format = "json";
   config.output.decisions_topic = "decisions";
   auto loaded = rules::LoadRulesFromString(R"(
 - id: any

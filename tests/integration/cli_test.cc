@@ -140,6 +140,46 @@ TEST_F(CliTest, Replay) {
       << actions;
 }
 
+// `report impact` reads the impact counters `replay --state-dir` left in the store.
+TEST_F(CliTest, ReplayThenReportImpact) {
+  std::filesystem::create_directories(dir_ / "rules");
+  std::ofstream(dir_ / "rules" / "nudge.yaml")
+      << "- id: nudge\n  trigger: {event: cart_add}\n"
+      << "  actions: [{emit: {kind: nudge, channel: push, template: hi}}]\n"
+      << "  conversion: {event: purchase, within: 1d, value: event.properties.amount}\n";
+  std::ofstream(dir_ / "engine.yaml") << "rules: [rules]\nstate: {dir: state}\n";
+  std::ofstream(dir_ / "events.jsonl")
+      << R"({"event_id":"e1","customer_id":"c-1","type":"cart_add","ts":"2026-01-01T10:00:00Z"})"
+      << "\n"
+      << R"({"event_id":"e2","customer_id":"c-1","type":"purchase","ts":"2026-01-01T12:00:00Z","properties":{"amount":25}})"
+      << "\n"
+      << R"({"event_id":"e3","customer_id":"c-2","type":"cart_add","ts":"2026-01-01T13:00:00Z"})"
+      << "\n";
+  const std::string config = (dir_ / "engine.yaml").string();
+  auto replay =
+      Touchstream("replay --config " + config + " --events " + (dir_ / "events.jsonl").string() +
+                  " --actions-out " + (dir_ / "actions.jsonl").string() + " --state-dir " +
+                  (dir_ / "replayed").string());
+  ASSERT_EQ(replay.exit_code, 0) << replay.text;
+  auto report = Touchstream("report impact --config " + config + " --state-dir " +
+                            (dir_ / "replayed").string());
+  EXPECT_EQ(report.exit_code, 0) << report.text;
+  EXPECT_EQ(report.text,
+            "rule                     arm        decisions       sent  converted     rate        "
+            "  value\n"
+            "nudge                    treatment          2          2          1   50.00%         "
+            " 25.00\n"
+            "nudge                    holdout            0          0          0        -         "
+            "  0.00\n"
+            "  lift: n/a (needs decisions in both arms)\n");
+  auto json = Touchstream("report impact --json --config " + config + " --state-dir " +
+                          (dir_ / "replayed").string());
+  EXPECT_NE(json.text.find(R"("treatment":{"decisions":2,"sent":2,"converted":1,)"),
+            std::string::npos)
+      << json.text;
+  EXPECT_EQ(Touchstream("report nope --config " + config).exit_code, 2);
+}
+
 // A bad config stops start-up with the file, line and key.
 TEST_F(CliTest, BadConfigNamesFileLineAndKey) {
   std::ofstream(dir_ / "engine.yaml") << "kafka:\n  group_id: g\nstate:\n  dri: /tmp/x\n";
@@ -224,7 +264,7 @@ TEST_F(CliTest, RunFiresTimersAndReloadsChangedRules) {
   std::ofstream(dir_ / "engine.yaml")
       << "kafka:\n  bootstrap_servers: " << bootstrap
       << "\n  group_id: reload-test\n  consumer: {session.timeout.ms: \"6000\"}\n"
-      << "output: {default_topic: touchstream.actions}\n"
+      << "output: {default_topic: touchstream.actions, format: json}\n"
       << "state: {dir: " << (dir_ / "state").string() << "}\n"
       << "processing: {rules_watch_interval_ms: 200, timer_interval_ms: 200}\n"
       << "rules: [" << (dir_ / "rules").string() << "]\n"

@@ -39,5 +39,24 @@ TEST(RulesDescribeTest, DescribesCompiledRule) {
       "    param discount = 5 * 2\n");
 }
 
+// A conversion is described with its window, condition and value.
+TEST(RulesDescribeTest, DescribesConversion) {
+  LoadResult loaded = LoadRulesFromString(R"(
+- id: nudge
+  version: "1"
+  trigger: {event: cart_add}
+  actions: [{tag: nudged}]
+  conversion: {event: purchase, within: 7d, condition: "event.properties.amount>0",
+               value: event.properties.amount}
+)",
+                                          "nudge.yaml", RuleEnvironment());
+  ASSERT_TRUE(loaded.ok()) << loaded.errors[0].ToString();
+  const std::string text = DescribeRule(loaded.rule_set->rules()[0]);
+  EXPECT_NE(text.find("  conversion: purchase within 7d of the decision when "
+                      "event.properties.amount > 0, value event.properties.amount\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace touchstream::rules

@@ -39,6 +39,10 @@ class CountingStore final : public StateStore {
   Status DueTimers(int64_t up_to_ms, size_t limit, std::vector<v1::Timer>* out) override {
     return inner_->DueTimers(up_to_ms, limit, out);
   }
+  Status ForEachImpactCounts(const std::function<void(const std::string&, const std::string&,
+                                                      const v1::ImpactCounts&)>& fn) override {
+    return inner_->ForEachImpactCounts(fn);
+  }
   Status Flush() override { return inner_->Flush(); }
 
   int gets = 0;

@@ -382,5 +382,39 @@ TYPED_TEST(StateStoreTest, FlushKeepsDataReadable) {
   EXPECT_EQ(AllTimers(this->store_), (std::vector<TimerTuple>{{10, "c-1", "t", ""}}));
 }
 
+// Impact counters add up across commits (and twice in one batch), survive a restart, are
+// listed in (rule, arm) order, and an invalid rule id refuses the whole batch.
+TYPED_TEST(StateStoreTest, ImpactCountsAddUpAcrossCommits) {
+  v1::ImpactCounts one;
+  one.set_decisions(2);
+  one.set_sent(1);
+  one.set_converted(1);
+  one.set_conversion_value(12.5);
+  CommitBatch batch;
+  batch.AddImpactCounts("winback", "treatment", one);
+  batch.AddImpactCounts("winback", "treatment", one);
+  batch.AddImpactCounts("winback", "holdout", one);
+  CommitOrDie(this->store_, batch);
+  CommitBatch second;
+  second.AddImpactCounts("winback", "treatment", one);
+  CommitOrDie(this->store_, second);
+  CommitBatch invalid;
+  invalid.AddImpactCounts("winback", "treatment", one);
+  invalid.AddImpactCounts("a/b", "treatment", one);
+  EXPECT_EQ(this->store_->Commit(invalid, nullptr).code(), Status::Code::kInvalidArgument);
+  this->Reopen();
+  std::vector<std::string> rows;
+  ASSERT_TRUE(this->store_
+                  ->ForEachImpactCounts([&](const std::string& rule, const std::string& arm,
+                                            const v1::ImpactCounts& c) {
+                    rows.push_back(rule + "/" + arm + " " + std::to_string(c.decisions()) + " " +
+                                   std::to_string(c.sent()) + " " + std::to_string(c.converted()) +
+                                   " " + std::to_string(c.conversion_value()));
+                  })
+                  .ok());
+  EXPECT_EQ(rows, (std::vector<std::string>{"winback/holdout 2 1 1 12.500000",
+                                            "winback/treatment 6 3 3 37.500000"}));
+}
+
 }  // namespace
 }  // namespace touchstream::state
