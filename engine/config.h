@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/policy_config.h"
 #include "proto/status.h"
 #include "rules/environment.h"
 #include "state/clv_model.h"
@@ -111,6 +112,8 @@ struct EngineConfig {
   state::AnalyticsConfig analytics;
   // Customer-value models (clv.*).
   ClvConfig clv;
+  // Delivery policy (policy.*): consent, caps, arbitration, quiet hours, holdouts.
+  PolicyConfig policy;
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
 

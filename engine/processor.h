@@ -21,6 +21,7 @@
 #include "connectors/kafka_record.h"
 #include "engine/config.h"
 #include "engine/customer_timers.h"
+#include "engine/delivery_policy.h"
 #include "engine/metrics.h"
 #include "engine/rule_runner.h"
 #include "proto/status.h"
@@ -74,7 +75,8 @@ class EventProcessor {
 
   // Fires one timer read from the store (StateStore::DueTimers). In kStreamTime mode "now" is
   // the timer's fire time. A timer the customer's state no longer holds at that time (replaced
-  // or cancelled), or whose rule is gone or inactive, is dropped and counted.
+  // or cancelled), or whose rule is gone or inactive, is dropped and counted. A timer holding
+  // actions deferred by quiet hours sends them (DeliveryPolicy::SendDeferred).
   Status FireTimer(const v1::Timer& timer, int64_t now_ms, std::vector<v1::OutboxEntry>* out);
 
   // RFM breakpoints computed from the whole store (quantile scoring), used from the next
@@ -114,6 +116,7 @@ class EventProcessor {
   state::CustomerAnalytics analytics_;
   RuleRunner runner_;
   CustomerTimers timers_;
+  DeliveryPolicy policy_;
   connectors::Format input_format_;
   bool input_format_auto_;
   TimeMode time_mode_;

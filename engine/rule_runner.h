@@ -15,6 +15,7 @@
 
 #include "connectors/codec.h"
 #include "engine/config.h"
+#include "engine/delivery_candidate.h"
 #include "engine/metrics.h"
 #include "rules/customer_models.h"
 #include "rules/evaluator.h"
@@ -43,6 +44,8 @@ struct Step {
   int64_t time_ms = 0;
   std::vector<v1::OutboxEntry>* out = nullptr;
   std::deque<InternalEvent> internal;
+  // With policy.enabled: the rules that fired and emit, for DeliveryPolicy::Resolve.
+  std::vector<DeliveryCandidate> candidates;
 };
 
 // What made a rule run.
@@ -63,6 +66,9 @@ class RuleRunner {
   RuleRunner(const EngineConfig& config, EngineMetrics* metrics);
 
   // Fires `rule` if its condition holds. Returns true when it fired (its actions ran).
+  // With policy.enabled, a rule the customer is not eligible for (once, cooldown,
+  // max_per_window) is SUPPRESSED before its actions run, and the actions of its emits are
+  // appended to step->candidates for the delivery policy instead of being sent.
   bool Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step);
 
   // Evaluates a bool expression of the rule (threshold triggers). nullopt on a run-time
@@ -75,6 +81,12 @@ class RuleRunner {
                               const std::string& to, std::string_view cause, int depth, Step* step);
 
   rules::Evaluator& evaluator() { return evaluator_; }
+
+  // Appends the outbox entry of `action` (for its channel's topic) to *out.
+  void SendAction(const v1::Action& action, std::vector<v1::OutboxEntry>* out);
+  // Publishes a decision through EmitDecision; with policy.enabled, first records it in the
+  // customer's delivery history (`channel`: where its action went, or "").
+  void Publish(v1::Decision decision, std::string_view channel, Step* step);
 
  private:
   // Runs one action; false (with *reason set) when it failed and the rule must stop.

@@ -12,6 +12,7 @@
 #include "proto/time_format.h"
 #include "rules/action_parser.h"
 #include "rules/compiler.h"
+#include "rules/policy_parser.h"
 #include "rules/trigger_parser.h"
 #include "rules/yaml_reader.h"
 
@@ -20,9 +21,11 @@ namespace touchstream::rules {
 namespace {
 
 constexpr std::string_view kFileKeys[] = {"rules"};
-constexpr std::string_view kRuleKeys[] = {"id",         "description", "version",  "enabled",
-                                          "valid_from", "valid_until", "priority", "tags",
-                                          "trigger",    "condition",   "actions"};
+constexpr std::string_view kRuleKeys[] = {
+    "id",          "description", "version",     "enabled",         "valid_from",
+    "valid_until", "priority",    "tags",        "trigger",         "condition",
+    "actions",     "category",    "eligibility", "exclusion_group", "quiet_hours",
+    "send_window", "holdout"};
 
 // Stable, formatting-independent text of a YAML node, for content hashes.
 void Canonical(const YAML::Node& node, std::string* out) {
@@ -183,6 +186,10 @@ class FileParser {
       r_.ErrorAt(value("actions"), "'actions' must be a non-empty list");
     } else {
       for (const YAML::Node& action : value("actions")) ParseAction(action, scope, &r_, &rule);
+    }
+    for (std::string_view key : kPolicyKeys) {
+      if (e.count(std::string(key)))
+        ParsePolicyKey(key, value(std::string(key).c_str()), &r_, &rule);
     }
     return true;
   }
