@@ -16,11 +16,15 @@ struct PendingEmit {
   std::vector<std::string> channels;  // in order of preference
 };
 
-// A rule that fired in the current step and emits actions.
+// A rule that ran in the current step: its decision is published at the end of the step, in
+// the order the rules ran.
 struct DeliveryCandidate {
   const rules::Rule* rule = nullptr;  // valid for the step
-  v1::Decision decision;              // outcome and reason are set by the policy
+  v1::Decision decision;              // outcome and reason are set by the policy unless decided
   std::vector<PendingEmit> emits;
+  // True when the decision is final without the policy (no emit, eligibility refused, or an
+  // action failed).
+  bool decided = false;
 };
 
 }  // namespace touchstream::engine

@@ -20,7 +20,7 @@ void RecordSent(v1::SentRecord record, int64_t retention_ms, v1::DeliveryHistory
   *sent->Add() = std::move(record);
 }
 
-void RecordDecision(const v1::Decision& decision, std::string_view channel,
+void RecordDecision(const v1::Decision& decision, std::string_view channel, int64_t ts_ms,
                     const PolicyConfig& config, v1::DeliveryHistory* history) {
   if (config.history_size <= 0) return;
   auto* decisions = history->mutable_decisions();
@@ -28,7 +28,7 @@ void RecordDecision(const v1::Decision& decision, std::string_view channel,
     decisions->DeleteSubrange(0, decisions->size() + 1 - static_cast<int>(config.history_size));
   }
   v1::DecisionRecord* r = decisions->Add();
-  r->set_ts_ms(decision.ts_ms());
+  r->set_ts_ms(ts_ms);
   r->set_rule_id(decision.rule_id());
   r->set_outcome(decision.outcome());
   r->set_reason(decision.reason());

@@ -1,5 +1,7 @@
 // The customer's delivery history (CustomerState.delivery): what was sent or held out, for
-// caps and exclusion groups, and the latest decisions, for explanation. Pure functions.
+// caps and exclusion groups, and the latest decisions, for explanation. Records are stamped
+// with the step's event time (Step::time_ms), like every state change, so that `run` and
+// `replay` of the same events leave the same state. Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +23,8 @@ int64_t SentRetentionMs(const PolicyConfig& config);
 // beyond kMaxSentRecords.
 void RecordSent(v1::SentRecord record, int64_t retention_ms, v1::DeliveryHistory* history);
 
-// Appends the decision (keeping the last config.history_size).
-void RecordDecision(const v1::Decision& decision, std::string_view channel,
+// Appends the decision, stamped ts_ms (keeping the last config.history_size).
+void RecordDecision(const v1::Decision& decision, std::string_view channel, int64_t ts_ms,
                     const PolicyConfig& config, v1::DeliveryHistory* history);
 
 // Actions sent (not held out) after since_ms that `cap` counts ("" channel or category: any).

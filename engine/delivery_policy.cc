@@ -1,7 +1,6 @@
 #include "engine/delivery_policy.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "engine/delivery_history.h"
 #include "engine/holdout.h"
@@ -31,8 +30,10 @@ DeliveryPolicy::DeliveryPolicy(const EngineConfig& config, RuleRunner* runner,
 void DeliveryPolicy::Resolve(Step* step) {
   std::vector<DeliveryCandidate>& candidates = step->candidates;
   if (candidates.empty()) return;
-  std::vector<size_t> order(candidates.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<size_t> order;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (!candidates[i].decided) order.push_back(i);
+  }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     const rules::Rule& ra = *candidates[a].rule;
     const rules::Rule& rb = *candidates[b].rule;
@@ -42,7 +43,7 @@ void DeliveryPolicy::Resolve(Step* step) {
   // against the moment's limit.
   Moment moment;
   for (const v1::SentRecord& r : step->state->delivery().sent()) {
-    if (r.ts_ms() == step->now_ms) ++moment.slots;
+    if (r.ts_ms() == step->time_ms) ++moment.slots;
   }
   std::vector<std::vector<v1::Action>> send(candidates.size());
   for (size_t i : order) Decide(&candidates[i], false, &moment, step, &send[i]);
@@ -80,7 +81,9 @@ void DeliveryPolicy::Decide(DeliveryCandidate* c, bool at_send, Moment* moment, 
   const rules::RulePolicy& p = c->rule->policy;
   v1::Decision& d = c->decision;
   v1::CustomerState& state = *step->state;
-  const int64_t now = step->now_ms;
+  // Caps, exclusion periods and the history go by the step's event time; quiet hours by the
+  // time the message would go out (now_ms).
+  const int64_t now = step->time_ms;
 
   // 3, 4: a channel with consent and an address, within the caps.
   std::string failure;
@@ -130,7 +133,7 @@ void DeliveryPolicy::Decide(DeliveryCandidate* c, bool at_send, Moment* moment, 
                                        : nullptr;
   if (!at_send && quiet != nullptr) {
     const date::time_zone* zone = rules::CustomerZone(state, &zones_);
-    if (auto opens = QuietUntil(*quiet, now, zone != nullptr ? zone : default_zone_)) {
+    if (auto opens = QuietUntil(*quiet, step->now_ms, zone != nullptr ? zone : default_zone_)) {
       const bool deferred = quiet->defer && Defer(*c, *send, *opens, step);
       send->clear();
       return Suppress(&d, !quiet->defer ? "quiet_hours_drop"
@@ -199,7 +202,7 @@ std::string DeliveryPolicy::ExceededCap(const rules::RulePolicy& policy, const s
                                         const Step& step) const {
   for (const FrequencyCap& cap : policy_.caps) {
     if (!CapCounts(cap, policy.category, channel)) continue;
-    int64_t n = CountForCap(step.state->delivery(), cap, step.now_ms - cap.per_ms) + 1;
+    int64_t n = CountForCap(step.state->delivery(), cap, step.time_ms - cap.per_ms) + 1;
     for (const v1::Action& a : also_sent) n += CapCounts(cap, policy.category, a.channel()) ? 1 : 0;
     if (n > cap.max) return cap.name;
   }
@@ -223,7 +226,7 @@ bool DeliveryPolicy::Defer(const DeliveryCandidate& c, const std::vector<v1::Act
   *payload.mutable_decision() = c.decision;
   payload.mutable_decision()->set_outcome(v1::Decision::SUPPRESSED);
   payload.mutable_decision()->set_reason("deferred");
-  payload.set_deferred_ms(step->now_ms);
+  payload.set_deferred_ms(step->time_ms);
   return timers_->Arm(step->state, std::string(kDeferredTimerPrefix) + c.decision.decision_id(),
                       opens_ms, payload);
 }

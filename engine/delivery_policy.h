@@ -33,7 +33,8 @@ class DeliveryPolicy {
   // All must outlive the policy.
   DeliveryPolicy(const EngineConfig& config, RuleRunner* runner, CustomerTimers* timers);
 
-  // Decides and publishes step->candidates, then clears them.
+  // Decides the undecided step->candidates, publishes every candidate's actions and decision
+  // in order, then clears them.
   void Resolve(Step* step);
 
   // Sends the actions a quiet-hours timer held (payload kind DEFERRED_ACTION), re-checking

@@ -10,12 +10,12 @@
 
 namespace touchstream::engine {
 
-// Why the rule may not run for the customer at now_ms: "once", "cooldown" or
-// "max_per_window"; "" when it may. `runs` is null when it never ran.
+// Why the rule may not run for the customer at time_ms (the step's event time): "once",
+// "cooldown" or "max_per_window"; "" when it may. `runs` is null when it never ran.
 std::string_view EligibilityRefusal(const rules::RulePolicy& policy, const v1::RuleRuns* runs,
-                                    int64_t now_ms);
+                                    int64_t time_ms);
 
-// Records a run at now_ms, keeping as many times as the policy needs.
-void RecordRun(const rules::RulePolicy& policy, int64_t now_ms, v1::RuleRuns* runs);
+// Records a run at time_ms, keeping as many times as the policy needs.
+void RecordRun(const rules::RulePolicy& policy, int64_t time_ms, v1::RuleRuns* runs);
 
 }  // namespace touchstream::engine

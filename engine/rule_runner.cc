@@ -78,7 +78,7 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
     metrics_->RuleError(rule.id);
     decision.set_outcome(v1::Decision::NOT_MATCHED);
     decision.set_reason("eval_error: " + error);
-    Publish(std::move(decision), {}, step);
+    Decided(rule, std::move(decision), step);
     return false;
   }
 
@@ -88,11 +88,11 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
     const auto& runs = state->delivery().runs();
     auto ran = runs.find(rule.id);
     const std::string_view refused =
-        EligibilityRefusal(rule.policy, ran == runs.end() ? nullptr : &ran->second, step->now_ms);
+        EligibilityRefusal(rule.policy, ran == runs.end() ? nullptr : &ran->second, step->time_ms);
     if (!refused.empty()) {
       decision.set_outcome(v1::Decision::SUPPRESSED);
       decision.set_reason(std::string(refused));
-      Publish(std::move(decision), {}, step);
+      Decided(rule, std::move(decision), step);
       return false;
     }
     step->candidates.emplace_back().rule = &rule;
@@ -157,7 +157,7 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
     decision.set_reason(reason);
     decision.set_action_id(first_action_id);
     if (policy) step->candidates.pop_back();
-    Publish(std::move(decision), {}, step);
+    Decided(rule, std::move(decision), step);
     return false;
   }
   metrics_->RuleFired(rule.id);
@@ -165,7 +165,7 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
   history.set_fire_count(history.fire_count() + 1);
   history.set_last_fired_ms(step->time_ms);
   if (policy) {
-    RecordRun(rule.policy, step->now_ms, &(*state->mutable_delivery()->mutable_runs())[rule.id]);
+    RecordRun(rule.policy, step->time_ms, &(*state->mutable_delivery()->mutable_runs())[rule.id]);
     if (!step->candidates.back().emits.empty()) {
       step->candidates.back().decision = std::move(decision);
       return true;
@@ -175,7 +175,7 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
   decision.set_outcome(v1::Decision::FIRED);
   decision.set_reason("fired");
   decision.set_action_id(first_action_id);
-  Publish(std::move(decision), {}, step);
+  Decided(rule, std::move(decision), step);
   return true;
 }
 
@@ -223,9 +223,18 @@ void RuleRunner::SendAction(const v1::Action& a, std::vector<v1::OutboxEntry>* o
   out->push_back(std::move(entry));
 }
 
+void RuleRunner::Decided(const rules::Rule& rule, v1::Decision decision, Step* step) {
+  if (!config_.policy.enabled) return EmitDecision(std::move(decision), step->out);
+  DeliveryCandidate& c = step->candidates.emplace_back();
+  c.rule = &rule;
+  c.decision = std::move(decision);
+  c.decided = true;
+}
+
 void RuleRunner::Publish(v1::Decision decision, std::string_view channel, Step* step) {
   if (config_.policy.enabled) {
-    RecordDecision(decision, channel, config_.policy, step->state->mutable_delivery());
+    RecordDecision(decision, channel, step->time_ms, config_.policy,
+                   step->state->mutable_delivery());
   }
   EmitDecision(std::move(decision), step->out);
 }

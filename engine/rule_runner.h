@@ -44,7 +44,8 @@ struct Step {
   int64_t time_ms = 0;
   std::vector<v1::OutboxEntry>* out = nullptr;
   std::deque<InternalEvent> internal;
-  // With policy.enabled: the rules that fired and emit, for DeliveryPolicy::Resolve.
+  // With policy.enabled: the rules that ran, with their decisions and emits, for
+  // DeliveryPolicy::Resolve.
   std::vector<DeliveryCandidate> candidates;
 };
 
@@ -68,7 +69,8 @@ class RuleRunner {
   // Fires `rule` if its condition holds. Returns true when it fired (its actions ran).
   // With policy.enabled, a rule the customer is not eligible for (once, cooldown,
   // max_per_window) is SUPPRESSED before its actions run, and the actions of its emits are
-  // appended to step->candidates for the delivery policy instead of being sent.
+  // appended to step->candidates for the delivery policy instead of being sent; so are its
+  // decisions, to be published at the end of the step.
   bool Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step);
 
   // Evaluates a bool expression of the rule (threshold triggers). nullopt on a run-time
@@ -97,6 +99,8 @@ class RuleRunner {
               const rules::EvalContext& ctx, Step* step, std::string* reason);
   bool Raise(const rules::Rule& rule, const rules::RaiseAction& raise, const TriggerRef& trigger,
              const rules::EvalContext& ctx, int index, Step* step, std::string* reason);
+  // Publishes at once, or with policy.enabled queues as a decided candidate.
+  void Decided(const rules::Rule& rule, v1::Decision decision, Step* step);
   void EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out);
 
   const EngineConfig& config_;

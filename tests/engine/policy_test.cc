@@ -147,14 +147,12 @@ TEST_F(PolicyTest, EligibilityOnceCooldownAndMaxPerWindowEdges) {
                               "two@2026-01-01T10:00:00Z sms", "two@2026-01-02T09:59:59.999Z sms",
                               "cool@2026-01-02T10:00:00Z push", "cool@2026-01-03T10:00:00Z push",
                               "two@2026-01-03T10:00:00Z sms"}));
-  // Refusals are decided before the rule's actions run, so their decisions come before the
-  // decisions the policy takes at the end of the step.
   EXPECT_EQ(Decisions(),
             (Strings{"cool FIRED fired", "one FIRED fired", "two FIRED fired",              // e1
                      "cool SUPPRESSED cooldown", "one SUPPRESSED once", "two FIRED fired",  // e2
-                     "one SUPPRESSED once", "two SUPPRESSED max_per_window",                // e3
-                     "cool FIRED fired",                                                    //
-                     "one SUPPRESSED once", "cool FIRED fired", "two FIRED fired"}));       // e4
+                     "cool FIRED fired", "one SUPPRESSED once",                             // e3
+                     "two SUPPRESSED max_per_window",                                       //
+                     "cool FIRED fired", "one SUPPRESSED once", "two FIRED fired"}));       // e4
 }
 
 // The first channel of the preference list with consent and an address; do-not-contact
