@@ -45,10 +45,11 @@ void DeliveryPolicy::Resolve(Step* step) {
   for (const v1::SentRecord& r : step->state->delivery().sent()) {
     if (r.ts_ms() == step->time_ms) ++moment.slots;
   }
-  std::vector<std::vector<v1::Action>> send(candidates.size());
+  std::vector<std::vector<v1::Action>> send(order.empty() ? 0 : candidates.size());
   for (size_t i : order) Decide(&candidates[i], false, &moment, step, &send[i]);
+  static const std::vector<v1::Action> kNone;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    Publish(std::move(candidates[i].decision), send[i], step);
+    Publish(std::move(candidates[i].decision), send.empty() ? kNone : send[i], step);
   }
   candidates.clear();
 }

@@ -15,7 +15,8 @@ namespace touchstream::engine {
 std::string_view EligibilityRefusal(const rules::RulePolicy& policy, const v1::RuleRuns* runs,
                                     int64_t time_ms);
 
-// Records a run at time_ms, keeping as many times as the policy needs.
+// Records a run at time_ms, keeping as many times as the policy needs (called only for rules
+// with an eligibility).
 void RecordRun(const rules::RulePolicy& policy, int64_t time_ms, v1::RuleRuns* runs);
 
 }  // namespace touchstream::engine

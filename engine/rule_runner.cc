@@ -165,7 +165,9 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
   history.set_fire_count(history.fire_count() + 1);
   history.set_last_fired_ms(step->time_ms);
   if (policy) {
-    RecordRun(rule.policy, step->time_ms, &(*state->mutable_delivery()->mutable_runs())[rule.id]);
+    if (rule.policy.has_eligibility()) {
+      RecordRun(rule.policy, step->time_ms, &(*state->mutable_delivery()->mutable_runs())[rule.id]);
+    }
     if (!step->candidates.back().emits.empty()) {
       step->candidates.back().decision = std::move(decision);
       return true;
@@ -232,7 +234,8 @@ void RuleRunner::Decided(const rules::Rule& rule, v1::Decision decision, Step* s
 }
 
 void RuleRunner::Publish(v1::Decision decision, std::string_view channel, Step* step) {
-  if (config_.policy.enabled) {
+  // The history keeps delivery decisions: not the FIRED decisions of rules without emits.
+  if (config_.policy.enabled && (decision.outcome() != v1::Decision::FIRED || !channel.empty())) {
     RecordDecision(decision, channel, step->time_ms, config_.policy,
                    step->state->mutable_delivery());
   }

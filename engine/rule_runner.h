@@ -87,7 +87,8 @@ class RuleRunner {
   // Appends the outbox entry of `action` (for its channel's topic) to *out.
   void SendAction(const v1::Action& action, std::vector<v1::OutboxEntry>* out);
   // Publishes a decision through EmitDecision; with policy.enabled, first records it in the
-  // customer's delivery history (`channel`: where its action went, or "").
+  // customer's delivery history (`channel`: where its action went, or ""), unless it is the
+  // FIRED decision of a rule without emits.
   void Publish(v1::Decision decision, std::string_view channel, Step* step);
 
  private:

@@ -164,6 +164,7 @@ struct RulePolicy {
   std::string experiment;
 
   bool operational() const { return category == "operational"; }
+  bool has_eligibility() const { return once || cooldown_ms > 0 || max_runs > 0; }
 };
 
 // The lifecycle stages, in README order.
