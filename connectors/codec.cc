@@ -190,6 +190,7 @@ std::string DecisionToJson(const v1::Decision& decision) {
   object["reason"] = decision.reason();
   object["ts"] = FormatRfc3339Ms(decision.ts_ms());
   if (!decision.action_id().empty()) object["action_id"] = decision.action_id();
+  if (!decision.experiment_arm().empty()) object["experiment_arm"] = decision.experiment_arm();
   object["inputs"] = StringMapToJson(decision.inputs());
   return Dump(object);
 }
@@ -225,6 +226,7 @@ Result<v1::Decision> DecisionFromJson(std::string_view text) {
         ReadString(object, "reason", decision.mutable_reason()),
         ReadTimestamp(object, "ts", &ts_ms),
         ReadString(object, "action_id", decision.mutable_action_id()),
+        ReadString(object, "experiment_arm", decision.mutable_experiment_arm()),
         ReadStringMap(object, "inputs", decision.mutable_inputs())}) {
     if (!status.ok()) return status;
   }

@@ -71,14 +71,17 @@ Status StreamEvents(const std::string& bootstrap, const std::string& topic,
 struct ActionTally {
   std::map<std::string, int64_t> by_rule;
   std::map<std::string, int64_t> by_channel;
+  // "OUTCOME reason" (the reason code, without an error's message).
+  std::map<std::string, int64_t> by_decision;
   int64_t total = 0;
 };
 
 // Reads every action back from the action topics, prints the first `max_lines` of each rule and
-// tallies all.
-Result<ActionTally> ReadActions(const std::string& bootstrap,
-                                const std::vector<std::string>& topics, const EngineConfig& config,
+// tallies all; tallies the decisions of `decisions_topic` (when not empty) by outcome and reason.
+Result<ActionTally> ReadActions(const std::string& bootstrap, std::vector<std::string> topics,
+                                const std::string& decisions_topic, const EngineConfig& config,
                                 int max_lines, int64_t expected) {
+  if (!decisions_topic.empty()) topics.push_back(decisions_topic);
   struct NoListener : connectors::PartitionListener {
     std::optional<int64_t> StartOffset(const connectors::TopicPartition&) override { return 0; }
     void OnAssigned(const std::vector<connectors::TopicPartition>&) override {}
@@ -100,6 +103,16 @@ Result<ActionTally> ReadActions(const std::string& bootstrap,
     if (!record.ok()) return record.status();
     if (!record->has_value()) continue;
     last = std::chrono::steady_clock::now();
+    if ((*record)->topic == decisions_topic) {
+      auto decision =
+          connectors::DecodeDecision((*record)->value, config.OutputFormatFor(decisions_topic));
+      if (decision.ok()) {
+        const std::string& reason = decision->reason();
+        ++tally.by_decision[v1::Decision::Outcome_Name(decision->outcome()) + " " +
+                            reason.substr(0, reason.find(": "))];
+      }
+      continue;
+    }
     auto action =
         connectors::DecodeAction((*record)->value, config.OutputFormatFor((*record)->topic));
     if (!action.ok()) continue;
@@ -230,13 +243,15 @@ int DemoCommand(int argc, char** argv) {
     std::cerr << "touchstream: engine stopped: " << run.ToString() << "\n";
     return 1;
   }
-  auto tally = ReadActions(bootstrap, action_topics, *config, max_lines, 1);
+  auto tally =
+      ReadActions(bootstrap, action_topics, config->output.decisions_topic, *config, max_lines, 1);
   if (!tally.ok()) {
     std::cerr << "touchstream: reading actions: " << tally.status().ToString() << "\n";
     return 1;
   }
   PrintTally("Actions by rule", tally->by_rule);
   PrintTally("Actions by channel", tally->by_channel);
+  PrintTally("Decisions by outcome and reason (README \"Delivery policy\")", tally->by_decision);
   std::cout << "\n"
             << (*pipeline)->records_processed() << " messages processed in " << std::fixed
             << std::setprecision(1) << seconds << " s (including the ~3 s consumer-group join), "

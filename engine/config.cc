@@ -15,7 +15,9 @@
 #include "rules/compiler.h"
 #include "rules/date_schedule.h"
 #include "rules/field_catalog.h"
+#include "rules/policy_parser.h"
 #include "rules/source.h"
+#include "rules/zone_cache.h"
 
 namespace touchstream::engine {
 
@@ -428,6 +430,104 @@ void ReadConsent(ConfigReader& r, const YAML::Node& node, state::ConsentConfig* 
             });
 }
 
+// A local time of day "HH:MM" for policy.quiet_hours.
+void ClockTime(ConfigReader& r, const YAML::Node& node, const std::string& key, int* minutes) {
+  const std::string text = node.IsScalar() ? node.Scalar() : "";
+  if (!rules::ParseClockMinutes(text, minutes)) {
+    r.Fail(node, key, "expected a local time such as \"21:00\", got '" + text + "'");
+  }
+  *minutes %= 1440;
+}
+
+// policy: {enabled, default_time_zone, max_actions_per_moment, exclusion_period, caps,
+// quiet_hours, send_window, addresses, experiments, unknown_consent, history_size}
+void ReadPolicy(ConfigReader& r, const YAML::Node& node, PolicyConfig* policy) {
+  r.ForEach(
+      node, "policy",
+      {"enabled", "default_time_zone", "max_actions_per_moment", "exclusion_period", "caps",
+       "quiet_hours", "send_window", "addresses", "experiments", "unknown_consent", "history_size"},
+      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+        if (key == "enabled") {
+          if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+            return r.Fail(v, full, "expected true or false");
+          }
+          policy->enabled = v.Scalar() == "true";
+        }
+        if (key == "default_time_zone") {
+          r.String(v, full, &policy->default_time_zone);
+          if (!r.failed() && !rules::ZoneCache().Find(policy->default_time_zone) &&
+              policy->default_time_zone != "UTC") {
+            r.Fail(v, full, "unknown time zone '" + policy->default_time_zone + "'");
+          }
+        }
+        if (key == "max_actions_per_moment") r.Int(v, full, 0, &policy->max_actions_per_moment);
+        if (key == "exclusion_period") r.Duration(v, full, true, &policy->exclusion_period_ms);
+        if (key == "history_size") r.Int(v, full, 0, &policy->history_size);
+        if (key == "unknown_consent") {
+          if (!v.IsScalar() || (v.Scalar() != "allow" && v.Scalar() != "deny")) {
+            return r.Fail(v, full, "expected allow or deny");
+          }
+          policy->unknown_consent_allowed = v.Scalar() == "allow";
+        }
+        if (key == "addresses") r.StringMap(v, full, &policy->addresses);
+        if (key == "experiments") {
+          r.ForEach(
+              v, full, {}, [&](const std::string& name, const YAML::Node& e, const std::string& f) {
+                policy->experiment_salts[name] = name;
+                r.ForEach(e, f, {"salt"},
+                          [&](const std::string&, const YAML::Node& s, const std::string& sf) {
+                            r.String(s, sf, &policy->experiment_salts[name]);
+                          });
+              });
+        }
+        if (key == "quiet_hours" || key == "send_window") {
+          if (policy->has_quiet_hours) return r.Fail(v, full, "give quiet_hours or send_window");
+          int from = -1;
+          int to = -1;
+          rules::QuietHours& q = policy->quiet_hours;
+          r.ForEach(v, full, {"from", "to", "mode"},
+                    [&](const std::string& k, const YAML::Node& t, const std::string& f) {
+                      if (k == "from") ClockTime(r, t, f, &from);
+                      if (k == "to") ClockTime(r, t, f, &to);
+                      if (k == "mode") {
+                        if (!t.IsScalar() || (t.Scalar() != "defer" && t.Scalar() != "drop")) {
+                          return r.Fail(t, f, "expected defer or drop");
+                        }
+                        q.defer = t.Scalar() == "defer";
+                      }
+                    });
+          if (r.failed()) return;
+          if (from < 0 || to < 0 || from == to) {
+            return r.Fail(v, full, "needs different 'from' and 'to' local times (\"21:00\")");
+          }
+          q.from_minute = key == "quiet_hours" ? from : to;
+          q.to_minute = key == "quiet_hours" ? to : from;
+          policy->has_quiet_hours = true;
+        }
+        if (key == "caps") {
+          if (!v.IsSequence()) return r.Fail(v, full, "expected a list of caps");
+          for (const YAML::Node& item : v) {
+            FrequencyCap cap;
+            r.ForEach(item, full, {"name", "max", "per", "channel", "categories"},
+                      [&](const std::string& k, const YAML::Node& c, const std::string& f) {
+                        if (k == "name") r.String(c, f, &cap.name);
+                        if (k == "max") r.Int(c, f, 1, &cap.max);
+                        if (k == "per") r.Duration(c, f, false, &cap.per_ms);
+                        if (k == "channel") r.String(c, f, &cap.channel);
+                        if (k == "categories") r.StringList(c, f, &cap.categories);
+                      });
+            if (r.failed()) return;
+            if (cap.name.empty() || cap.max == 0 || cap.per_ms == 0) {
+              return r.Fail(item, full,
+                            "each cap needs name, max and per ({name: weekly, max: 3, "
+                            "per: 7d})");
+            }
+            policy->caps.push_back(std::move(cap));
+          }
+        }
+      });
+}
+
 // A number for clv.*: finite and within [min, max] (exclusive of min when min_exclusive).
 void ClvNumber(ConfigReader& r, const YAML::Node& node, const std::string& key, double min,
                bool min_exclusive, double max, double* out) {
@@ -697,10 +797,10 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   // Set by sections checked once the whole file is read.
   std::optional<YAML::Node> value_score_node, loyalty_basis_node;
   try {
-    r.ForEach(root, "",
-              {"kafka", "output", "state", "processing", "rules", "events", "metrics", "lifecycle",
-               "calendars", "aggregates", "lateness", "rfm", "consent", "clv", "admin",
-               "satisfaction", "value_tiers", "loyalty", "history"},
+    r.ForEach(root, "", {"kafka",        "output",      "state",     "processing", "rules",
+                         "events",       "metrics",     "lifecycle", "calendars",  "aggregates",
+                         "lateness",     "rfm",         "consent",   "clv",        "admin",
+                         "satisfaction", "value_tiers", "loyalty",   "history",    "policy"},
               [&](const std::string& key, const YAML::Node& v, const std::string& full) {
                 if (key == "kafka") ReadKafka(r, v, &config.kafka);
                 if (key == "output") ReadOutput(r, v, &config.output);
@@ -724,6 +824,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                 }
                 if (key == "loyalty") ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node);
                 if (key == "history") ReadHistory(r, v, &config.history_size);
+                if (key == "policy") ReadPolicy(r, v, &config.policy);
                 if (key == "lifecycle") ReadLifecycle(r, v, &config.lifecycle);
                 if (key == "calendars") ReadCalendars(r, v, &config.rule_environment);
                 if (key == "admin") {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connectors/codec.h"
+#include "engine/policy_config.h"
 #include "engine/value_tiers.h"
 #include "proto/status.h"
 #include "rules/environment.h"
@@ -143,6 +144,8 @@ struct EngineConfig {
   state::LoyaltyConfig loyalty;
   // Events kept in customer.history (history.size, 0..1000). Default 20.
   int64_t history_size = state::kDefaultHistorySize;
+  // Delivery policy (policy.*): consent, caps, arbitration, quiet hours, holdouts.
+  PolicyConfig policy;
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
   AdminConfig admin;

@@ -71,6 +71,7 @@ EventProcessor::EventProcessor(const EngineConfig& config, state::CustomerCache*
       runner_(config, metrics),
       value_tiers_(config.value_tiers),
       timers_(config.processing.max_timers_per_customer),
+      policy_(config, &runner_, &timers_),
       input_format_(config.processing.input_format == "protobuf" ? connectors::Format::kProtobuf
                                                                  : connectors::Format::kJson),
       input_format_auto_(config.processing.input_format == "auto"),
@@ -168,7 +169,7 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
   }
   metrics_->EventConsumed(event.type());
 
-  Step step{state, now_ms, event.ts_ms(), out, {}};
+  Step step{state, now_ms, event.ts_ms(), out, {}, {}};
   // Rules on this event already see the new stage; stage_changed rules run after them.
   if (auto change = state::UpdateLifecycle(config_.lifecycle, step.time_ms, state)) {
     RuleRunner::QueueTransition(rules::kStageChangedEvent,
@@ -178,6 +179,7 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
   runner_.impact().OnEvent(event, now_ms, state);
   Dispatch(event, 0, event.event_id(), &step);
   Settle(event.event_id(), tier_before, &step);
+  policy_.Resolve(&step);
   runner_.impact().Attribute(state);
   ArmLifecycleTimer(event, &step);
   return Status::Ok();
@@ -208,9 +210,13 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
   }
   const std::string tier_before = TierOf(*state);
   const std::string reference = "timer:" + timer.name() + "@" + std::to_string(timer.fire_ms());
-  Step step{state, now_ms, timer.fire_ms(), out, {}};
+  Step step{state, now_ms, timer.fire_ms(), out, {}, {}};
   if (payload.kind() == v1::TimerPayload::LIFECYCLE) {
     metrics_->TimerFired("lifecycle");
+  } else if (payload.kind() == v1::TimerPayload::DEFERRED_ACTION) {
+    metrics_->TimerFired("deferred");
+    policy_.SendDeferred(payload, rules_ != nullptr ? rules_->Find(payload.rule_id()) : nullptr,
+                         &step);
   } else {
     const rules::Rule* rule = rules_ != nullptr ? rules_->Find(payload.rule_id()) : nullptr;
     const bool timed =
@@ -235,6 +241,7 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
     }
   }
   Settle(reference, tier_before, &step);
+  policy_.Resolve(&step);
   runner_.impact().Attribute(state);
   ArmLifecycleTimer(payload.event(), &step);
   return Status::Ok();

@@ -22,6 +22,7 @@
 #include "connectors/kafka_record.h"
 #include "engine/config.h"
 #include "engine/customer_timers.h"
+#include "engine/delivery_policy.h"
 #include "engine/metrics.h"
 #include "engine/rule_runner.h"
 #include "engine/value_tiers.h"
@@ -81,7 +82,8 @@ class EventProcessor {
   // Fires one timer read from the store (StateStore::DueTimers). In kStreamTime mode "now" is
   // the timer's fire time. A timer the customer's state no longer holds at that time (replaced
   // or cancelled), or whose rule is gone or inactive, is dropped and counted; so is the timer of
-  // a customer expired by retention at that time (who is then erased).
+  // a customer expired by retention at that time (who is then erased). A timer holding actions
+  // deferred by quiet hours sends them (DeliveryPolicy::SendDeferred).
   Status FireTimer(const v1::Timer& timer, int64_t now_ms, std::vector<v1::OutboxEntry>* out);
 
   // Erases every trace of a customer (right to be forgotten, retention): the state through the
@@ -139,6 +141,7 @@ class EventProcessor {
   RuleRunner runner_;
   ValueTiers value_tiers_;
   CustomerTimers timers_;
+  DeliveryPolicy policy_;
   connectors::Format input_format_;
   bool input_format_auto_;
   TimeMode time_mode_;

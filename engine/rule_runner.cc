@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "engine/clv_fields.h"
+#include "engine/delivery_history.h"
+#include "engine/eligibility.h"
 #include "engine/ids.h"
 #include "engine/overloaded.h"
 #include "rules/trigger_parser.h"
@@ -76,11 +78,25 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
     metrics_->RuleError(rule.id);
     decision.set_outcome(v1::Decision::NOT_MATCHED);
     decision.set_reason("eval_error: " + error);
-    EmitDecision(std::move(decision), step->out);
+    Decided(rule, std::move(decision), step);
     return false;
   }
 
   v1::CustomerState* state = step->state;
+  const bool policy = config_.policy.enabled;
+  if (policy) {
+    const auto& runs = state->delivery().runs();
+    auto ran = runs.find(rule.id);
+    const std::string_view refused =
+        EligibilityRefusal(rule.policy, ran == runs.end() ? nullptr : &ran->second, step->time_ms);
+    if (!refused.empty()) {
+      decision.set_outcome(v1::Decision::SUPPRESSED);
+      decision.set_reason(std::string(refused));
+      Decided(rule, std::move(decision), step);
+      return false;
+    }
+    step->candidates.emplace_back().rule = &rule;
+  }
   std::string first_action_id;
   std::string reason;
   int index = 0;
@@ -140,17 +156,28 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
                                                           : v1::Decision::SUPPRESSED);
     decision.set_reason(reason);
     decision.set_action_id(first_action_id);
-    EmitDecision(std::move(decision), step->out);
+    if (policy) step->candidates.pop_back();
+    Decided(rule, std::move(decision), step);
     return false;
   }
   metrics_->RuleFired(rule.id);
   v1::RuleHistory& history = (*state->mutable_rules())[rule.id];
   history.set_fire_count(history.fire_count() + 1);
   history.set_last_fired_ms(step->time_ms);
+  if (policy) {
+    if (rule.policy.has_eligibility()) {
+      RecordRun(rule.policy, step->time_ms, &(*state->mutable_delivery()->mutable_runs())[rule.id]);
+    }
+    if (!step->candidates.back().emits.empty()) {
+      step->candidates.back().decision = std::move(decision);
+      return true;
+    }
+    step->candidates.pop_back();
+  }
   decision.set_outcome(v1::Decision::FIRED);
   decision.set_reason("fired");
   decision.set_action_id(first_action_id);
-  EmitDecision(std::move(decision), step->out);
+  Decided(rule, std::move(decision), step);
   return true;
 }
 
@@ -177,7 +204,15 @@ bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
   a.set_trigger(std::string(trigger.name));
   a.set_ts_ms(step->now_ms);
   *action_id = a.action_id();
+  if (config_.policy.enabled) {
+    step->candidates.back().emits.push_back({std::move(a), rendered->channels});
+    return true;
+  }
+  SendAction(a, step->out);
+  return true;
+}
 
+void RuleRunner::SendAction(const v1::Action& a, std::vector<v1::OutboxEntry>* out) {
   v1::OutboxEntry entry;
   entry.set_topic(config_.TopicFor(a.channel(), a.kind()));
   entry.set_key(a.customer_id());
@@ -187,8 +222,24 @@ bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
   headers["touchstream.channel"] = a.channel();
   headers["touchstream.kind"] = a.kind();
   headers["touchstream.rule"] = a.rule_id();
-  step->out->push_back(std::move(entry));
-  return true;
+  out->push_back(std::move(entry));
+}
+
+void RuleRunner::Decided(const rules::Rule& rule, v1::Decision decision, Step* step) {
+  if (!config_.policy.enabled) return EmitDecision(std::move(decision), step->out);
+  DeliveryCandidate& c = step->candidates.emplace_back();
+  c.rule = &rule;
+  c.decision = std::move(decision);
+  c.decided = true;
+}
+
+void RuleRunner::Publish(v1::Decision decision, std::string_view channel, Step* step) {
+  // The history keeps delivery decisions: not the FIRED decisions of rules without emits.
+  if (config_.policy.enabled && (decision.outcome() != v1::Decision::FIRED || !channel.empty())) {
+    RecordDecision(decision, channel, step->time_ms, config_.policy,
+                   step->state->mutable_delivery());
+  }
+  EmitDecision(std::move(decision), step->out);
 }
 
 bool RuleRunner::Points(const rules::Rule& rule, const rules::PointsAction& points,

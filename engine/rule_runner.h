@@ -15,6 +15,7 @@
 
 #include "connectors/codec.h"
 #include "engine/config.h"
+#include "engine/delivery_candidate.h"
 #include "engine/impact_tracker.h"
 #include "engine/metrics.h"
 #include "rules/customer_models.h"
@@ -44,6 +45,9 @@ struct Step {
   int64_t time_ms = 0;
   std::vector<v1::OutboxEntry>* out = nullptr;
   std::deque<InternalEvent> internal;
+  // With policy.enabled: the rules that ran, with their decisions and emits, for
+  // DeliveryPolicy::Resolve.
+  std::vector<DeliveryCandidate> candidates;
 };
 
 // What made a rule run.
@@ -64,6 +68,10 @@ class RuleRunner {
   RuleRunner(const EngineConfig& config, EngineMetrics* metrics);
 
   // Fires `rule` if its condition holds. Returns true when it fired (its actions ran).
+  // With policy.enabled, a rule the customer is not eligible for (once, cooldown,
+  // max_per_window) is SUPPRESSED before its actions run, and the actions of its emits are
+  // appended to step->candidates for the delivery policy instead of being sent; so are its
+  // decisions, to be published at the end of the step.
   bool Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step);
 
   // Evaluates a bool expression of the rule (threshold triggers). nullopt on a run-time
@@ -81,6 +89,13 @@ class RuleRunner {
   // Sees every decision the runner records (EmitDecision).
   ImpactTracker& impact() { return impact_; }
 
+  // Appends the outbox entry of `action` (for its channel's topic) to *out.
+  void SendAction(const v1::Action& action, std::vector<v1::OutboxEntry>* out);
+  // Publishes a decision through EmitDecision; with policy.enabled, first records it in the
+  // customer's delivery history (`channel`: where its action went, or ""), unless it is the
+  // FIRED decision of a rule without emits.
+  void Publish(v1::Decision decision, std::string_view channel, Step* step);
+
  private:
   // Runs one action; false (with *reason set) when it failed and the rule must stop.
   bool Emit(const rules::Rule& rule, const rules::EmitAction& emit, const TriggerRef& trigger,
@@ -90,6 +105,8 @@ class RuleRunner {
               const rules::EvalContext& ctx, Step* step, std::string* reason);
   bool Raise(const rules::Rule& rule, const rules::RaiseAction& raise, const TriggerRef& trigger,
              const rules::EvalContext& ctx, int index, Step* step, std::string* reason);
+  // Publishes at once, or with policy.enabled queues as a decided candidate.
+  void Decided(const rules::Rule& rule, v1::Decision decision, Step* step);
   void EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out);
 
   const EngineConfig& config_;

@@ -99,6 +99,40 @@ struct TimerDescriber {
   }
 };
 
+std::string Clock(int minutes) {
+  std::string out = std::to_string(minutes / 60) + ":" + std::to_string(minutes % 60 / 10) +
+                    std::to_string(minutes % 10);
+  return out.size() < 5 ? "0" + out : out;
+}
+
+// The delivery policy keys the rule sets, or "" when it sets none.
+std::string DescribePolicy(const RulePolicy& p) {
+  std::vector<std::string> parts;
+  if (p.category != RulePolicy().category) parts.push_back("category " + p.category);
+  if (p.once) parts.push_back("once");
+  if (p.cooldown_ms > 0) {
+    std::string text = "cooldown ";
+    AppendDuration(p.cooldown_ms, &text);
+    parts.push_back(text);
+  }
+  if (p.max_runs > 0) {
+    std::string text = "at most " + std::to_string(p.max_runs) + " per ";
+    AppendDuration(p.max_per_ms, &text);
+    parts.push_back(text);
+  }
+  if (!p.exclusion_group.empty()) parts.push_back("exclusion group " + p.exclusion_group);
+  if (p.has_quiet_hours) {
+    parts.push_back("quiet hours " + Clock(p.quiet_hours.from_minute) + "-" +
+                    Clock(p.quiet_hours.to_minute) + (p.quiet_hours.defer ? " defer" : " drop"));
+  }
+  if (p.holdout_percent > 0) {
+    std::string text = "holdout ";
+    AppendDouble(p.holdout_percent, &text);
+    parts.push_back(text + "% (experiment " + p.experiment + ")");
+  }
+  return JoinList(parts, ", ");
+}
+
 }  // namespace
 
 std::string DescribeRule(const Rule& rule) {
@@ -112,6 +146,9 @@ std::string DescribeRule(const Rule& rule) {
   if (rule.valid_from_ms != 0) out += "  valid from: " + FormatRfc3339Ms(rule.valid_from_ms) + "\n";
   if (rule.valid_until_ms != 0)
     out += "  valid until: " + FormatRfc3339Ms(rule.valid_until_ms) + "\n";
+  if (std::string policy = DescribePolicy(rule.policy); !policy.empty()) {
+    out += "  policy: " + policy + "\n";
+  }
   out += "  trigger: " + TriggerName(rule.trigger) + "\n";
   out += "  listens to events: " + JoinList(rule.event_types, ", ") + "\n";
   if (std::string timers = std::visit(TimerDescriber{}, rule.trigger); !timers.empty()) {

@@ -11,6 +11,7 @@ namespace touchstream::rules {
 // Multi-line text ending in a newline. Example:
 //   rule big_spender (version 1a2b3c4d) from rules/vip.yaml:3
 //     enabled, priority 10, tags: vip
+//     policy: once, exclusion group offers, holdout 10% (experiment big_spender)
 //     trigger: event purchase
 //     condition: customer.aggregates.total_spend > 1000.0 && event.channel == "web"
 //     reads: customer.aggregates.total_spend, event.channel

@@ -141,6 +141,42 @@ struct Conversion {
   std::shared_ptr<const Program> value;  // number: the conversion's value; null = 0
 };
 
+// Hours of the day (in the customer's time zone) when a rule's actions are not sent:
+// [from, to), wrapping past midnight when to <= from (21:00-08:00). `send_window: {from, to}`
+// in YAML is stored as the quiet hours [to, from).
+struct QuietHours {
+  int from_minute = 0;  // minutes after local midnight, 0-1439
+  int to_minute = 0;
+  // defer: send when the window opens (re-checking consent and caps then); else drop.
+  bool defer = true;
+};
+
+// A rule's delivery policy (README "Delivery policy"); applied by engine/delivery_policy.h.
+struct RulePolicy {
+  // "operational" (staff alerts: no customer consent, do-not-contact, caps or global quiet
+  // hours) or any other name, which is marketing-like; default "marketing".
+  std::string category = "marketing";
+  // Eligibility: at most once ever; at most once per cooldown_ms; at most max_runs per
+  // max_per_ms. 0 = no limit.
+  bool once = false;
+  int64_t cooldown_ms = 0;
+  int64_t max_runs = 0;
+  int64_t max_per_ms = 0;
+  // Rules of one exclusion group are mutually exclusive within policy.exclusion_period.
+  std::string exclusion_group;
+  // Overrides policy.quiet_hours when set.
+  bool has_quiet_hours = false;
+  QuietHours quiet_hours;
+  // Holdout: this percentage (0-100) of customers, by a hash of the customer id and the
+  // experiment's salt, get HELD_OUT decisions instead of actions. experiment defaults to the
+  // rule id.
+  double holdout_percent = 0;
+  std::string experiment;
+
+  bool operational() const { return category == "operational"; }
+  bool has_eligibility() const { return once || cooldown_ms > 0 || max_runs > 0; }
+};
+
 // The lifecycle stages, in README order.
 inline constexpr std::string_view kLifecycleStages[] = {"prospect", "new",     "active",  "loyal",
                                                         "at_risk",  "churned", "won_back"};
@@ -164,6 +200,7 @@ struct Rule {
   std::shared_ptr<const Program> condition;  // null = always true
   std::vector<Action> actions;
   std::optional<Conversion> conversion;  // unset: the rule's impact is not measured
+  RulePolicy policy;
 
   // True when enabled and ms is within [valid_from, valid_until).
   bool ActiveAt(int64_t ms) const {

@@ -13,6 +13,7 @@
 #include "rules/action_parser.h"
 #include "rules/compiler.h"
 #include "rules/conversion_parser.h"
+#include "rules/policy_parser.h"
 #include "rules/trigger_parser.h"
 #include "rules/yaml_reader.h"
 
@@ -21,9 +22,11 @@ namespace touchstream::rules {
 namespace {
 
 constexpr std::string_view kFileKeys[] = {"rules"};
-constexpr std::string_view kRuleKeys[] = {"id",         "description", "version",  "enabled",
-                                          "valid_from", "valid_until", "priority", "tags",
-                                          "trigger",    "condition",   "actions",  "conversion"};
+constexpr std::string_view kRuleKeys[] = {
+    "id",          "description", "version",     "enabled",         "valid_from",
+    "valid_until", "priority",    "tags",        "trigger",         "condition",
+    "actions",     "category",    "eligibility", "exclusion_group", "quiet_hours",
+    "send_window", "holdout",     "conversion"};
 
 // Stable, formatting-independent text of a YAML node, for content hashes.
 void Canonical(const YAML::Node& node, std::string* out) {
@@ -186,6 +189,10 @@ class FileParser {
       for (const YAML::Node& action : value("actions")) ParseAction(action, scope, &r_, &rule);
     }
     if (e.count("conversion")) ParseConversion(value("conversion"), &r_, &rule);
+    for (std::string_view key : kPolicyKeys) {
+      if (e.count(std::string(key)))
+        ParsePolicyKey(key, value(std::string(key).c_str()), &r_, &rule);
+    }
     return true;
   }
 

@@ -9,8 +9,10 @@
 //                The engine produces one message per action (~1 in 10 events with the demo
 //                pack), so it can outrun consume+produce; consume only is its ceiling.
 //
-// Usage: engine_bench [--customers N] [--days D] [--repeat R] [--kafka-events N]
-// Prints the median of R runs (R=3 by default) and the ratios end-to-end / raw broker.
+// Usage: engine_bench [--customers N] [--days D] [--repeat R] [--kafka-events N] [--policy-only]
+// Prints the median of R runs (R=3 by default), the in-process figure with the delivery policy
+// off and the ratio on / off, and the ratios end-to-end / raw broker (skipped with
+// --policy-only).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -205,15 +207,22 @@ int Main(int argc, char** argv) {
   journeys.customers = 100000;
   journeys.days = 30;
   int repeat = 3;
+  bool policy_only = false;
   // The mock cluster keeps a bounded log per partition (~20k messages of this size were seen
   // retained); 90k events over 6 partitions stay within it.
   size_t kafka_events = 90000;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--customers") journeys.customers = std::atoi(argv[i + 1]);
-    if (flag == "--days") journeys.days = std::atoi(argv[i + 1]);
-    if (flag == "--repeat") repeat = std::atoi(argv[i + 1]);
-    if (flag == "--kafka-events") kafka_events = static_cast<size_t>(std::atoll(argv[i + 1]));
+    if (flag == "--policy-only") {
+      policy_only = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    const char* value = argv[++i];
+    if (flag == "--customers") journeys.customers = std::atoi(value);
+    if (flag == "--days") journeys.days = std::atoi(value);
+    if (flag == "--repeat") repeat = std::atoi(value);
+    if (flag == "--kafka-events") kafka_events = static_cast<size_t>(std::atoll(value));
   }
   const auto config = BenchConfig();
   const auto events = connectors::GenerateJourneys(journeys);
@@ -233,12 +242,25 @@ int Main(int argc, char** argv) {
             << " customers, " << journeys.days << " days, demo rule pack, median of " << repeat
             << " runs\n";
 
-  std::vector<double> in_process;
+  // The same pack with the delivery policy switched off (policy.enabled: false), runs
+  // interleaved with the policy-on runs so that machine noise hits both alike.
+  engine::EngineConfig no_policy = config;
+  no_policy.policy.enabled = false;
+  std::vector<double> in_process, policy_off;
   int64_t actions = 0;
-  for (int r = 0; r < repeat; ++r) in_process.push_back(InProcess(config, records, &actions));
+  int64_t actions_off = 0;
+  for (int r = 0; r < repeat; ++r) {
+    in_process.push_back(InProcess(config, records, &actions));
+    policy_off.push_back(InProcess(no_policy, records, &actions_off));
+  }
   std::cout << std::fixed << std::setprecision(0) << "  in-process (RocksDB state)   "
-            << Median(in_process) << " events/s  (" << actions << " actions)\n"
-            << std::flush;
+            << Median(in_process) << " events/s  (" << actions << " outbox entries)\n"
+            << "  in-process, policy off       " << Median(policy_off) << " events/s  ("
+            << actions_off << " outbox entries)\n"
+            << std::setprecision(2) << "  policy on / policy off       "
+            << Median(in_process) / Median(policy_off) << "\n"
+            << std::setprecision(0) << std::flush;
+  if (policy_only) return 0;
 
   kafka_events = std::min(kafka_events, records.size());
   const std::vector<connectors::SourceRecord> kafka_records(

@@ -1,11 +1,12 @@
 // CommitBatch: operation recording and validation.
 #include "state/commit_batch.h"
-#include "state/customer_codec.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <variant>
+
+#include "state/customer_codec.h"
 
 namespace touchstream::state {
 namespace {
