@@ -4,16 +4,15 @@
 // FIRED decisions end to end.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
+#include <map>
 #include <sstream>
 
 #include "engine/impact_report.h"
 #include "engine/impact_tracker.h"
-#include "engine/replay.h"
 #include "proto/time_format.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
+#include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
 namespace {
@@ -220,54 +219,39 @@ TEST(ConversionParserTest, ReportsErrorsWithPositions) {
       << errors;
 }
 
+using ImpactReplayTest = ReplayFixture;
+
 // Replay: FIRED decisions and the purchases after them, through the processor, counted in the
 // store exactly as in `run`.
-TEST(ImpactReplayTest, CountsConversionsOfFiredDecisions) {
-  const auto dir = std::filesystem::temp_directory_path() / "touchstream-impact-replay";
-  std::filesystem::create_directories(dir);
-  auto ev = [](const std::string& id, const std::string& customer, const std::string& type,
-               int64_t at_ms, const std::string& properties) {
-    return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-           R"(","ts":")" + FormatRfc3339Ms(kT0 + at_ms) + R"(","properties":)" + properties + "}\n";
-  };
-  {
-    std::ofstream events(dir / "events.jsonl");
-    events << ev("1", "c-1", "cart_add", 0, "{}")                               // D1
-           << ev("2", "c-1", "purchase", kHour, R"({"amount": 40})")            // converts D1
-           << ev("3", "c-2", "cart_add", kHour, "{}")                           // D2
-           << ev("4", "c-1", "cart_add", kDay, "{}")                            // D3 replaces D1
-           << ev("5", "c-1", "purchase", kDay + kHour, R"({"amount": 15.5})")   // converts D3
-           << ev("6", "c-1", "purchase", kDay + 2 * kHour, R"({"amount": 9})")  // D3 converted
-           << ev("7", "c-2", "purchase", 3 * kDay + kHour + 1, R"({"amount": 5})");  // too late
-  }
-  auto rule_set = Load(R"(
+TEST_F(ImpactReplayTest, CountsConversionsOfFiredDecisions) {
+  auto at = [](int64_t ms) { return FormatRfc3339Ms(kT0 + ms); };
+  const auto actions = ReplayActions(
+      R"(
 - id: cart-nudge
   version: "1"
   trigger: {event: cart_add}
   actions: [{emit: {kind: nudge, channel: push, template: "Still thinking?"}}]
   conversion: {event: purchase, within: 2d, value: "event.properties.amount"}
-)");
-  auto store = state::NewInMemoryStore();
-  EngineMetrics metrics;
-  ReplayOptions options;
-  options.events_path = (dir / "events.jsonl").string();
-  options.actions_out = (dir / "actions.jsonl").string();
-  auto stats = Replay(EngineConfig(), rule_set, store.get(), &metrics, options);
-  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  EXPECT_EQ(stats->actions, 3);
+)",
+      {Event("1", "c-1", "cart_add", at(0)),                                     // D1
+       Event("2", "c-1", "purchase", at(kHour), R"({"amount": 40})"),            // converts D1
+       Event("3", "c-2", "cart_add", at(kHour)),                                 // D2
+       Event("4", "c-1", "cart_add", at(kDay)),                                  // D3 replaces D1
+       Event("5", "c-1", "purchase", at(kDay + kHour), R"({"amount": 15.5})"),   // converts D3
+       Event("6", "c-1", "purchase", at(kDay + 2 * kHour), R"({"amount": 9})"),  // D3 converted
+       Event("7", "c-2", "purchase", at(3 * kDay + kHour + 1), R"({"amount": 5})")});  // too late
+  EXPECT_EQ(actions.size(), 3u);
   std::ostringstream json;
-  ASSERT_TRUE(WriteImpactReport(store.get(), true, json).ok());
+  ASSERT_TRUE(WriteImpactReport(store_.get(), true, json).ok());
   EXPECT_EQ(json.str(),
             R"({"rules":[{"rule":"cart-nudge","arms":{"treatment":{"decisions":3,"sent":3,)"
             R"("converted":2,"conversion_value":55.5,"rate":0.666667},"holdout":{"decisions":0,)"
             R"("sent":0,"converted":0,"conversion_value":0,"rate":null}},"lift":{"absolute":null,)"
             R"("relative":null,"ci95_low":null,"ci95_high":null}}]})"
             "\n");
-  v1::CustomerState c1;
-  ASSERT_TRUE(store->GetCustomer("c-1", &c1).ok());
+  const v1::CustomerState c1 = State("c-1");
   EXPECT_EQ(c1.impact_attributions().at("cart-nudge").decided_ms(), kT0 + kDay);
   EXPECT_TRUE(c1.impact_attributions().at("cart-nudge").converted());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

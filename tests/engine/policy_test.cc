@@ -3,121 +3,53 @@
 // the reasons of the decisions.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
+#include <string>
 #include <vector>
 
-#include "connectors/codec.h"
 #include "engine/config.h"
 #include "engine/holdout.h"
-#include "engine/replay.h"
 #include "proto/time_format.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
+#include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
 namespace {
 
-class PolicyTest : public ::testing::Test {
+// One action as the tests compare it: "rule@time channel: message".
+std::string Describe(const v1::Action& a) {
+  return a.rule_id() + "@" + FormatRfc3339Ms(a.ts_ms()) + " " + a.channel() +
+         (a.message().empty() ? "" : ": " + a.message());
+}
+
+class PolicyTest : public ReplayFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-policy-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(dir_);
-    store_ = state::NewInMemoryStore();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Config(const std::string& yaml) {
-    auto loaded = LoadConfigFromString(yaml, (dir_ / "touchstream.yaml").string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    config_ = *loaded;
-  }
-
-  // Replays `events` (JSON lines) through `rules_yaml`; returns the actions as
-  // "rule@time channel: message" and keeps them in actions_.
+  // Replays `events` (JSON lines) through `rules_yaml`; returns the actions described and
+  // keeps them in actions_.
   std::vector<std::string> Replay(const std::string& rules_yaml,
                                   const std::vector<std::string>& events,
                                   const std::string& until = "") {
-    auto loaded = rules::LoadRulesFromString(rules_yaml, "rules.yaml", config_.rule_environment);
-    std::string errors;
-    for (const auto& e : loaded.errors) errors += e.ToString() + "\n";
-    EXPECT_TRUE(loaded.ok()) << errors;
-    if (!loaded.ok()) return {};
-    {
-      std::ofstream out(dir_ / "events.jsonl");
-      for (const std::string& e : events) out << e << "\n";
-    }
-    ReplayOptions options;
-    options.events_path = (dir_ / "events.jsonl").string();
-    options.actions_out = (dir_ / "actions.jsonl").string();
-    options.decisions_out = (dir_ / "decisions.jsonl").string();
-    if (!until.empty()) options.until_ms = *ParseRfc3339Ms(until);
-    std::ostringstream bad;
-    options.errors = &bad;
-    auto stats =
-        touchstream::engine::Replay(config_, loaded.rule_set, store_.get(), &metrics_, options);
-    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(bad.str(), "");
-    std::vector<std::string> described;
-    actions_.clear();
-    std::ifstream in(options.actions_out);
-    for (std::string line; std::getline(in, line);) {
-      auto action = connectors::DecodeAction(line, connectors::Format::kJson);
-      EXPECT_TRUE(action.ok()) << line;
-      if (!action.ok()) continue;
-      described.push_back(action->rule_id() + "@" + FormatRfc3339Ms(action->ts_ms()) + " " +
-                          action->channel() +
-                          (action->message().empty() ? "" : ": " + action->message()));
-      actions_.push_back(*action);
-    }
-    return described;
+    actions_ = ReplayActions(rules_yaml, events, until);
+    return DescribeAll(actions_, Describe);
   }
 
-  // The decisions of the last Replay, as "rule outcome reason".
+  // The decisions of the last Replay, described; keeps them in decisions_.
   std::vector<std::string> Decisions() {
-    std::vector<std::string> out;
-    decisions_.clear();
-    std::ifstream in(dir_ / "decisions.jsonl");
-    for (std::string line; std::getline(in, line);) {
-      auto d = connectors::DecodeDecision(line, connectors::Format::kJson);
-      EXPECT_TRUE(d.ok()) << line;
-      if (!d.ok()) continue;
-      out.push_back(d->rule_id() + " " + v1::Decision::Outcome_Name(d->outcome()) + " " +
-                    d->reason());
-      decisions_.push_back(*d);
-    }
-    return out;
+    decisions_ = LastDecisions();
+    return DescribeAll(decisions_, DescribeDecision);
   }
 
-  v1::CustomerState State(const std::string& id) {
-    v1::CustomerState state;
-    EXPECT_TRUE(store_->GetCustomer(id, &state).ok());
-    return state;
-  }
-
-  std::filesystem::path dir_;
-  EngineConfig config_;
-  EngineMetrics metrics_;
-  std::unique_ptr<state::StateStore> store_;
   std::vector<v1::Action> actions_;
   std::vector<v1::Decision> decisions_;
 };
 
-std::string Ev(const std::string& id, const std::string& customer, const std::string& type,
-               const std::string& ts, const std::string& properties = "{}") {
-  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-         R"(","ts":")" + ts + R"(","properties":)" + properties + "}";
-}
-
 std::string Consent(const std::string& id, const std::string& customer, const std::string& ts,
                     const std::string& channel, bool granted) {
-  return Ev(id, customer, "consent", ts,
-            R"({"channel":")" + channel + R"(","granted":)" + (granted ? "true" : "false") + "}");
+  return Event(
+      id, customer, "consent", ts,
+      R"({"channel":")" + channel + R"(","granted":)" + (granted ? "true" : "false") + "}");
 }
 
 using Strings = std::vector<std::string>;
@@ -139,10 +71,10 @@ TEST_F(PolicyTest, EligibilityOnceCooldownAndMaxPerWindowEdges) {
   eligibility: {max: 2, per: 2d}
   actions: [{emit: {kind: nudge, channel: sms}}]
 )Y",
-                              {Ev("e1", "c1", "login", "2026-01-01T10:00:00Z"),
-                               Ev("e2", "c1", "login", "2026-01-02T09:59:59.999Z"),
-                               Ev("e3", "c1", "login", "2026-01-02T10:00:00Z"),
-                               Ev("e4", "c1", "login", "2026-01-03T10:00:00Z")});
+                              {Event("e1", "c1", "login", "2026-01-01T10:00:00Z"),
+                               Event("e2", "c1", "login", "2026-01-02T09:59:59.999Z"),
+                               Event("e3", "c1", "login", "2026-01-02T10:00:00Z"),
+                               Event("e4", "c1", "login", "2026-01-03T10:00:00Z")});
   EXPECT_EQ(actions, (Strings{"cool@2026-01-01T10:00:00Z push", "one@2026-01-01T10:00:00Z email",
                               "two@2026-01-01T10:00:00Z sms", "two@2026-01-02T09:59:59.999Z sms",
                               "cool@2026-01-02T10:00:00Z push", "cool@2026-01-03T10:00:00Z push",
@@ -173,18 +105,18 @@ policy:
   actions: [{emit: {kind: alert, channel: crm}}]
 )Y";
   const auto actions = Replay(
-      rules, {Ev("e1", "c1", "cart_add", "2026-01-01T10:00:00Z"),  // no consent at all
+      rules, {Event("e1", "c1", "cart_add", "2026-01-01T10:00:00Z"),  // no consent at all
               Consent("k1", "c1", "2026-01-01T11:00:00Z", "sms", true),
               Consent("k2", "c1", "2026-01-01T11:00:01Z", "email", true),
-              Ev("e2", "c1", "cart_add", "2026-01-01T12:00:00Z"),  // consents, but no addresses
-              Ev("p1", "c1", "profile_update", "2026-01-01T12:30:00Z", R"({"email":"a@b.c"})"),
-              Ev("e3", "c1", "cart_add", "2026-01-01T13:00:00Z"),  // email reachable
-              Ev("p2", "c1", "profile_update", "2026-01-01T13:30:00Z", R"({"phone":"+33600"})"),
-              Ev("e4", "c1", "cart_add", "2026-01-01T14:00:00Z"),  // sms preferred
+              Event("e2", "c1", "cart_add", "2026-01-01T12:00:00Z"),  // consents, but no addresses
+              Event("p1", "c1", "profile_update", "2026-01-01T12:30:00Z", R"({"email":"a@b.c"})"),
+              Event("e3", "c1", "cart_add", "2026-01-01T13:00:00Z"),  // email reachable
+              Event("p2", "c1", "profile_update", "2026-01-01T13:30:00Z", R"({"phone":"+33600"})"),
+              Event("e4", "c1", "cart_add", "2026-01-01T14:00:00Z"),  // sms preferred
               Consent("k3", "c1", "2026-01-01T14:30:00Z", "sms", false),
-              Ev("e5", "c1", "cart_add", "2026-01-01T15:00:00Z"),  // sms withdrawn -> email
-              Ev("k4", "c1", "consent", "2026-01-01T15:30:00Z", R"({"do_not_contact":true})"),
-              Ev("e6", "c1", "cart_add", "2026-01-01T16:00:00Z")});
+              Event("e5", "c1", "cart_add", "2026-01-01T15:00:00Z"),  // sms withdrawn -> email
+              Event("k4", "c1", "consent", "2026-01-01T15:30:00Z", R"({"do_not_contact":true})"),
+              Event("e6", "c1", "cart_add", "2026-01-01T16:00:00Z")});
   EXPECT_EQ(actions, (Strings{"staff@2026-01-01T10:00:00Z crm", "staff@2026-01-01T12:00:00Z crm",
                               "offer@2026-01-01T13:00:00Z email", "staff@2026-01-01T13:00:00Z crm",
                               "offer@2026-01-01T14:00:00Z sms", "staff@2026-01-01T14:00:00Z crm",
@@ -218,10 +150,10 @@ policy:
   category: service
   actions: [{emit: {kind: notice, channel: sms}}]
 )Y",
-                              {Ev("e1", "c1", "view", "2026-01-01T10:00:00Z"),
-                               Ev("e2", "c1", "view", "2026-01-01T12:00:00Z"),
-                               Ev("e3", "c1", "view", "2026-01-02T10:00:00Z"),
-                               Ev("e4", "c1", "view", "2026-01-08T10:00:00Z")});
+                              {Event("e1", "c1", "view", "2026-01-01T10:00:00Z"),
+                               Event("e2", "c1", "view", "2026-01-01T12:00:00Z"),
+                               Event("e3", "c1", "view", "2026-01-02T10:00:00Z"),
+                               Event("e4", "c1", "view", "2026-01-08T10:00:00Z")});
   EXPECT_EQ(actions,
             (Strings{"a_sms@2026-01-01T10:00:00Z sms", "b_email@2026-01-01T10:00:00Z email",
                      "b_email@2026-01-01T12:00:00Z email", "c_service@2026-01-02T10:00:00Z sms",
@@ -260,8 +192,8 @@ TEST_F(PolicyTest, ArbitrationByPriorityThenRuleId) {
   actions: [{emit: {kind: offer, channel: push}}]
 )Y";
   const Strings expected = {"tie_a@2026-01-01T10:00:00Z push", "tie_a@2026-01-01T11:00:00Z push"};
-  EXPECT_EQ(Replay(rules, {Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z"),
-                           Ev("e2", "c2", "purchase", "2026-01-01T11:00:00Z")}),
+  EXPECT_EQ(Replay(rules, {Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z"),
+                           Event("e2", "c2", "purchase", "2026-01-01T11:00:00Z")}),
             expected);
   EXPECT_EQ(Decisions(), (Strings{"tie_a FIRED fired", "tie_b SUPPRESSED arbitration",
                                   "low SUPPRESSED arbitration", "tie_a FIRED fired",
@@ -290,9 +222,9 @@ TEST_F(PolicyTest, ExclusionGroupWithinAMomentAndAPeriod) {
   trigger: {event: cart_add}
   actions: [{emit: {kind: nudge, channel: push}}]
 )Y",
-                              {Ev("e1", "c1", "view", "2026-01-01T10:00:00Z"),
-                               Ev("e2", "c1", "cart_add", "2026-01-02T10:00:00Z"),
-                               Ev("e3", "c1", "cart_add", "2026-01-04T10:00:00Z")});
+                              {Event("e1", "c1", "view", "2026-01-01T10:00:00Z"),
+                               Event("e2", "c1", "cart_add", "2026-01-02T10:00:00Z"),
+                               Event("e3", "c1", "cart_add", "2026-01-04T10:00:00Z")});
   EXPECT_EQ(actions, (Strings{"grp_c@2026-01-01T10:00:00Z push", "free@2026-01-02T10:00:00Z push",
                               "free@2026-01-04T10:00:00Z push", "grp_b@2026-01-04T10:00:00Z sms"}));
   EXPECT_EQ(Decisions(),
@@ -321,11 +253,11 @@ policy:
   trigger: {event: view}
   actions: [{emit: {kind: alert, channel: crm}}]
 )Y",
-                              {Ev("e1", "c1", "view", "2026-01-10T22:30:00Z"),  // 23:30 Paris
-                               Ev("e2", "c2", "view", "2026-01-10T23:00:00Z"),
+                              {Event("e1", "c1", "view", "2026-01-10T22:30:00Z"),  // 23:30 Paris
+                               Event("e2", "c2", "view", "2026-01-10T23:00:00Z"),
                                Consent("k1", "c2", "2026-01-11T05:00:00Z", "email", false),
-                               Ev("e3", "c1", "view", "2026-01-11T06:00:00Z"),  // 07:00 Paris
-                               Ev("e4", "c1", "view", "2026-01-11T12:00:00Z")},
+                               Event("e3", "c1", "view", "2026-01-11T06:00:00Z"),  // 07:00 Paris
+                               Event("e4", "c1", "view", "2026-01-11T12:00:00Z")},
                               "2026-01-12T00:00:00Z");
   EXPECT_EQ(actions,
             (Strings{"staff@2026-01-10T22:30:00Z crm", "staff@2026-01-10T23:00:00Z crm",
@@ -361,14 +293,14 @@ TEST_F(PolicyTest, QuietHoursAcrossDaylightSavingChanges) {
   send_window: {from: "02:30", to: "21:00"}
   actions: [{emit: {kind: offer, channel: push}}]
 )Y",
-                              {Ev("p1", "ny", "profile_update", "2026-03-01T00:00:00Z",
-                                  R"({"time_zone":"America/New_York"})"),
+                              {Event("p1", "ny", "profile_update", "2026-03-01T00:00:00Z",
+                                     R"({"time_zone":"America/New_York"})"),
                                // 22:00 EST on the eve of the spring change -> 08:00 EDT
-                               Ev("e1", "ny", "view", "2026-03-08T03:00:00Z"),
+                               Event("e1", "ny", "view", "2026-03-08T03:00:00Z"),
                                // 01:00 EST; 02:30 does not exist that night -> 03:00 EDT
-                               Ev("e2", "ny", "visit", "2026-03-08T06:00:00Z"),
+                               Event("e2", "ny", "visit", "2026-03-08T06:00:00Z"),
                                // 22:00 EDT on the eve of the autumn change -> 08:00 EST
-                               Ev("e3", "ny", "view", "2026-11-01T02:00:00Z")},
+                               Event("e3", "ny", "view", "2026-11-01T02:00:00Z")},
                               "2026-11-02T00:00:00Z");
   EXPECT_EQ(actions,
             (Strings{"skipped@2026-03-08T07:00:00Z push", "morning@2026-03-08T12:00:00Z email",
@@ -388,7 +320,7 @@ TEST_F(PolicyTest, HoldoutIsRecordedNotSentAndStable) {
   std::vector<std::string> events;
   for (int i = 0; i < 40; ++i) {
     events.push_back(
-        Ev("e" + std::to_string(i), "c" + std::to_string(i), "view", "2026-01-01T10:00:00Z"));
+        Event("e" + std::to_string(i), "c" + std::to_string(i), "view", "2026-01-01T10:00:00Z"));
   }
   auto arms = [&]() {
     Replay(rules, events);
@@ -429,7 +361,7 @@ TEST_F(PolicyTest, ActionIdsAreDeterministic) {
   trigger: {event: signup}
   actions: [{emit: {kind: offer, channel: email}}]
 )Y";
-  const std::vector<std::string> events = {Ev("e1", "c1", "signup", "2026-01-01T10:00:00Z")};
+  const std::vector<std::string> events = {Event("e1", "c1", "signup", "2026-01-01T10:00:00Z")};
   Replay(rules, events);
   const std::string id = actions_.at(0).action_id();
   store_ = state::NewInMemoryStore();
@@ -477,10 +409,10 @@ policy:
     } else if (kind == 3) {
       const bool on = rng() % 4 == 0;
       dnc[c].emplace_back(t, on);
-      events.push_back(Ev(id, c, "consent", ts,
-                          std::string(R"({"do_not_contact":)") + (on ? "true" : "false") + "}"));
+      events.push_back(Event(id, c, "consent", ts,
+                             std::string(R"({"do_not_contact":)") + (on ? "true" : "false") + "}"));
     } else {
-      events.push_back(Ev(id, c, kind < 7 ? "cart_add" : "view", ts));
+      events.push_back(Event(id, c, kind < 7 ? "cart_add" : "view", ts));
     }
   }
   auto as_of = [](const std::vector<std::pair<int64_t, bool>>& changes, int64_t at) {
@@ -516,9 +448,9 @@ TEST_F(PolicyTest, DeferredSendOfADisabledRuleIsInactive) {
     text.replace(text.find("ENABLED"), 7, enabled);
     return text;
   };
-  EXPECT_EQ(Replay(with("true"), {Ev("e1", "c1", "view", "2026-01-10T22:00:00Z")}), Strings{});
+  EXPECT_EQ(Replay(with("true"), {Event("e1", "c1", "view", "2026-01-10T22:00:00Z")}), Strings{});
   EXPECT_EQ(Decisions(), Strings{"night SUPPRESSED deferred"});
-  EXPECT_EQ(Replay(with("false"), {Ev("e2", "c2", "login", "2026-01-11T07:00:00Z")},
+  EXPECT_EQ(Replay(with("false"), {Event("e2", "c2", "login", "2026-01-11T07:00:00Z")},
                    "2026-01-11T09:00:00Z"),
             Strings{});
   EXPECT_EQ(Decisions(), Strings{"night SUPPRESSED inactive"});

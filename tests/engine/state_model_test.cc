@@ -2,74 +2,27 @@
 // loyalty expiry and tiers, event history, and the late / out-of-order event metrics.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
 #include <vector>
 
-#include "connectors/codec.h"
 #include "engine/config.h"
-#include "engine/replay.h"
 #include "proto/time_format.h"
-#include "rules/loader.h"
-#include "state/in_memory_store.h"
+#include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
 namespace {
 
-class StateModelTest : public ::testing::Test {
+// One action as the tests compare it: "rule@time: message".
+std::string Describe(const v1::Action& a) {
+  return a.rule_id() + "@" + FormatRfc3339Ms(a.ts_ms()) + ": " + a.message();
+}
+
+class StateModelTest : public ReplayFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-statemodel-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(dir_);
-    store_ = state::NewInMemoryStore();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Config(const std::string& yaml) {
-    auto loaded = LoadConfigFromString(yaml, (dir_ / "touchstream.yaml").string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    config_ = *loaded;
-  }
-
-  // Replays `events` (JSON lines) through `rules_yaml`; returns "rule@time: message" per action.
+  // Replays `events` (JSON lines) through `rules_yaml`; returns the actions described.
   std::vector<std::string> Replay(const std::string& rules_yaml,
                                   const std::vector<std::string>& events) {
-    auto loaded = rules::LoadRulesFromString(rules_yaml, "rules.yaml", config_.rule_environment);
-    std::string errors;
-    for (const auto& e : loaded.errors) errors += e.ToString() + "\n";
-    EXPECT_TRUE(loaded.ok()) << errors;
-    if (!loaded.ok()) return {};
-    {
-      std::ofstream out(dir_ / "events.jsonl");
-      for (const std::string& e : events) out << e << "\n";
-    }
-    ReplayOptions options;
-    options.events_path = (dir_ / "events.jsonl").string();
-    options.actions_out = (dir_ / "actions.jsonl").string();
-    std::ostringstream bad;
-    options.errors = &bad;
-    auto stats =
-        touchstream::engine::Replay(config_, loaded.rule_set, store_.get(), &metrics_, options);
-    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(bad.str(), "");
-    std::vector<std::string> actions;
-    std::ifstream in(options.actions_out);
-    for (std::string line; std::getline(in, line);) {
-      auto a = connectors::DecodeAction(line, connectors::Format::kJson);
-      EXPECT_TRUE(a.ok()) << line;
-      if (a.ok())
-        actions.push_back(a->rule_id() + "@" + FormatRfc3339Ms(a->ts_ms()) + ": " + a->message());
-    }
-    return actions;
-  }
-
-  v1::CustomerState State(const std::string& id) {
-    v1::CustomerState state;
-    EXPECT_TRUE(store_->GetCustomer(id, &state).ok());
-    return state;
+    return DescribeAll(ReplayActions(rules_yaml, events), Describe);
   }
 
   // The value of a counter with one label (or none when label is empty); -1 when absent.
@@ -86,17 +39,12 @@ class StateModelTest : public ::testing::Test {
     }
     return -1;
   }
-
-  std::filesystem::path dir_;
-  EngineConfig config_;
-  EngineMetrics metrics_;
-  std::unique_ptr<state::StateStore> store_;
 };
 
+// An event of `customer` (c1 unless named) on the web channel.
 std::string Ev(const std::string& id, const std::string& type, const std::string& ts,
                const std::string& properties = "{}", const std::string& customer = "c1") {
-  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-         R"(","channel":"web","ts":")" + ts + R"(","properties":)" + properties + "}";
+  return Event(id, customer, type, ts, properties, "web");
 }
 
 // NPS, CSAT and tickets with the default event names are readable by rules.

@@ -3,20 +3,16 @@
 // steps, the refresh period, and the task queue of the admin API.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
 #include <vector>
 
-#include "connectors/codec.h"
 #include "engine/config.h"
-#include "engine/replay.h"
 #include "engine/retention_sweep.h"
 #include "engine/rfm_refresh.h"
 #include "engine/task_queue.h"
 #include "proto/time_format.h"
-#include "rules/loader.h"
 #include "state/in_memory_store.h"
+#include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
 namespace {
@@ -28,61 +24,18 @@ constexpr char kFollowUpRule[] = R"(
   actions: [{emit: {kind: nudge, channel: email, template: "Back?"}}]
 )";
 
-std::string Event(const std::string& id, const std::string& customer, const std::string& type,
-                  const std::string& ts, const std::string& properties = "{}") {
-  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-         R"(","ts":")" + ts + R"(","properties":)" + properties + "}";
+// One action as the tests compare it: "customer rule@time".
+std::string Describe(const v1::Action& a) {
+  return a.customer_id() + " " + a.rule_id() + "@" + FormatRfc3339Ms(a.ts_ms());
 }
 
-class StoreOpsTest : public ::testing::Test {
+class StoreOpsTest : public ReplayFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-storeops-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(dir_);
-    store_ = state::NewInMemoryStore();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Config(const std::string& yaml) {
-    auto loaded = LoadConfigFromString(yaml, (dir_ / "touchstream.yaml").string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    config_ = *loaded;
-  }
-
-  // Replays `events` through `rules_yaml` until `until`; returns the actions as
-  // "customer rule@time".
+  // Replays `events` through `rules_yaml` until `until`; returns the actions described.
   std::vector<std::string> Replay(const std::string& rules_yaml,
                                   const std::vector<std::string>& events,
                                   const std::string& until) {
-    auto loaded = rules::LoadRulesFromString(rules_yaml, "rules.yaml", config_.rule_environment);
-    EXPECT_TRUE(loaded.ok());
-    {
-      std::ofstream out(dir_ / "events.jsonl");
-      for (const std::string& e : events) out << e << "\n";
-    }
-    ReplayOptions options;
-    options.events_path = (dir_ / "events.jsonl").string();
-    options.actions_out = (dir_ / "actions.jsonl").string();
-    options.until_ms = *ParseRfc3339Ms(until);
-    std::ostringstream bad;
-    options.errors = &bad;
-    auto stats =
-        touchstream::engine::Replay(config_, loaded.rule_set, store_.get(), &metrics_, options);
-    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(bad.str(), "");
-    std::vector<std::string> actions;
-    std::ifstream in(options.actions_out);
-    for (std::string line; std::getline(in, line);) {
-      auto action = connectors::DecodeAction(line, connectors::Format::kJson);
-      EXPECT_TRUE(action.ok()) << line;
-      if (action.ok()) {
-        actions.push_back(action->customer_id() + " " + action->rule_id() + "@" +
-                          FormatRfc3339Ms(action->ts_ms()));
-      }
-    }
-    return actions;
+    return DescribeAll(ReplayActions(rules_yaml, events, until), Describe);
   }
 
   bool Stored(const std::string& id) {
@@ -94,11 +47,6 @@ class StoreOpsTest : public ::testing::Test {
     EXPECT_TRUE(store_->DueTimers(INT64_MAX, 1000, &timers).ok());
     return timers.size();
   }
-
-  std::filesystem::path dir_;
-  EngineConfig config_;
-  EngineMetrics metrics_;
-  std::unique_ptr<state::StateStore> store_;
 };
 
 const std::vector<std::string> kRetentionEvents = {

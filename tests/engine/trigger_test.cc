@@ -2,17 +2,11 @@
 // actions (rule, time, trigger) out. Timers fire by event time.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
 #include <vector>
 
-#include "connectors/codec.h"
-#include "engine/config.h"
-#include "engine/replay.h"
 #include "proto/time_format.h"
-#include "rules/loader.h"
-#include "state/in_memory_store.h"
+#include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
 namespace {
@@ -23,89 +17,18 @@ std::string Describe(const v1::Action& a) {
          (a.message().empty() ? "" : ": " + a.message());
 }
 
-class TriggerTest : public ::testing::Test {
+class TriggerTest : public ReplayFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-trigger-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(dir_);
-    store_ = state::NewInMemoryStore();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Config(const std::string& yaml) {
-    auto loaded = LoadConfigFromString(yaml, (dir_ / "touchstream.yaml").string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    config_ = *loaded;
-  }
-
   // Replays `events` (JSON lines) through `rules_yaml`; returns the actions described.
   std::vector<std::string> Replay(const std::string& rules_yaml,
                                   const std::vector<std::string>& events,
                                   const std::string& until = "") {
-    auto loaded = rules::LoadRulesFromString(rules_yaml, "rules.yaml", config_.rule_environment);
-    std::string errors;
-    for (const auto& e : loaded.errors) errors += e.ToString() + "\n";
-    EXPECT_TRUE(loaded.ok()) << errors;
-    if (!loaded.ok()) return {};
-    {
-      std::ofstream out(dir_ / "events.jsonl");
-      for (const std::string& e : events) out << e << "\n";
-    }
-    ReplayOptions options;
-    options.events_path = (dir_ / "events.jsonl").string();
-    options.actions_out = (dir_ / "actions.jsonl").string();
-    options.decisions_out = (dir_ / "decisions.jsonl").string();
-    if (!until.empty()) options.until_ms = *ParseRfc3339Ms(until);
-    std::ostringstream bad;
-    options.errors = &bad;
-    auto stats =
-        touchstream::engine::Replay(config_, loaded.rule_set, store_.get(), &metrics_, options);
-    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(bad.str(), "");
-    std::vector<std::string> actions;
-    std::ifstream in(options.actions_out);
-    for (std::string line; std::getline(in, line);) {
-      auto action = connectors::DecodeAction(line, connectors::Format::kJson);
-      EXPECT_TRUE(action.ok()) << line;
-      if (action.ok()) actions.push_back(Describe(*action));
-    }
-    return actions;
+    return DescribeAll(ReplayActions(rules_yaml, events, until), Describe);
   }
 
-  // The decisions of the last Replay, as "rule outcome reason".
-  std::vector<std::string> Decisions() {
-    std::vector<std::string> out;
-    std::ifstream in(dir_ / "decisions.jsonl");
-    for (std::string line; std::getline(in, line);) {
-      auto d = connectors::DecodeDecision(line, connectors::Format::kJson);
-      EXPECT_TRUE(d.ok()) << line;
-      if (d.ok()) {
-        out.push_back(d->rule_id() + " " + v1::Decision::Outcome_Name(d->outcome()) + " " +
-                      d->reason());
-      }
-    }
-    return out;
-  }
-
-  v1::CustomerState State(const std::string& id) {
-    v1::CustomerState state;
-    EXPECT_TRUE(store_->GetCustomer(id, &state).ok());
-    return state;
-  }
-
-  std::filesystem::path dir_;
-  EngineConfig config_;
-  EngineMetrics metrics_;
-  std::unique_ptr<state::StateStore> store_;
+  // The decisions of the last Replay, described.
+  std::vector<std::string> Decisions() { return DescribeAll(LastDecisions(), DescribeDecision); }
 };
-
-std::string Ev(const std::string& id, const std::string& customer, const std::string& type,
-               const std::string& ts, const std::string& properties = "{}") {
-  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-         R"(","ts":")" + ts + R"(","properties":)" + properties + "}";
-}
 
 TEST_F(TriggerTest, EventTriggerOnAListOfTypes) {
   const auto actions = Replay(R"Y(
@@ -113,9 +36,9 @@ TEST_F(TriggerTest, EventTriggerOnAListOfTypes) {
   trigger: {event: [login, page_view]}
   actions: [{emit: {kind: nudge, channel: push, template: "{{ event.type }}"}}]
 )Y",
-                              {Ev("e1", "c1", "login", "2026-01-01T10:00:00Z"),
-                               Ev("e2", "c1", "purchase", "2026-01-01T11:00:00Z"),
-                               Ev("e3", "c1", "page_view", "2026-01-01T12:00:00Z")});
+                              {Event("e1", "c1", "login", "2026-01-01T10:00:00Z"),
+                               Event("e2", "c1", "purchase", "2026-01-01T11:00:00Z"),
+                               Event("e3", "c1", "page_view", "2026-01-01T12:00:00Z")});
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "touch@2026-01-01T10:00:00Z event:login,page_view: login",
                          "touch@2026-01-01T12:00:00Z event:login,page_view: page_view"}));
@@ -128,15 +51,15 @@ TEST_F(TriggerTest, SequenceWithinAWindowCorrelatedOnAProperty) {
   trigger: {sequence: [page_view, cart_add, purchase], within: 1h, correlate_on: sku}
   actions: [{emit: {kind: offer, channel: email, template: "{{ event.properties.sku }}"}}]
 )Y",
-      {Ev("e1", "c1", "page_view", "2026-01-01T10:00:00Z", R"({"sku":"A"})"),
-       Ev("e2", "c1", "cart_add", "2026-01-01T10:10:00Z", R"({"sku":"B"})"),
-       Ev("e3", "c1", "cart_add", "2026-01-01T10:20:00Z", R"({"sku":"A"})"),
-       Ev("e4", "c1", "purchase", "2026-01-01T10:30:00Z", R"({"sku":"B"})"),
-       Ev("e5", "c1", "purchase", "2026-01-01T10:40:00Z", R"({"sku":"A"})"),
+      {Event("e1", "c1", "page_view", "2026-01-01T10:00:00Z", R"({"sku":"A"})"),
+       Event("e2", "c1", "cart_add", "2026-01-01T10:10:00Z", R"({"sku":"B"})"),
+       Event("e3", "c1", "cart_add", "2026-01-01T10:20:00Z", R"({"sku":"A"})"),
+       Event("e4", "c1", "purchase", "2026-01-01T10:30:00Z", R"({"sku":"B"})"),
+       Event("e5", "c1", "purchase", "2026-01-01T10:40:00Z", R"({"sku":"A"})"),
        // Too slow: 61 minutes from first to last step.
-       Ev("e6", "c2", "page_view", "2026-01-01T10:00:00Z", R"({"sku":"C"})"),
-       Ev("e7", "c2", "cart_add", "2026-01-01T10:30:00Z", R"({"sku":"C"})"),
-       Ev("e8", "c2", "purchase", "2026-01-01T11:01:00Z", R"({"sku":"C"})")});
+       Event("e6", "c2", "page_view", "2026-01-01T10:00:00Z", R"({"sku":"C"})"),
+       Event("e7", "c2", "cart_add", "2026-01-01T10:30:00Z", R"({"sku":"C"})"),
+       Event("e8", "c2", "purchase", "2026-01-01T11:01:00Z", R"({"sku":"C"})")});
   EXPECT_EQ(actions,
             (std::vector<std::string>{
                 "browse-cart-buy@2026-01-01T10:40:00Z sequence:page_view>cart_add>purchase: A"}));
@@ -153,11 +76,11 @@ TEST_F(TriggerTest, AbsenceFiresWhenTheWindowClosesUnlessCancelled) {
   actions:
     - emit: {kind: nudge, channel: [push, email], template: "Still thinking about {{ event.properties.sku }}?"}
 )Y",
-      {Ev("e1", "c1", "cart_add", "2026-01-01T10:00:00Z", R"({"sku":"A1","amount":50})"),
-       Ev("e2", "c2", "cart_add", "2026-01-01T10:00:00Z", R"({"sku":"B1","amount":50})"),
-       Ev("e3", "c2", "purchase", "2026-01-01T12:00:00Z", R"({"amount":50})"),  // at deadline
-       Ev("e4", "c3", "cart_add", "2026-01-01T10:30:00Z", R"({"sku":"C1","amount":5})"),
-       Ev("e5", "c9", "login", "2026-01-01T13:00:00Z")});
+      {Event("e1", "c1", "cart_add", "2026-01-01T10:00:00Z", R"({"sku":"A1","amount":50})"),
+       Event("e2", "c2", "cart_add", "2026-01-01T10:00:00Z", R"({"sku":"B1","amount":50})"),
+       Event("e3", "c2", "purchase", "2026-01-01T12:00:00Z", R"({"amount":50})"),  // at deadline
+       Event("e4", "c3", "cart_add", "2026-01-01T10:30:00Z", R"({"sku":"C1","amount":5})"),
+       Event("e5", "c9", "login", "2026-01-01T13:00:00Z")});
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "abandoned-cart@2026-01-01T12:00:00Z absence:cart_add!purchase@timer: "
                          "Still thinking about A1?"}));
@@ -172,8 +95,8 @@ TEST_F(TriggerTest, AbsenceRestartsOnANewStartEvent) {
   trigger: {event: cart_add, not_followed_by: {event: purchase, within: 2h}}
   actions: [{emit: {kind: nudge, channel: push, template: "{{ event.id }}"}}]
 )Y",
-                              {Ev("e1", "c1", "cart_add", "2026-01-01T10:00:00Z"),
-                               Ev("e2", "c1", "cart_add", "2026-01-01T11:00:00Z")},
+                              {Event("e1", "c1", "cart_add", "2026-01-01T10:00:00Z"),
+                               Event("e2", "c1", "cart_add", "2026-01-01T11:00:00Z")},
                               "2026-01-02T00:00:00Z");
   EXPECT_EQ(actions,
             (std::vector<std::string>{
@@ -187,9 +110,9 @@ TEST_F(TriggerTest, InactivityIsReArmedByEveryMatchingEvent) {
   trigger: {inactive_for: 30d, event: purchase}
   actions: [{emit: {kind: nudge, channel: email, template: "last bought {{ event.ts }}"}}]
 )Y",
-      {Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z"),
-       Ev("e2", "c1", "purchase", "2026-01-11T10:00:00Z"),
-       Ev("e3", "c1", "login", "2026-01-20T10:00:00Z")},
+      {Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z"),
+       Event("e2", "c1", "purchase", "2026-01-11T10:00:00Z"),
+       Event("e3", "c1", "login", "2026-01-20T10:00:00Z")},
       "2026-03-01T00:00:00Z");
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "lapsed@2026-02-10T10:00:00Z inactivity:purchase@timer: last bought "
@@ -203,8 +126,8 @@ TEST_F(TriggerTest, ScheduleFiresAfterEachEvent) {
   trigger: {event: ticket_resolved, after: 3d}
   actions: [{emit: {kind: survey, channel: email, template: "{{ event.properties.ticket }}"}}]
 )Y",
-      {Ev("e1", "c1", "ticket_resolved", "2026-01-01T10:00:00Z", R"({"ticket":"T1"})"),
-       Ev("e2", "c1", "ticket_resolved", "2026-01-02T10:00:00Z", R"({"ticket":"T2"})")},
+      {Event("e1", "c1", "ticket_resolved", "2026-01-01T10:00:00Z", R"({"ticket":"T1"})"),
+       Event("e2", "c1", "ticket_resolved", "2026-01-02T10:00:00Z", R"({"ticket":"T2"})")},
       "2026-01-10T00:00:00Z");
   EXPECT_EQ(actions,
             (std::vector<std::string>{
@@ -219,10 +142,10 @@ TEST_F(TriggerTest, ThresholdFiresOnTheEdgeOnly) {
   trigger: {becomes_true: "has(customer.profile.nps) && customer.profile.nps >= 9"}
   actions: [{emit: {kind: alert, channel: crm, template: "{{ customer.profile.nps }}"}}]
 )Y",
-      {Ev("e1", "c1", "profile_update", "2026-01-01T10:00:00Z", R"({"nps":9})"),
-       Ev("e2", "c1", "profile_update", "2026-01-02T10:00:00Z", R"({"nps":10})"),
-       Ev("e3", "c1", "profile_update", "2026-01-03T10:00:00Z", R"({"nps":5})"),
-       Ev("e4", "c1", "profile_update", "2026-01-04T10:00:00Z", R"({"nps":9})")});
+      {Event("e1", "c1", "profile_update", "2026-01-01T10:00:00Z", R"({"nps":9})"),
+       Event("e2", "c1", "profile_update", "2026-01-02T10:00:00Z", R"({"nps":10})"),
+       Event("e3", "c1", "profile_update", "2026-01-03T10:00:00Z", R"({"nps":5})"),
+       Event("e4", "c1", "profile_update", "2026-01-04T10:00:00Z", R"({"nps":9})")});
   EXPECT_EQ(actions, (std::vector<std::string>{"promoter@2026-01-01T10:00:00Z threshold: 9",
                                                "promoter@2026-01-04T10:00:00Z threshold: 9"}));
 }
@@ -234,9 +157,9 @@ TEST_F(TriggerTest, SpendCrossingATier) {
   trigger: {becomes_true: "customer.aggregates.total_spend >= 1000.0"}
   actions: [{emit: {kind: offer, channel: email, template: "{{ customer.aggregates.total_spend }}"}}]
 )Y",
-      {Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":600})"),
-       Ev("e2", "c1", "purchase", "2026-01-02T10:00:00Z", R"({"amount":500})"),
-       Ev("e3", "c1", "purchase", "2026-01-03T10:00:00Z", R"({"amount":100})")});
+      {Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":600})"),
+       Event("e2", "c1", "purchase", "2026-01-02T10:00:00Z", R"({"amount":500})"),
+       Event("e3", "c1", "purchase", "2026-01-03T10:00:00Z", R"({"amount":100})")});
   EXPECT_EQ(actions, (std::vector<std::string>{"vip@2026-01-02T10:00:00Z threshold: 1100"}));
 }
 
@@ -254,10 +177,10 @@ lifecycle: {new_for: 10d, at_risk_after: 30d, churned_after: 60d, won_back_for: 
   condition: customer.lifecycle.stage == "at_risk"
   actions: [{emit: {kind: nudge, channel: email, template: "come back"}}]
 )Y",
-      {Ev("e1", "c1", "login", "2026-01-01T00:00:00Z"),
-       Ev("e2", "c1", "purchase", "2026-01-02T00:00:00Z"),
-       Ev("e3", "c1", "purchase", "2026-01-20T00:00:00Z"),
-       Ev("e4", "c1", "purchase", "2026-04-01T00:00:00Z")},
+      {Event("e1", "c1", "login", "2026-01-01T00:00:00Z"),
+       Event("e2", "c1", "purchase", "2026-01-02T00:00:00Z"),
+       Event("e3", "c1", "purchase", "2026-01-20T00:00:00Z"),
+       Event("e4", "c1", "purchase", "2026-04-01T00:00:00Z")},
       "2026-04-10T00:00:00Z");
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "stages@2026-01-01T00:00:00Z stage:none>prospect: none>prospect",
@@ -279,9 +202,9 @@ TEST_F(TriggerTest, TierTransition) {
   trigger: {tier_changed: {to: gold}}
   actions: [{emit: {kind: offer, channel: email, template: "from {{ event.properties.from }}"}}]
 )Y",
-      {Ev("e1", "c1", "profile_update", "2026-01-01T00:00:00Z", R"({"tier":"silver"})"),
-       Ev("e2", "c1", "profile_update", "2026-01-02T00:00:00Z", R"({"tier":"gold"})"),
-       Ev("e3", "c1", "profile_update", "2026-01-03T00:00:00Z", R"({"tier":"gold"})")});
+      {Event("e1", "c1", "profile_update", "2026-01-01T00:00:00Z", R"({"tier":"silver"})"),
+       Event("e2", "c1", "profile_update", "2026-01-02T00:00:00Z", R"({"tier":"gold"})"),
+       Event("e3", "c1", "profile_update", "2026-01-03T00:00:00Z", R"({"tier":"gold"})")});
   EXPECT_EQ(actions,
             (std::vector<std::string>{"gold@2026-01-02T00:00:00Z tier:silver>gold: from silver"}));
 }
@@ -296,8 +219,8 @@ TEST_F(TriggerTest, BirthdayAtALocalTimeEveryYear) {
   trigger: {date: customer.profile.renewal, offset: -30d, repeat: once, at: "10:30"}
   actions: [{emit: {kind: nudge, channel: email, template: "renew"}}]
 )Y",
-      {Ev("e1", "c1", "profile_update", "2026-03-01T00:00:00Z",
-          R"({"birthday":"1990-03-15","time_zone":"Europe/Paris","renewal":"2026-06-30"})")},
+      {Event("e1", "c1", "profile_update", "2026-03-01T00:00:00Z",
+             R"({"birthday":"1990-03-15","time_zone":"Europe/Paris","renewal":"2026-06-30"})")},
       "2027-03-20T00:00:00Z");
   EXPECT_EQ(
       actions,
@@ -318,7 +241,7 @@ calendars:
   trigger: {calendar: holidays, at: "10:00"}
   actions: [{emit: {kind: offer, channel: email, template: "season"}}]
 )Y",
-      {Ev("e1", "c1", "login", "2026-12-01T00:00:00Z")}, "2027-02-01T00:00:00Z");
+      {Event("e1", "c1", "login", "2026-12-01T00:00:00Z")}, "2027-02-01T00:00:00Z");
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "season@2026-12-25T10:00:00Z calendar:holidays@timer: season",
                          "season@2027-01-01T10:00:00Z calendar:holidays@timer: season"}));
@@ -347,10 +270,10 @@ TEST_F(TriggerTest, StateActionsAndRaisedEvents) {
   trigger: {event: complaint}
   actions: [{set_stage: at_risk}]
 )Y",
-      {Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":120.4,"sku":"A1"})"),
-       Ev("e2", "c1", "redeem_request", "2026-01-02T10:00:00Z", R"({"points":500})"),
-       Ev("e3", "c1", "redeem_request", "2026-01-03T10:00:00Z", R"({"points":100})"),
-       Ev("e4", "c1", "complaint", "2026-01-04T10:00:00Z")});
+      {Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":120.4,"sku":"A1"})"),
+       Event("e2", "c1", "redeem_request", "2026-01-02T10:00:00Z", R"({"points":500})"),
+       Event("e3", "c1", "redeem_request", "2026-01-03T10:00:00Z", R"({"points":100})"),
+       Event("e4", "c1", "complaint", "2026-01-04T10:00:00Z")});
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "announce@2026-01-01T10:00:00Z event:points_earned: +120 = 120",
                          "spend@2026-01-03T10:00:00Z event:redeem_request: redeemed 100"}));
@@ -380,7 +303,7 @@ TEST_F(TriggerTest, RaiseChainsAreBounded) {
   trigger: {event: ping}
   actions: [{raise: pong}]
 )Y",
-      {Ev("e1", "c1", "start", "2026-01-01T10:00:00Z")});
+      {Event("e1", "c1", "start", "2026-01-01T10:00:00Z")});
   // start -> ping(depth 1) -> pong(depth 2) -> ping refused (depth 3). The refused run is
   // SUPPRESSED, so the delivery policy sends none of its actions.
   EXPECT_EQ(actions,
@@ -398,14 +321,14 @@ TEST_F(TriggerTest, LateTimerFiresOnceOnRecovery) {
   trigger: {event: cart_add, not_followed_by: {event: purchase, within: 2h}}
   actions: [{emit: {kind: nudge, channel: push, template: "{{ event.id }}"}}]
 )Y";
-  const auto before = Replay(rules, {Ev("e1", "c1", "cart_add", "2026-01-01T10:00:00Z")});
+  const auto before = Replay(rules, {Event("e1", "c1", "cart_add", "2026-01-01T10:00:00Z")});
   EXPECT_TRUE(before.empty());
   EXPECT_EQ(State("c1").timers().size(), 1u);
   // The engine comes back a day later.
-  EXPECT_EQ(Replay(rules, {Ev("e2", "c2", "login", "2026-01-02T10:00:00Z")}),
+  EXPECT_EQ(Replay(rules, {Event("e2", "c2", "login", "2026-01-02T10:00:00Z")}),
             (std::vector<std::string>{
                 "abandoned-cart@2026-01-01T12:00:00Z absence:cart_add!purchase@timer: e1"}));
-  const auto again = Replay(rules, {Ev("e3", "c2", "login", "2026-01-03T10:00:00Z")});
+  const auto again = Replay(rules, {Event("e3", "c2", "login", "2026-01-03T10:00:00Z")});
   EXPECT_TRUE(again.empty());
 }
 
@@ -416,14 +339,14 @@ TEST_F(TriggerTest, TimerOfARemovedRuleIsDropped) {
   trigger: {inactive_for: 1d}
   actions: [{emit: {kind: nudge, channel: push}}]
 )Y",
-                            {Ev("e1", "c1", "login", "2026-01-01T10:00:00Z")});
+                            {Event("e1", "c1", "login", "2026-01-01T10:00:00Z")});
   EXPECT_TRUE(first.empty());
   const auto second = Replay(R"Y(
 - id: other
   trigger: {event: purchase}
   actions: [{emit: {kind: nudge, channel: push}}]
 )Y",
-                             {Ev("e2", "c2", "login", "2026-01-05T10:00:00Z")});
+                             {Event("e2", "c2", "login", "2026-01-05T10:00:00Z")});
   EXPECT_TRUE(second.empty());
   EXPECT_TRUE(State("c1").timers().empty());
 }
@@ -443,7 +366,7 @@ clv:
   condition: customer.clv.p_alive > 0.5 && customer.clv.value > 0.0
   actions: [{emit: {kind: offer, channel: email, template: "{{ round(customer.clv.p_alive * 100.0) }}"}}]
 )Y",
-             {Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":40})")});
+             {Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":40})")});
   EXPECT_EQ(actions,
             (std::vector<std::string>{"valuable@2026-01-01T10:00:00Z event:purchase: 100"}));
 }
