@@ -25,13 +25,6 @@ constexpr std::array<std::pair<v1::Decision::Outcome, std::string_view>, 5> kOut
     {v1::Decision::NOT_MATCHED, "not_matched"},
 }};
 
-std::string_view OutcomeName(v1::Decision::Outcome outcome) {
-  for (const auto& [value, name] : kOutcomeNames) {
-    if (value == outcome) return name;
-  }
-  return "unspecified";
-}
-
 std::string Dump(const json& object) {
   return object.dump(-1, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
 }
@@ -137,6 +130,27 @@ json StringMapToJson(const google::protobuf::Map<std::string, std::string>& map)
   return object;
 }
 
+json SnapshotToJson(const v1::CustomerSnapshot& s) {
+  json object = json::object();
+  object["lifecycle_stage"] = s.lifecycle_stage();
+  object["value_tier"] = s.value_tier();
+  object["loyalty_tier"] = s.loyalty_tier();
+  if (s.has_clv()) object["clv"] = {{"value", s.clv().value()}, {"p_alive", s.clv().p_alive()}};
+  if (s.has_last_nps()) {
+    object["last_nps"] = {{"score", s.last_nps().score()},
+                          {"category", s.last_nps().category()},
+                          {"ts", FormatRfc3339Ms(s.last_nps().ts_ms())}};
+  }
+  object["open_tickets"] = s.open_tickets();
+  object["purchase_count"] = s.purchase_count();
+  object["total_spend"] = s.total_spend();
+  json events = json::array();
+  for (const v1::RecentEvent& e : s.recent_events())
+    events.push_back({{"type", e.type()}, {"ts", FormatRfc3339Ms(e.ts_ms())}});
+  object["recent_events"] = std::move(events);
+  return object;
+}
+
 std::string ActionToJson(const v1::Action& action) {
   json object = json::object();
   object["action_id"] = action.action_id();
@@ -151,6 +165,7 @@ std::string ActionToJson(const v1::Action& action) {
   object["trigger_event_id"] = action.trigger_event_id();
   if (!action.trigger().empty()) object["trigger"] = action.trigger();
   if (!action.experiment_arm().empty()) object["experiment_arm"] = action.experiment_arm();
+  if (action.has_snapshot()) object["snapshot"] = SnapshotToJson(action.snapshot());
   return Dump(object);
 }
 
@@ -254,6 +269,13 @@ Result<v1::TouchpointEvent> DecodeEvent(std::string_view bytes, Format format) {
 
 std::string EncodeEvent(const v1::TouchpointEvent& event, Format format) {
   return format == Format::kJson ? EventToJson(event) : SerializeProto(event);
+}
+
+std::string_view OutcomeName(v1::Decision::Outcome outcome) {
+  for (const auto& [value, name] : kOutcomeNames) {
+    if (value == outcome) return name;
+  }
+  return "unspecified";
 }
 
 std::string EncodeAction(const v1::Action& action, Format format) {

@@ -11,7 +11,10 @@
 //
 // Action JSON: {"action_id", "customer_id", "rule_id", "rule_version", "kind", "channel",
 //   "message", "payload": {string: string}, "ts": RFC 3339, "trigger_event_id",
-//   "experiment_arm" (omitted when empty)}.
+//   "experiment_arm" (omitted when empty), "snapshot" (only when set: {"lifecycle_stage",
+//   "value_tier", "loyalty_tier", "clv": {"value", "p_alive"} (omitted when absent), "last_nps":
+//   {"score", "category", "ts"} (omitted when absent), "open_tickets", "purchase_count",
+//   "total_spend", "recent_events": [{"type", "ts"}]})}. Decoding ignores "snapshot".
 // Decision JSON: {"decision_id", "customer_id", "rule_id", "rule_version", "trigger_event_id",
 //   "outcome": "fired" | "suppressed" | "held_out" | "not_matched" | "unspecified", "reason",
 //   "ts": RFC 3339, "action_id" (omitted when empty), "inputs": {string: string}}.
@@ -44,6 +47,8 @@ std::string EncodeAction(const v1::Action& action, Format format);
 Result<v1::Action> DecodeAction(std::string_view bytes, Format format);
 
 std::string EncodeDecision(const v1::Decision& decision, Format format);
+// The JSON name of an outcome: "fired", "suppressed", "held_out", "not_matched", "unspecified".
+std::string_view OutcomeName(v1::Decision::Outcome outcome);
 Result<v1::Decision> DecodeDecision(std::string_view bytes, Format format);
 
 }  // namespace touchstream::connectors

@@ -234,7 +234,7 @@ bool DeliveryPolicy::Defer(const DeliveryCandidate& c, const std::vector<v1::Act
 
 void DeliveryPolicy::Publish(v1::Decision decision, const std::vector<v1::Action>& send,
                              Step* step) {
-  for (const v1::Action& a : send) runner_->SendAction(a, step->out);
+  for (const v1::Action& a : send) runner_->SendAction(a, step);
   runner_->Publish(std::move(decision), send.empty() ? std::string() : send.front().channel(),
                    step);
 }

@@ -52,6 +52,10 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
   window_late_ = CounterFamily(
       r, "touchstream_window_late_events_total",
       "Events a windowed aggregate ignored as later than the lateness allows, by aggregate.");
+  decisions_ =
+      CounterFamily(r, "touchstream_decisions_total",
+                    "Decisions recorded, by rule, outcome and reason code (the reason before any "
+                    "\": \" detail).");
   out_of_order_ =
       &prometheus::BuildCounter()
            .Name("touchstream_events_out_of_order_total")
@@ -131,6 +135,20 @@ prometheus::Counter& EngineMetrics::Cached(CounterCache& cache,
   auto* counter = &family.Add({{label, std::string(value)}});
   cache.emplace(std::string(value), counter);
   return *counter;
+}
+
+void EngineMetrics::DecisionRecorded(std::string_view rule, std::string_view outcome,
+                                     std::string_view reason) {
+  reason = reason.substr(0, reason.find(": "));
+  decision_key_.assign(rule).append(1, '\x1f').append(outcome).append(1, '\x1f').append(reason);
+  auto it = decisions_by_key_.find(decision_key_);
+  if (it == decisions_by_key_.end()) {
+    prometheus::Counter* counter = &decisions_->Add({{"rule", std::string(rule)},
+                                                     {"outcome", std::string(outcome)},
+                                                     {"reason", std::string(reason)}});
+    it = decisions_by_key_.emplace(decision_key_, counter).first;
+  }
+  it->second->Increment();
 }
 
 void EngineMetrics::SetConsumerLag(const std::string& topic, int32_t partition, double lag) {

@@ -56,6 +56,10 @@ class EngineMetrics {
   void WindowLateEvent(std::string_view aggregate) {
     Cached(late_by_aggregate_, *window_late_, "aggregate", aggregate).Increment();
   }
+  // A decision of `rule` (touchstream_decisions_total): `outcome` as in Decision JSON ("fired",
+  // "suppressed", ...), the reason code of `reason` (the text before any ": " detail, so
+  // "eval_error: ..." counts as "eval_error" and "cap:weekly" stays whole).
+  void DecisionRecorded(std::string_view rule, std::string_view outcome, std::string_view reason);
   // An event older than the customer's latest event (applied out of order).
   void EventOutOfOrder() { out_of_order_->Increment(); }
   // A failed evaluation of the value_tiers score (the value state is left as it was).
@@ -99,6 +103,7 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* timers_dropped_;
   prometheus::Family<prometheus::Counter>* raises_refused_;
   prometheus::Family<prometheus::Counter>* window_late_;
+  prometheus::Family<prometheus::Counter>* decisions_;
   prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Counter* out_of_order_;
   prometheus::Counter* value_score_errors_;
@@ -116,6 +121,10 @@ class EngineMetrics {
   CounterCache consumed_by_type_, rejected_by_reason_, evaluated_by_rule_, fired_by_rule_,
       errors_by_rule_, actions_by_channel_, timers_fired_by_kind_, timers_dropped_by_reason_,
       raises_refused_by_rule_, late_by_aggregate_;
+  // touchstream_decisions_total by "rule\x1foutcome\x1freason"; decision_key_ is the reused
+  // buffer the key is built in (no allocation once its capacity suffices).
+  CounterCache decisions_by_key_;
+  std::string decision_key_;
 };
 
 }  // namespace touchstream::engine

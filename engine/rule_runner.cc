@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/clv_fields.h"
+#include "engine/customer_snapshot.h"
 #include "engine/delivery_history.h"
 #include "engine/eligibility.h"
 #include "engine/ids.h"
@@ -208,21 +209,28 @@ bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
     step->candidates.back().emits.push_back({std::move(a), rendered->channels});
     return true;
   }
-  SendAction(a, step->out);
+  SendAction(a, step);
   return true;
 }
 
-void RuleRunner::SendAction(const v1::Action& a, std::vector<v1::OutboxEntry>* out) {
+void RuleRunner::SendAction(const v1::Action& a, Step* step) {
   v1::OutboxEntry entry;
   entry.set_topic(config_.TopicFor(a.channel(), a.kind()));
   entry.set_key(a.customer_id());
   entry.set_id(a.action_id());
-  entry.set_value(connectors::EncodeAction(a, config_.OutputFormatFor(entry.topic())));
+  const connectors::Format format = config_.OutputFormatFor(entry.topic());
+  if (!config_.output.alerts_topic.empty() && entry.topic() == config_.output.alerts_topic) {
+    v1::Action alert = a;
+    *alert.mutable_snapshot() = BuildCustomerSnapshot(*step->state, models_.get(), step->now_ms);
+    entry.set_value(connectors::EncodeAction(alert, format));
+  } else {
+    entry.set_value(connectors::EncodeAction(a, format));
+  }
   auto& headers = *entry.mutable_headers();
   headers["touchstream.channel"] = a.channel();
   headers["touchstream.kind"] = a.kind();
   headers["touchstream.rule"] = a.rule_id();
-  out->push_back(std::move(entry));
+  step->out->push_back(std::move(entry));
 }
 
 void RuleRunner::Decided(const rules::Rule& rule, v1::Decision decision, Step* step) {
@@ -315,6 +323,8 @@ bool RuleRunner::Raise(const rules::Rule& rule, const rules::RaiseAction& raise,
 }
 
 void RuleRunner::EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out) {
+  metrics_->DecisionRecorded(decision.rule_id(), connectors::OutcomeName(decision.outcome()),
+                             decision.reason());
   impact_.OnDecision(decision);
   if (config_.output.decisions_topic.empty()) return;
   v1::OutboxEntry entry;

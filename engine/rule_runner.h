@@ -89,8 +89,9 @@ class RuleRunner {
   // Sees every decision the runner records (EmitDecision).
   ImpactTracker& impact() { return impact_; }
 
-  // Appends the outbox entry of `action` (for its channel's topic) to *out.
-  void SendAction(const v1::Action& action, std::vector<v1::OutboxEntry>* out);
+  // Appends the outbox entry of `action` (for its channel's topic) to step->out. An action to
+  // output.alerts_topic gets the snapshot of step->state (engine/customer_snapshot.h).
+  void SendAction(const v1::Action& action, Step* step);
   // Publishes a decision through EmitDecision; with policy.enabled, first records it in the
   // customer's delivery history (`channel`: where its action went, or ""), unless it is the
   // FIRED decision of a rule without emits.
