@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -250,18 +251,120 @@ void ReadEvents(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironment*
             });
 }
 
-void ReadLifecycle(ConfigReader& r, const YAML::Node& node, state::LifecycleConfig* lifecycle) {
+// lifecycle.stages: [{name, when}, ...], the last without `when`; *when_nodes receives each
+// condition's node, compiled by CompileStageConditions once the whole file is read.
+void ReadStages(ConfigReader& r, const YAML::Node& node, LifecycleStagesConfig* config,
+                std::vector<std::optional<YAML::Node>>* when_nodes) {
+  if (!node.IsSequence() || node.size() == 0) {
+    return r.Fail(node, "lifecycle.stages",
+                  "expected a list of {name, when}, e.g. [{name: prospect, when: \"...\"}, "
+                  "{name: active}]");
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < node.size() && !r.failed(); ++i) {
+    const std::string at = "lifecycle.stages[" + std::to_string(i) + "]";
+    LifecycleStage stage;
+    std::optional<YAML::Node> when;
+    r.ForEach(node[i], at, {"name", "when"},
+              [&](const std::string& k, const YAML::Node& v, const std::string& full) {
+                if (k == "name") r.String(v, full, &stage.name);
+                if (k == "when") {
+                  r.String(v, full, &stage.when_text);
+                  when = v;
+                }
+              });
+    if (r.failed()) return;
+    if (!node[i].IsMap()) return r.Fail(node[i], at, "expected a mapping {name, when}");
+    const bool identifier =
+        !stage.name.empty() && !std::isdigit(static_cast<unsigned char>(stage.name[0])) &&
+        std::all_of(stage.name.begin(), stage.name.end(),
+                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (!identifier) {
+      return r.Fail(node[i], at + ".name",
+                    "expected an identifier (letters, digits, _), got '" + stage.name + "'");
+    }
+    if (stage.name == "any" || stage.name == "none" || !names.insert(stage.name).second) {
+      return r.Fail(node[i], at + ".name",
+                    "'" + stage.name +
+                        (stage.name == "any" || stage.name == "none" ? "' is reserved"
+                                                                     : "' is already a stage"));
+    }
+    const bool last = i + 1 == node.size();
+    if (last && when) {
+      return r.Fail(*when, at + ".when", "the last stage must have no condition (it always holds)");
+    }
+    if (!last && !when) {
+      return r.Fail(node[i], at + ".when", "missing (only the last stage has no condition)");
+    }
+    stage.rule.id = "lifecycle." + stage.name;
+    stage.rule.file = at + ".when";
+    config->stages.push_back(std::move(stage));
+    when_nodes->push_back(when);
+  }
+}
+
+void ReadLifecycle(ConfigReader& r, const YAML::Node& node, EngineConfig* config,
+                   std::vector<std::optional<YAML::Node>>* when_nodes) {
+  state::LifecycleConfig* lifecycle = &config->lifecycle;
+  LifecycleStagesConfig* stages = &config->lifecycle_stages;
+  std::string threshold_key;
+  bool has_reevaluate = false;
   r.ForEach(node, "lifecycle",
-            {"new_for", "at_risk_after", "churned_after", "won_back_for", "loyal_purchases"},
+            {"new_for", "at_risk_after", "churned_after", "won_back_for", "loyal_purchases",
+             "stages", "reevaluate_every"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "new_for") r.Duration(v, full, false, &lifecycle->new_for_ms);
               if (key == "at_risk_after") r.Duration(v, full, false, &lifecycle->at_risk_after_ms);
               if (key == "churned_after") r.Duration(v, full, false, &lifecycle->churned_after_ms);
               if (key == "won_back_for") r.Duration(v, full, false, &lifecycle->won_back_for_ms);
               if (key == "loyal_purchases") r.Int(v, full, 1, &lifecycle->loyal_purchases);
+              if (key == "stages") ReadStages(r, v, stages, when_nodes);
+              if (key == "reevaluate_every") {
+                r.Duration(v, full, true, &stages->reevaluate_every_ms);
+                has_reevaluate = true;
+              }
+              if (key != "stages" && key != "reevaluate_every") threshold_key = full;
             });
-  if (!r.failed() && lifecycle->churned_after_ms <= lifecycle->at_risk_after_ms) {
+  if (r.failed()) return;
+  if (!stages->stages.empty() && !threshold_key.empty()) {
+    return r.Fail(node, threshold_key, "applies only without lifecycle.stages");
+  }
+  if (stages->stages.empty() && has_reevaluate) {
+    return r.Fail(node, "lifecycle.reevaluate_every", "applies only with lifecycle.stages");
+  }
+  if (lifecycle->churned_after_ms <= lifecycle->at_risk_after_ms) {
     r.Fail(node, "lifecycle.churned_after", "must be longer than lifecycle.at_risk_after");
+  }
+}
+
+// Compiles the lifecycle.stages conditions with the rules compiler; each must be a bool (or
+// dyn, checked when evaluated).
+void CompileStageConditions(ConfigReader& r, const std::string& file_name,
+                            const std::string& yaml_text,
+                            const std::vector<std::optional<YAML::Node>>& nodes,
+                            const rules::RuleEnvironment& env, LifecycleStagesConfig* config) {
+  const rules::SourceFile source(file_name, yaml_text);
+  rules::CheckScope scope;
+  scope.event_types = {"*"};
+  for (size_t i = 0; i < nodes.size() && !r.failed(); ++i) {
+    if (!nodes[i]) continue;  // the last stage
+    const YAML::Node& node = *nodes[i];
+    LifecycleStage& stage = config->stages[i];
+    std::vector<rules::Diagnostic> diagnostics;
+    rules::DiagnosticSink sink(&source, &diagnostics);
+    const rules::ExprLocation location = rules::ExprLocation::ForScalar(
+        source, node.Mark().line, node.Mark().column, stage.when_text);
+    stage.rule.condition = rules::CompileExpression(stage.when_text, location, scope, env, &sink);
+    if (!diagnostics.empty()) {
+      const rules::Diagnostic& d = diagnostics.front();
+      return r.Fail(node, stage.rule.file, "column " + std::to_string(d.column) + ": " + d.message);
+    }
+    const rules::ValueType type = stage.rule.condition->type;
+    if (type != rules::ValueType::kBool && type != rules::ValueType::kDyn) {
+      return r.Fail(node, stage.rule.file,
+                    "expected a bool condition, but '" + stage.when_text + "' is " +
+                        std::string(rules::ValueTypeName(type)));
+    }
   }
 }
 
@@ -796,6 +899,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   ConfigReader r(file_name);
   // Set by sections checked once the whole file is read.
   std::optional<YAML::Node> value_score_node, loyalty_basis_node;
+  std::vector<std::optional<YAML::Node>> stage_when_nodes;
   try {
     r.ForEach(root, "", {"kafka",        "output",      "state",     "processing", "rules",
                          "events",       "metrics",     "lifecycle", "calendars",  "aggregates",
@@ -825,7 +929,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                 if (key == "loyalty") ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node);
                 if (key == "history") ReadHistory(r, v, &config.history_size);
                 if (key == "policy") ReadPolicy(r, v, &config.policy);
-                if (key == "lifecycle") ReadLifecycle(r, v, &config.lifecycle);
+                if (key == "lifecycle") ReadLifecycle(r, v, &config, &stage_when_nodes);
                 if (key == "calendars") ReadCalendars(r, v, &config.rule_environment);
                 if (key == "admin") {
                   r.ForEach(v, full, {"address"},
@@ -844,6 +948,13 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
     if (!r.failed() && value_score_node) {
       CompileValueScore(r, file_name, yaml_text, *value_score_node, config.rule_environment,
                         &config.value_tiers);
+    }
+    if (!r.failed() && !config.lifecycle_stages.stages.empty()) {
+      CompileStageConditions(r, file_name, yaml_text, stage_when_nodes, config.rule_environment,
+                             &config.lifecycle_stages);
+      for (const LifecycleStage& stage : config.lifecycle_stages.stages) {
+        config.rule_environment.lifecycle_stages.push_back(stage.name);
+      }
     }
     if (!r.failed() && loyalty_basis_node) {
       CheckLoyaltyBasis(r, *loyalty_basis_node, config.analytics, config.loyalty.tier_basis);

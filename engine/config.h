@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connectors/codec.h"
+#include "engine/lifecycle_stages.h"
 #include "engine/policy_config.h"
 #include "engine/value_tiers.h"
 #include "proto/status.h"
@@ -128,6 +129,10 @@ struct EngineConfig {
   rules::RuleEnvironment rule_environment;
   // Lifecycle stage thresholds (lifecycle.*).
   state::LifecycleConfig lifecycle;
+  // Configured lifecycle stages (lifecycle.stages, lifecycle.reevaluate_every); the conditions
+  // are compiled against rule_environment once the whole file is read, and the stage names
+  // put in rule_environment.lifecycle_stages. Without stages, the thresholds above apply.
+  LifecycleStagesConfig lifecycle_stages;
   // Windowed aggregates (aggregates.<name>: "sum(purchase.amount) over 90d", lateness), RFM
   // (rfm.*) and consent (consent.*). Declared aggregate types are also put in
   // rule_environment.aggregates, so rules are type-checked against them.

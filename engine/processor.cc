@@ -7,7 +7,6 @@
 #include "rules/trigger_parser.h"
 #include "state/builtin_aggregates.h"
 #include "state/event_history.h"
-#include "state/lifecycle.h"
 #include "state/loyalty.h"
 #include "state/satisfaction.h"
 
@@ -156,7 +155,7 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
   v1::CustomerState* state = *state_or;
   const std::string tier_before = TierOf(*state);
   if (event.ts_ms() < state->last_seen_ms()) metrics_->EventOutOfOrder();
-  if (event.type() == "purchase") state::NotePurchase(config_.lifecycle, event.ts_ms(), state);
+  if (event.type() == "purchase") runner_.lifecycle().NotePurchase(event.ts_ms(), state);
   state::ApplyBuiltinAggregates(event, state);
   const state::AnalyticsUpdate analytics = analytics_.Apply(event, state);
   for (std::string_view aggregate : analytics.late_aggregates) metrics_->WindowLateEvent(aggregate);
@@ -171,7 +170,7 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
 
   Step step{state, now_ms, event.ts_ms(), out, {}, {}};
   // Rules on this event already see the new stage; stage_changed rules run after them.
-  if (auto change = state::UpdateLifecycle(config_.lifecycle, step.time_ms, state)) {
+  if (auto change = runner_.UpdateStage(step.time_ms, state)) {
     RuleRunner::QueueTransition(rules::kStageChangedEvent,
                                 change->from.empty() ? "none" : change->from, change->to,
                                 event.event_id(), 1, &step);
@@ -213,6 +212,8 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
   Step step{state, now_ms, timer.fire_ms(), out, {}, {}};
   if (payload.kind() == v1::TimerPayload::LIFECYCLE) {
     metrics_->TimerFired("lifecycle");
+    // Configured stages may read RFM; the threshold stages do not.
+    if (runner_.lifecycle().configured()) analytics_.RefreshRfm(step.time_ms, state);
   } else if (payload.kind() == v1::TimerPayload::DEFERRED_ACTION) {
     metrics_->TimerFired("deferred");
     policy_.SendDeferred(payload, rules_ != nullptr ? rules_->Find(payload.rule_id()) : nullptr,
@@ -230,7 +231,7 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
       metrics_->TimerDropped("inactive");
     } else {
       metrics_->TimerFired("rule");
-      state::UpdateLifecycle(config_.lifecycle, step.time_ms, state);
+      runner_.UpdateStage(step.time_ms, state);
       analytics_.RefreshRfm(step.time_ms, state);
       const std::string name = rules::TriggerName(rule->trigger) + "@timer";
       TriggerRef ref{&payload.event(), reference, name, 0};
@@ -402,7 +403,7 @@ void EventProcessor::ArmDate(const rules::Rule& rule, const rules::DateTrigger& 
 void EventProcessor::ArmLifecycleTimer(const v1::TouchpointEvent& cause, Step* step) {
   if (!has_stage_rules_) return;
   const std::optional<int64_t> next =
-      state::NextStageChangeMs(config_.lifecycle, *step->state, step->time_ms);
+      runner_.lifecycle().NextEvaluationMs(*step->state, step->time_ms);
   const auto& armed = step->state->timers();
   auto current = armed.find(kLifecycleTimer);
   if (!next) {
@@ -425,7 +426,7 @@ void EventProcessor::Settle(std::string_view cause, const std::string& tier_befo
       step->internal.pop_front();
       Dispatch(internal.event, internal.depth, internal.event.event_id(), step);
     }
-    if (auto change = state::UpdateLifecycle(config_.lifecycle, step->time_ms, step->state)) {
+    if (auto change = runner_.UpdateStage(step->time_ms, step->state)) {
       RuleRunner::QueueTransition(rules::kStageChangedEvent,
                                   change->from.empty() ? "none" : change->from, change->to, cause,
                                   1, step);

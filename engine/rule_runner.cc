@@ -10,7 +10,6 @@
 #include "engine/ids.h"
 #include "engine/overloaded.h"
 #include "rules/trigger_parser.h"
-#include "state/lifecycle.h"
 #include "state/loyalty.h"
 
 namespace touchstream::engine {
@@ -21,7 +20,8 @@ RuleRunner::RuleRunner(const EngineConfig& config, EngineMetrics* metrics)
     : config_(config),
       metrics_(metrics),
       models_(MakeCustomerModels(config)),
-      impact_(metrics, &evaluator_, models_.get()) {}
+      impact_(metrics, &evaluator_, models_.get()),
+      lifecycle_(config.lifecycle, config.lifecycle_stages) {}
 
 void RuleRunner::QueueTransition(std::string_view event_type, const std::string& from,
                                  const std::string& to, std::string_view cause, int depth,
@@ -138,8 +138,8 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
                      return true;
                    },
                    [&](const rules::SetStageAction& stage) {
-                     if (auto change = state::OverrideStage(config_.lifecycle, stage.stage,
-                                                            step->time_ms, state)) {
+                     if (auto change = lifecycle_.Override(evaluator_, models_.get(), stage.stage,
+                                                           step->time_ms, state)) {
                        QueueTransition(rules::kStageChangedEvent, change->from, change->to,
                                        trigger.reference, trigger.depth + 1, step);
                      }

@@ -17,6 +17,7 @@
 #include "engine/config.h"
 #include "engine/delivery_candidate.h"
 #include "engine/impact_tracker.h"
+#include "engine/lifecycle_stages.h"
 #include "engine/metrics.h"
 #include "rules/customer_models.h"
 #include "rules/evaluator.h"
@@ -83,6 +84,13 @@ class RuleRunner {
   static void QueueTransition(std::string_view event_type, const std::string& from,
                               const std::string& to, std::string_view cause, int depth, Step* step);
 
+  // Brings the customer's lifecycle stage up to date at now_ms (LifecycleStages::Update with
+  // this runner's evaluator and models); returns the change of the effective stage, if any.
+  std::optional<state::StageChange> UpdateStage(int64_t now_ms, v1::CustomerState* state) {
+    return lifecycle_.Update(evaluator_, models_.get(), now_ms, state);
+  }
+  const LifecycleStages& lifecycle() const { return lifecycle_; }
+
   rules::Evaluator& evaluator() { return evaluator_; }
   // customer.clv.* models (null without a clv: config section).
   const rules::CustomerModels* models() const { return models_.get(); }
@@ -116,6 +124,7 @@ class RuleRunner {
   // customer.clv.* (null without a clv: config section).
   std::unique_ptr<rules::CustomerModels> models_;
   ImpactTracker impact_;
+  LifecycleStages lifecycle_;
 };
 
 // The maximum number of tags a customer keeps (tag actions beyond it are ignored).

@@ -60,10 +60,10 @@ class ActionParser {
     } else if (name == "set_stage") {
       SetStageAction stage;
       if (r_.Scalar(value, "'set_stage'", &stage.stage)) {
-        if (std::find(std::begin(kLifecycleStages), std::end(kLifecycleStages), stage.stage) ==
-            std::end(kLifecycleStages)) {
+        const std::vector<std::string_view> stages = LifecycleStageNames(r_.env());
+        if (std::find(stages.begin(), stages.end(), stage.stage) == stages.end()) {
           std::string message = "unknown lifecycle stage '" + stage.stage + "' (expected one of:";
-          for (std::string_view s : kLifecycleStages) message += " " + std::string(s);
+          for (std::string_view s : stages) message += " " + std::string(s);
           r_.ErrorAt(value, message + ")");
         } else {
           rule_.actions.emplace_back(std::move(stage));

@@ -25,6 +25,10 @@ struct RuleEnvironment {
   // 1970-01-01, sorted. Default: none.
   std::map<std::string, std::vector<int32_t>> calendars;
 
+  // Lifecycle stage names that stage_changed triggers and set_stage actions may name (engine
+  // config lifecycle.stages). Default: none configured, the built-in kLifecycleStages.
+  std::vector<std::string> lifecycle_stages;
+
   // Deepest expression nesting accepted at load time. Default 64.
   int max_expression_depth = 64;
   // Longest expression or template text, in bytes (load time). Default 16 KiB.

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "rules/environment.h"
 #include "rules/program.h"
 #include "rules/template.h"
 
@@ -180,6 +181,14 @@ struct RulePolicy {
 // The lifecycle stages, in README order.
 inline constexpr std::string_view kLifecycleStages[] = {"prospect", "new",     "active",  "loyal",
                                                         "at_risk",  "churned", "won_back"};
+
+// The stages rules may name: env.lifecycle_stages when configured, else kLifecycleStages.
+inline std::vector<std::string_view> LifecycleStageNames(const RuleEnvironment& env) {
+  if (env.lifecycle_stages.empty()) {
+    return {std::begin(kLifecycleStages), std::end(kLifecycleStages)};
+  }
+  return {env.lifecycle_stages.begin(), env.lifecycle_stages.end()};
+}
 
 struct Rule {
   std::string id;

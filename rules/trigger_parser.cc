@@ -206,11 +206,11 @@ class TriggerParser {
         if (!t.count(end)) continue;
         std::string* value = std::string_view(end) == "from" ? &trigger.from : &trigger.to;
         if (!r_.Scalar(t[end].second, std::string("'") + end + "'", value)) continue;
+        const std::vector<std::string_view> stages = LifecycleStageNames(r_.env());
         if (stage && *value != "any" &&
-            std::find(std::begin(kLifecycleStages), std::end(kLifecycleStages), *value) ==
-                std::end(kLifecycleStages)) {
+            std::find(stages.begin(), stages.end(), *value) == stages.end()) {
           std::string message = "unknown lifecycle stage '" + *value + "' (expected any";
-          for (std::string_view s : kLifecycleStages) message += ", " + std::string(s);
+          for (std::string_view s : stages) message += ", " + std::string(s);
           r_.ErrorAt(t[end].second, message + ")");
         }
       }

@@ -13,6 +13,14 @@ std::optional<StageChange> SetEffective(std::string_view stage, int64_t now_ms,
   lifecycle->set_previous_stage(lifecycle->stage());
   lifecycle->set_stage(std::string(stage));
   lifecycle->set_since_ms(now_ms);
+  auto* transitions = lifecycle->mutable_transitions();
+  if (transitions->size() >= kMaxStageTransitions) {
+    transitions->DeleteSubrange(0, transitions->size() - kMaxStageTransitions + 1);
+  }
+  v1::StageTransition* transition = transitions->Add();
+  transition->set_from(change.from);
+  transition->set_to(change.to);
+  transition->set_at_ms(now_ms);
   return change;
 }
 
@@ -51,7 +59,11 @@ std::optional<int64_t> NextStageChangeMs(const LifecycleConfig& config,
 
 std::optional<StageChange> UpdateLifecycle(const LifecycleConfig& config, int64_t now_ms,
                                            v1::CustomerState* state) {
-  const std::string_view computed = ComputeStage(config, *state, now_ms);
+  return ApplyComputedStage(ComputeStage(config, *state, now_ms), now_ms, state);
+}
+
+std::optional<StageChange> ApplyComputedStage(std::string_view computed, int64_t now_ms,
+                                              v1::CustomerState* state) {
   v1::Lifecycle* lifecycle = state->mutable_lifecycle();
   if (!lifecycle->override_stage().empty()) {
     if (lifecycle->override_base() == computed) {
@@ -65,9 +77,14 @@ std::optional<StageChange> UpdateLifecycle(const LifecycleConfig& config, int64_
 
 std::optional<StageChange> OverrideStage(const LifecycleConfig& config, std::string_view stage,
                                          int64_t now_ms, v1::CustomerState* state) {
+  return OverrideComputedStage(ComputeStage(config, *state, now_ms), stage, now_ms, state);
+}
+
+std::optional<StageChange> OverrideComputedStage(std::string_view computed, std::string_view stage,
+                                                 int64_t now_ms, v1::CustomerState* state) {
   v1::Lifecycle* lifecycle = state->mutable_lifecycle();
   lifecycle->set_override_stage(std::string(stage));
-  lifecycle->set_override_base(std::string(ComputeStage(config, *state, now_ms)));
+  lifecycle->set_override_base(std::string(computed));
   return SetEffective(stage, now_ms, lifecycle);
 }
 

@@ -37,6 +37,9 @@ std::string_view ComputeStage(const LifecycleConfig& config, const v1::CustomerS
 std::optional<int64_t> NextStageChangeMs(const LifecycleConfig& config,
                                          const v1::CustomerState& state, int64_t now_ms);
 
+// Most transitions kept in Lifecycle.transitions.
+inline constexpr int kMaxStageTransitions = 16;
+
 // A change of effective stage, as UpdateLifecycle reports it.
 struct StageChange {
   std::string from;  // "" for a customer's first stage
@@ -44,15 +47,23 @@ struct StageChange {
 };
 
 // Brings state->lifecycle up to date at `now_ms`: recomputes the stage, drops an override
-// whose base stage no longer holds, and records since_ms / previous_stage on a change.
+// whose base stage no longer holds, and records since_ms / previous_stage and appends to
+// transitions on a change.
 // Returns the change of the effective stage, if any.
 std::optional<StageChange> UpdateLifecycle(const LifecycleConfig& config, int64_t now_ms,
                                            v1::CustomerState* state);
+
+// UpdateLifecycle with the computed stage given (configurable stages compute it elsewhere).
+std::optional<StageChange> ApplyComputedStage(std::string_view computed, int64_t now_ms,
+                                              v1::CustomerState* state);
 
 // A rule's set_stage: the effective stage becomes `stage` until the computed one changes.
 // Returns the change, if the effective stage differs.
 std::optional<StageChange> OverrideStage(const LifecycleConfig& config, std::string_view stage,
                                          int64_t now_ms, v1::CustomerState* state);
+// OverrideStage with the computed stage given.
+std::optional<StageChange> OverrideComputedStage(std::string_view computed, std::string_view stage,
+                                                 int64_t now_ms, v1::CustomerState* state);
 
 // Call before folding a purchase at `event_ms` into the aggregates: when the customer is
 // churned at that time, the purchase wins them back (lifecycle.won_back_ms = event_ms).
