@@ -45,7 +45,7 @@ bool CapCounts(const FrequencyCap& cap, std::string_view category, std::string_v
 int64_t CountForCap(const v1::DeliveryHistory& history, const FrequencyCap& cap, int64_t since_ms) {
   int64_t n = 0;
   for (const v1::SentRecord& r : history.sent()) {
-    if (r.ts_ms() > since_ms && !r.held_out() && CapCounts(cap, r.category(), r.channel())) ++n;
+    if (r.ts_ms() > since_ms && CapCounts(cap, r.category(), r.channel())) ++n;
   }
   return n;
 }

@@ -27,7 +27,7 @@ void RecordSent(v1::SentRecord record, int64_t retention_ms, v1::DeliveryHistory
 void RecordDecision(const v1::Decision& decision, std::string_view channel, int64_t ts_ms,
                     const PolicyConfig& config, v1::DeliveryHistory* history);
 
-// Actions sent (not held out) after since_ms that `cap` counts ("" channel or category: any).
+// Actions sent or held out after since_ms that `cap` counts ("" channel or category: any).
 int64_t CountForCap(const v1::DeliveryHistory& history, const FrequencyCap& cap, int64_t since_ms);
 
 // True when the cap counts an action of `category` on `channel`.

@@ -152,7 +152,10 @@ void DeliveryPolicy::Decide(DeliveryCandidate* c, bool at_send, Moment* moment, 
   record.set_category(p.category);
   record.set_exclusion_group(group);
   if (arm == kHoldoutArm) {
+    // Recorded as the send it replaces, so that caps and exclusion groups treat both arms
+    // alike (otherwise held-out customers, never capped, would get more decisions).
     record.set_held_out(true);
+    if (!send->empty()) record.set_channel(send->front().channel());
     RecordSent(std::move(record), retention_ms_, state.mutable_delivery());
     send->clear();
     d.set_outcome(v1::Decision::HELD_OUT);

@@ -398,6 +398,10 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(std::string_view name,
   cf_options.level_compaction_dynamic_level_bytes = true;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = cache;
+  // Index and filter blocks live in the block cache too (level-0 ones pinned), so memory is
+  // bounded by block_cache_bytes rather than growing with the number of customers on disk.
+  table_options.cache_index_and_filter_blocks = true;
+  table_options.pin_l0_filter_and_index_blocks_in_cache = true;
   const bool point_lookups = name == layout::kCustomers || name == layout::kTimerIndex;
   if (point_lookups && options.bloom_bits_per_key > 0) {
     table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));

@@ -5,17 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
 #include <vector>
 
-#include "connectors/codec.h"
-#include "engine/config.h"
-#include "engine/replay.h"
 #include "proto/time_format.h"
-#include "rules/loader.h"
-#include "state/in_memory_store.h"
+#include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
 namespace {
@@ -26,12 +20,6 @@ std::string Describe(const v1::Action& a) {
          (a.message().empty() ? "" : ": " + a.message());
 }
 
-std::string Ev(const std::string& id, const std::string& customer, const std::string& type,
-               const std::string& ts, const std::string& properties = "{}") {
-  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-         R"(","ts":")" + ts + R"(","properties":)" + properties + "}";
-}
-
 // Emits "from>to" on every stage change.
 constexpr char kStageRule[] = R"Y(
 - id: stages
@@ -39,61 +27,13 @@ constexpr char kStageRule[] = R"Y(
   actions: [{emit: {kind: note, channel: crm, template: "{{ event.properties.from }}>{{ event.properties.to }}"}}]
 )Y";
 
-class LifecycleTest : public ::testing::Test {
+class LifecycleTest : public ReplayFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-lifecycle-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(dir_);
-    store_ = state::NewInMemoryStore();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Config(const std::string& yaml) {
-    auto loaded = LoadConfigFromString(yaml, (dir_ / "touchstream.yaml").string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    config_ = *loaded;
-  }
-
   // Replays `events` (JSON lines) through `rules_yaml` until `until`; returns the actions.
   std::vector<std::string> Replay(const std::string& rules_yaml,
                                   const std::vector<std::string>& events,
                                   const std::string& until) {
-    auto loaded = rules::LoadRulesFromString(rules_yaml, "rules.yaml", config_.rule_environment);
-    std::string errors;
-    for (const auto& e : loaded.errors) errors += e.ToString() + "\n";
-    EXPECT_TRUE(loaded.ok()) << errors;
-    if (!loaded.ok()) return {};
-    {
-      std::ofstream out(dir_ / "events.jsonl");
-      for (const std::string& e : events) out << e << "\n";
-    }
-    ReplayOptions options;
-    options.events_path = (dir_ / "events.jsonl").string();
-    options.actions_out = (dir_ / "actions.jsonl").string();
-    options.decisions_out = (dir_ / "decisions.jsonl").string();
-    options.until_ms = *ParseRfc3339Ms(until);
-    std::ostringstream bad;
-    options.errors = &bad;
-    auto stats =
-        touchstream::engine::Replay(config_, loaded.rule_set, store_.get(), &metrics_, options);
-    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(bad.str(), "");
-    std::vector<std::string> actions;
-    std::ifstream in(options.actions_out);
-    for (std::string line; std::getline(in, line);) {
-      auto action = connectors::DecodeAction(line, connectors::Format::kJson);
-      EXPECT_TRUE(action.ok()) << line;
-      if (action.ok()) actions.push_back(Describe(*action));
-    }
-    return actions;
-  }
-
-  v1::CustomerState State(const std::string& id) {
-    v1::CustomerState state;
-    EXPECT_TRUE(store_->GetCustomer(id, &state).ok());
-    return state;
+    return DescribeAll(ReplayActions(rules_yaml, events, until), Describe);
   }
 
   // The customer's transition history as "from>to@time".
@@ -105,11 +45,6 @@ class LifecycleTest : public ::testing::Test {
     }
     return out;
   }
-
-  std::filesystem::path dir_;
-  EngineConfig config_;
-  EngineMetrics metrics_;
-  std::unique_ptr<state::StateStore> store_;
 };
 
 // An aggregate-driven at_risk entered by time (the daily re-evaluation sees the 30-day spend
@@ -130,9 +65,9 @@ lifecycle:
   trigger: {stage_changed: {from: lapsing, to: buyer}}
   actions: [{emit: {kind: thanks, channel: email, template: "since {{ customer.lifecycle.since }}"}}]
 )Y",
-             {Ev("e1", "c1", "login", "2026-01-01T10:00:00Z"),
-              Ev("e2", "c1", "purchase", "2026-01-02T10:00:00Z", R"({"amount":20})"),
-              Ev("e3", "c1", "purchase", "2026-02-20T12:00:00Z", R"({"amount":5})")},
+             {Event("e1", "c1", "login", "2026-01-01T10:00:00Z"),
+              Event("e2", "c1", "purchase", "2026-01-02T10:00:00Z", R"({"amount":20})"),
+              Event("e3", "c1", "purchase", "2026-02-20T12:00:00Z", R"({"amount":5})")},
              "2026-02-25T00:00:00Z");
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "stages@2026-01-01T10:00:00Z stage:none>lead: none>lead",
@@ -167,8 +102,8 @@ lifecycle:
 )Y");
   std::vector<std::string> events;
   for (int day = 1; day <= 6; ++day) {
-    events.push_back(Ev("p" + std::to_string(day), "c1", "purchase",
-                        "2026-01-0" + std::to_string(day) + "T09:00:00Z", R"({"amount":30})"));
+    events.push_back(Event("p" + std::to_string(day), "c1", "purchase",
+                           "2026-01-0" + std::to_string(day) + "T09:00:00Z", R"({"amount":30})"));
   }
   const auto actions = Replay(kStageRule, events, "2026-06-01T00:00:00Z");
   // P(alive) with x = 5, t_x = 5 days: 0.59 on Jan 20, 0.42 on Jan 27, 0.28 on Feb 3 and 0.19
@@ -193,8 +128,8 @@ lifecycle:
 )Y");
   const auto actions =
       Replay(kStageRule,
-             {Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":20})"),
-              Ev("e2", "c1", "login", "2026-03-01T10:00:00Z")},
+             {Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":20})"),
+              Event("e2", "c1", "login", "2026-03-01T10:00:00Z")},
              "2026-04-01T00:00:00Z");
   EXPECT_EQ(actions, (std::vector<std::string>{
                          "stages@2026-01-01T10:00:00Z stage:none>buyer: none>buyer",
@@ -218,10 +153,10 @@ lifecycle:
   trigger: {event: upgrade}
   actions: [{set_stage: vip}]
 )Y",
-             {Ev("e1", "c1", "login", "2026-01-01T10:00:00Z"),
-              Ev("e2", "c1", "upgrade", "2026-01-02T10:00:00Z"),
-              Ev("e3", "c1", "login", "2026-01-03T10:00:00Z"),
-              Ev("e4", "c1", "purchase", "2026-01-04T10:00:00Z", R"({"amount":20})")},
+             {Event("e1", "c1", "login", "2026-01-01T10:00:00Z"),
+              Event("e2", "c1", "upgrade", "2026-01-02T10:00:00Z"),
+              Event("e3", "c1", "login", "2026-01-03T10:00:00Z"),
+              Event("e4", "c1", "purchase", "2026-01-04T10:00:00Z", R"({"amount":20})")},
              "2026-01-05T00:00:00Z");
   EXPECT_EQ(actions,
             (std::vector<std::string>{"stages@2026-01-01T10:00:00Z stage:none>lead: none>lead",
