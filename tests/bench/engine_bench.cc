@@ -33,16 +33,12 @@
 #include "engine/engine_setup.h"
 #include "engine/kafka_pipeline.h"
 #include "engine/processor.h"
+#include "tests/bench/bench_config.h"
 
 namespace touchstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 std::filesystem::path ScratchDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
@@ -50,20 +46,6 @@ std::filesystem::path ScratchDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
-}
-
-engine::EngineConfig BenchConfig() {
-  auto config =
-      engine::LoadConfig(std::string(TOUCHSTREAM_SOURCE_DIR) + "/deploy/config/demo.yaml");
-  if (!config.ok()) {
-    std::cerr << config.status().ToString() << "\n";
-    std::exit(1);
-  }
-  config->metrics_address.clear();
-  config->admin.address.clear();
-  // The generated events are historical: no expiry by the wall clock while measuring.
-  config->state.retention_ms = 0;
-  return *config;
 }
 
 // Events/s of the in-process path over pre-encoded JSON records.
@@ -224,7 +206,7 @@ int Main(int argc, char** argv) {
     if (flag == "--repeat") repeat = std::atoi(value);
     if (flag == "--kafka-events") kafka_events = static_cast<size_t>(std::atoll(value));
   }
-  const auto config = BenchConfig();
+  const auto config = bench::DemoConfig();
   const auto events = connectors::GenerateJourneys(journeys);
   std::vector<connectors::SourceRecord> records;
   records.reserve(events.size());
@@ -254,11 +236,11 @@ int Main(int argc, char** argv) {
     policy_off.push_back(InProcess(no_policy, records, &actions_off));
   }
   std::cout << std::fixed << std::setprecision(0) << "  in-process (RocksDB state)   "
-            << Median(in_process) << " events/s  (" << actions << " outbox entries)\n"
-            << "  in-process, policy off       " << Median(policy_off) << " events/s  ("
+            << bench::Median(in_process) << " events/s  (" << actions << " outbox entries)\n"
+            << "  in-process, policy off       " << bench::Median(policy_off) << " events/s  ("
             << actions_off << " outbox entries)\n"
             << std::setprecision(2) << "  policy on / policy off       "
-            << Median(in_process) / Median(policy_off) << "\n"
+            << bench::Median(in_process) / bench::Median(policy_off) << "\n"
             << std::setprecision(0) << std::flush;
   if (policy_only) return 0;
 
@@ -278,14 +260,14 @@ int Main(int argc, char** argv) {
         RawBroker(bootstrap, "touchstream.events", kafka_events, "raw-" + std::to_string(r), true));
     e2e.push_back(EndToEnd(config, (*broker)->bootstrap_servers(), kafka_events, r));
   }
-  std::cout << "  end-to-end (dev broker)      " << Median(e2e) << " events/s  (" << kafka_events
-            << " events)\n"
-            << "  raw broker, consume only     " << Median(consume_only) << " msgs/s\n"
-            << "  raw broker, consume+produce  " << Median(raw)
+  std::cout << "  end-to-end (dev broker)      " << bench::Median(e2e) << " events/s  ("
+            << kafka_events << " events)\n"
+            << "  raw broker, consume only     " << bench::Median(consume_only) << " msgs/s\n"
+            << "  raw broker, consume+produce  " << bench::Median(raw)
             << " msgs/s  (one message out per message in)\n"
             << std::setprecision(2) << "  end-to-end / consume only    "
-            << Median(e2e) / Median(consume_only) << "\n"
-            << "  end-to-end / consume+produce " << Median(e2e) / Median(raw) << "\n";
+            << bench::Median(e2e) / bench::Median(consume_only) << "\n"
+            << "  end-to-end / consume+produce " << bench::Median(e2e) / bench::Median(raw) << "\n";
   return 0;
 }
 

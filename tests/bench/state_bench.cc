@@ -32,16 +32,12 @@
 #include "engine/engine_setup.h"
 #include "engine/processor.h"
 #include "state/in_memory_store.h"
+#include "tests/bench/bench_config.h"
 
 namespace touchstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 [[noreturn]] void Fail(const std::string& what, const Status& status) {
   std::cerr << "state_bench: " << what << ": " << status.ToString() << "\n";
@@ -64,14 +60,6 @@ double DirectoryMiB(const std::filesystem::path& dir) {
     if (entry.is_regular_file()) bytes += entry.file_size();
   }
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
-}
-
-engine::EngineConfig DemoConfig() {
-  auto config =
-      engine::LoadConfig(std::string(TOUCHSTREAM_SOURCE_DIR) + "/deploy/config/demo.yaml");
-  if (!config.ok()) Fail("demo config", config.status());
-  config->metrics_address.clear();
-  return *config;
 }
 
 // CPU time of the calling thread, in nanoseconds: unlike wall time, not inflated by other
@@ -203,7 +191,7 @@ int Main(int argc, char** argv) {
     if (flag == "--repeat") repeat = std::atoi(argv[i + 1]);
     if (flag == "--load") load = std::atoll(argv[i + 1]);
   }
-  const engine::EngineConfig config = DemoConfig();
+  const engine::EngineConfig config = bench::DemoConfig();
   std::vector<v1::CustomerState> states;
   {
     const auto events = connectors::GenerateJourneys(journeys);
@@ -217,8 +205,9 @@ int Main(int argc, char** argv) {
       wall.push_back(cost.wall_ns);
       cpu.push_back(cost.cpu_ns);
     }
-    std::cout << std::fixed << std::setprecision(0) << "  state update             " << Median(cpu)
-              << " ns/event CPU (" << Median(wall) << " ns/event wall)\n";
+    std::cout << std::fixed << std::setprecision(0) << "  state update             "
+              << bench::Median(cpu) << " ns/event CPU (" << bench::Median(wall)
+              << " ns/event wall)\n";
   }
   PrintSizes(states);
   malloc_trim(0);  // return the freed event stream to the system before measuring the load

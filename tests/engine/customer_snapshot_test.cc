@@ -5,18 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "engine/clv_fields.h"
-#include "engine/config.h"
-#include "engine/replay.h"
 #include "proto/time_format.h"
-#include "rules/loader.h"
-#include "state/in_memory_store.h"
+#include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
 namespace {
@@ -58,44 +53,19 @@ constexpr char kRules[] = R"Y(
   actions: [{set: {tier: '"platinum"'}}]
 )Y";
 
-std::string Ev(const std::string& id, const std::string& customer, const std::string& type,
-               const std::string& ts, const std::string& properties = "{}") {
-  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-         R"(","ts":")" + ts + R"(","properties":)" + properties + "}";
-}
-
-class CustomerSnapshotTest : public ::testing::Test {
+class CustomerSnapshotTest : public ReplayFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-snapshot-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(dir_);
-    auto loaded = LoadConfigFromString(kConfig, (dir_ / "touchstream.yaml").string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    config_ = *loaded;
+    ReplayFixture::SetUp();
+    Config(kConfig);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Replays `events`; returns the JSON actions by "rule customer".
+  // Replays `events`; returns the JSON actions by "rule customer" (read as JSON: the action
+  // decoder does not read snapshots back).
   std::map<std::string, json> Replay(const std::vector<std::string>& events) {
-    auto loaded = rules::LoadRulesFromString(kRules, "rules.yaml", config_.rule_environment);
-    EXPECT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors.front().ToString());
-    {
-      std::ofstream out(dir_ / "events.jsonl");
-      for (const std::string& e : events) out << e << "\n";
-    }
-    ReplayOptions options;
-    options.events_path = (dir_ / "events.jsonl").string();
-    options.actions_out = (dir_ / "actions.jsonl").string();
-    std::ostringstream bad;
-    options.errors = &bad;
-    auto stats =
-        touchstream::engine::Replay(config_, loaded.rule_set, store_.get(), &metrics_, options);
-    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(bad.str(), "");
+    ReplayActions(kRules, events);
     std::map<std::string, json> actions;
-    std::ifstream in(options.actions_out);
+    std::ifstream in(dir_ / "actions.jsonl");
     for (std::string line; std::getline(in, line);) {
       json action = json::parse(line);
       actions[action["rule_id"].get<std::string>() + " " +
@@ -103,11 +73,6 @@ class CustomerSnapshotTest : public ::testing::Test {
     }
     return actions;
   }
-
-  std::filesystem::path dir_;
-  EngineConfig config_;
-  EngineMetrics metrics_;
-  std::unique_ptr<state::StateStore> store_ = state::NewInMemoryStore();
 };
 
 // c1 bought twice, answered NPS 4, has an open ticket, then complains: its alert carries every
@@ -115,15 +80,15 @@ class CustomerSnapshotTest : public ::testing::Test {
 // and its profile tier overrides the value tier. The email apology has no snapshot.
 TEST_F(CustomerSnapshotTest, AlertsCarryTheCustomerSnapshot) {
   const auto actions = Replay({
-      Ev("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount": 400.0})"),
-      Ev("e2", "c1", "purchase", "2026-01-20T10:00:00Z", R"({"amount": 250.5})"),
-      Ev("e3", "c1", "nps_response", "2026-02-01T09:00:00Z", R"({"score": 4})"),
-      Ev("e4", "c1", "ticket_opened", "2026-02-02T09:00:00Z", R"({"ticket_id": "t1"})"),
-      Ev("e5", "c1", "page_view", "2026-02-03T09:00:00Z"),
-      Ev("e6", "c1", "page_view", "2026-02-03T10:00:00Z"),
-      Ev("e7", "c1", "complaint", "2026-02-04T11:00:00Z"),
-      Ev("e8", "c2", "upgrade", "2026-02-05T08:00:00Z"),
-      Ev("e9", "c2", "complaint", "2026-02-05T09:00:00Z"),
+      Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount": 400.0})"),
+      Event("e2", "c1", "purchase", "2026-01-20T10:00:00Z", R"({"amount": 250.5})"),
+      Event("e3", "c1", "nps_response", "2026-02-01T09:00:00Z", R"({"score": 4})"),
+      Event("e4", "c1", "ticket_opened", "2026-02-02T09:00:00Z", R"({"ticket_id": "t1"})"),
+      Event("e5", "c1", "page_view", "2026-02-03T09:00:00Z"),
+      Event("e6", "c1", "page_view", "2026-02-03T10:00:00Z"),
+      Event("e7", "c1", "complaint", "2026-02-04T11:00:00Z"),
+      Event("e8", "c2", "upgrade", "2026-02-05T08:00:00Z"),
+      Event("e9", "c2", "complaint", "2026-02-05T09:00:00Z"),
   });
   ASSERT_EQ(actions.size(), 4u);
 
@@ -175,7 +140,7 @@ TEST_F(CustomerSnapshotTest, AlertsCarryTheCustomerSnapshot) {
 // carries no snapshot.
 TEST_F(CustomerSnapshotTest, NoSnapshotWithoutAlertsTopic) {
   config_.output.alerts_topic.clear();
-  const auto actions = Replay({Ev("e1", "c1", "complaint", "2026-02-04T11:00:00Z")});
+  const auto actions = Replay({Event("e1", "c1", "complaint", "2026-02-04T11:00:00Z")});
   ASSERT_EQ(actions.size(), 2u);
   EXPECT_FALSE(actions.at("complaint-alert c1").contains("snapshot"));
 }
