@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/config_reader.h"
 #include "rules/compiler.h"
 #include "rules/date_schedule.h"
 #include "rules/field_catalog.h"
@@ -23,102 +24,6 @@
 namespace touchstream::engine {
 
 namespace {
-
-// Reads a YAML mapping key by key, remembering the first error with file:line and key path.
-class ConfigReader {
- public:
-  explicit ConfigReader(std::string file) : file_(std::move(file)) {}
-
-  bool failed() const { return !error_.empty(); }
-  Status status() const { return failed() ? Status::InvalidArgument(error_) : Status::Ok(); }
-
-  void Fail(const YAML::Node& node, const std::string& key, const std::string& what) {
-    if (failed()) return;
-    std::ostringstream out;
-    out << file_;
-    if (node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
-    out << ": " << key << ": " << what;
-    error_ = out.str();
-  }
-
-  // Calls fn(key, value) for each entry of a mapping; unknown keys (not in `known`) are errors.
-  void ForEach(
-      const YAML::Node& map, const std::string& path, const std::set<std::string>& known,
-      const std::function<void(const std::string&, const YAML::Node&, const std::string&)>& fn) {
-    if (!map || map.IsNull()) return;
-    if (!map.IsMap()) return Fail(map, path.empty() ? "(top level)" : path, "expected a mapping");
-    for (const auto& entry : map) {
-      const std::string key = entry.first.as<std::string>();
-      const std::string full = path.empty() ? key : path + "." + key;
-      if (!known.empty() && !known.count(key)) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        return Fail(entry.first, full, "unknown key (expected one of: " + list + ")");
-      }
-      fn(key, entry.second, full);
-      if (failed()) return;
-    }
-  }
-
-  void String(const YAML::Node& node, const std::string& key, std::string* out) {
-    if (!node.IsScalar()) return Fail(node, key, "expected a string");
-    *out = node.Scalar();
-  }
-
-  void Int(const YAML::Node& node, const std::string& key, int64_t min, int64_t* out) {
-    int64_t value = 0;
-    if (!node.IsScalar() || !YAML::convert<int64_t>::decode(node, value)) {
-      return Fail(node, key,
-                  "expected an integer, got '" + (node.IsScalar() ? node.Scalar() : "") + "'");
-    }
-    if (value < min) return Fail(node, key, "must be at least " + std::to_string(min));
-    *out = value;
-  }
-
-  // A duration in the config's syntax (state::ParseConfigDuration: 90d, 12h, 1h30m, 2w); zero
-  // ("0", "0s") is accepted only when allow_zero.
-  void Duration(const YAML::Node& node, const std::string& key, bool allow_zero, int64_t* out) {
-    const std::string text = node.IsScalar() ? node.Scalar() : "";
-    if (state::ParseConfigDuration(text, out)) return;
-    const size_t digits = text.find_first_not_of('0');
-    const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
-    const bool zero = !text.empty() && text[0] == '0' &&
-                      (unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" ||
-                       unit == "d" || unit == "w");
-    if (zero && allow_zero) {
-      *out = 0;
-      return;
-    }
-    Fail(node, key,
-         zero ? "must be positive"
-              : "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
-  }
-
-  void StringList(const YAML::Node& node, const std::string& key, std::vector<std::string>* out) {
-    out->clear();
-    if (node.IsScalar()) {
-      out->push_back(node.Scalar());
-      return;
-    }
-    if (!node.IsSequence()) return Fail(node, key, "expected a string or a list of strings");
-    for (const auto& item : node) {
-      if (!item.IsScalar()) return Fail(item, key, "expected a string");
-      out->push_back(item.Scalar());
-    }
-  }
-
-  void StringMap(const YAML::Node& node, const std::string& key,
-                 std::map<std::string, std::string>* out) {
-    ForEach(node, key, {}, [&](const std::string& k, const YAML::Node& v, const std::string& full) {
-      if (!v.IsScalar()) return Fail(v, full, "expected a string");
-      (*out)[k] = v.Scalar();
-    });
-  }
-
- private:
-  std::string file_;
-  std::string error_;
-};
 
 std::string ResolvePath(const std::string& base_dir, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute() || base_dir.empty()) return path;
@@ -531,104 +436,6 @@ void ReadConsent(ConfigReader& r, const YAML::Node& node, state::ConsentConfig* 
               if (key == "event_type") r.String(v, full, &consent->event_type);
               if (key == "channels") r.StringList(v, full, &consent->channels);
             });
-}
-
-// A local time of day "HH:MM" for policy.quiet_hours.
-void ClockTime(ConfigReader& r, const YAML::Node& node, const std::string& key, int* minutes) {
-  const std::string text = node.IsScalar() ? node.Scalar() : "";
-  if (!rules::ParseClockMinutes(text, minutes)) {
-    r.Fail(node, key, "expected a local time such as \"21:00\", got '" + text + "'");
-  }
-  *minutes %= 1440;
-}
-
-// policy: {enabled, default_time_zone, max_actions_per_moment, exclusion_period, caps,
-// quiet_hours, send_window, addresses, experiments, unknown_consent, history_size}
-void ReadPolicy(ConfigReader& r, const YAML::Node& node, PolicyConfig* policy) {
-  r.ForEach(
-      node, "policy",
-      {"enabled", "default_time_zone", "max_actions_per_moment", "exclusion_period", "caps",
-       "quiet_hours", "send_window", "addresses", "experiments", "unknown_consent", "history_size"},
-      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-        if (key == "enabled") {
-          if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
-            return r.Fail(v, full, "expected true or false");
-          }
-          policy->enabled = v.Scalar() == "true";
-        }
-        if (key == "default_time_zone") {
-          r.String(v, full, &policy->default_time_zone);
-          if (!r.failed() && !rules::ZoneCache().Find(policy->default_time_zone) &&
-              policy->default_time_zone != "UTC") {
-            r.Fail(v, full, "unknown time zone '" + policy->default_time_zone + "'");
-          }
-        }
-        if (key == "max_actions_per_moment") r.Int(v, full, 0, &policy->max_actions_per_moment);
-        if (key == "exclusion_period") r.Duration(v, full, true, &policy->exclusion_period_ms);
-        if (key == "history_size") r.Int(v, full, 0, &policy->history_size);
-        if (key == "unknown_consent") {
-          if (!v.IsScalar() || (v.Scalar() != "allow" && v.Scalar() != "deny")) {
-            return r.Fail(v, full, "expected allow or deny");
-          }
-          policy->unknown_consent_allowed = v.Scalar() == "allow";
-        }
-        if (key == "addresses") r.StringMap(v, full, &policy->addresses);
-        if (key == "experiments") {
-          r.ForEach(
-              v, full, {}, [&](const std::string& name, const YAML::Node& e, const std::string& f) {
-                policy->experiment_salts[name] = name;
-                r.ForEach(e, f, {"salt"},
-                          [&](const std::string&, const YAML::Node& s, const std::string& sf) {
-                            r.String(s, sf, &policy->experiment_salts[name]);
-                          });
-              });
-        }
-        if (key == "quiet_hours" || key == "send_window") {
-          if (policy->has_quiet_hours) return r.Fail(v, full, "give quiet_hours or send_window");
-          int from = -1;
-          int to = -1;
-          rules::QuietHours& q = policy->quiet_hours;
-          r.ForEach(v, full, {"from", "to", "mode"},
-                    [&](const std::string& k, const YAML::Node& t, const std::string& f) {
-                      if (k == "from") ClockTime(r, t, f, &from);
-                      if (k == "to") ClockTime(r, t, f, &to);
-                      if (k == "mode") {
-                        if (!t.IsScalar() || (t.Scalar() != "defer" && t.Scalar() != "drop")) {
-                          return r.Fail(t, f, "expected defer or drop");
-                        }
-                        q.defer = t.Scalar() == "defer";
-                      }
-                    });
-          if (r.failed()) return;
-          if (from < 0 || to < 0 || from == to) {
-            return r.Fail(v, full, "needs different 'from' and 'to' local times (\"21:00\")");
-          }
-          q.from_minute = key == "quiet_hours" ? from : to;
-          q.to_minute = key == "quiet_hours" ? to : from;
-          policy->has_quiet_hours = true;
-        }
-        if (key == "caps") {
-          if (!v.IsSequence()) return r.Fail(v, full, "expected a list of caps");
-          for (const YAML::Node& item : v) {
-            FrequencyCap cap;
-            r.ForEach(item, full, {"name", "max", "per", "channel", "categories"},
-                      [&](const std::string& k, const YAML::Node& c, const std::string& f) {
-                        if (k == "name") r.String(c, f, &cap.name);
-                        if (k == "max") r.Int(c, f, 1, &cap.max);
-                        if (k == "per") r.Duration(c, f, false, &cap.per_ms);
-                        if (k == "channel") r.String(c, f, &cap.channel);
-                        if (k == "categories") r.StringList(c, f, &cap.categories);
-                      });
-            if (r.failed()) return;
-            if (cap.name.empty() || cap.max == 0 || cap.per_ms == 0) {
-              return r.Fail(item, full,
-                            "each cap needs name, max and per ({name: weekly, max: 3, "
-                            "per: 7d})");
-            }
-            policy->caps.push_back(std::move(cap));
-          }
-        }
-      });
 }
 
 // A number for clv.*: finite and within [min, max] (exclusive of min when min_exclusive).
