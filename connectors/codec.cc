@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "base/time_format.h"
 #include "connectors/json_fields.h"
-#include "proto/time_format.h"
 
 namespace touchstream::connectors {
 namespace {

@@ -28,7 +28,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "touchstream/v1/action.pb.h"
 #include "touchstream/v1/event.pb.h"
 

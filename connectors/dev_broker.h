@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/kafka_common.h"
-#include "proto/status.h"
 
 namespace touchstream::connectors {
 

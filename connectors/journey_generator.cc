@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 
 namespace touchstream::connectors {
 namespace {

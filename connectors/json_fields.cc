@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 
 namespace touchstream::connectors::json_fields {
 namespace {

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/kafka_record.h"
-#include "proto/status.h"
 
 namespace touchstream::connectors {
 

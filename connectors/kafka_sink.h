@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/kafka_common.h"
-#include "proto/status.h"
 
 namespace touchstream::connectors {
 

@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/kafka_common.h"
 #include "connectors/kafka_record.h"
-#include "proto/status.h"
 
 namespace touchstream::connectors {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 #include "rules/builtins.h"
 #include "rules/field_catalog.h"
 

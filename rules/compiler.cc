@@ -1,6 +1,6 @@
 #include "rules/compiler.h"
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 #include "rules/builtins.h"
 #include "rules/interpreter.h"
 #include "rules/parser.h"

@@ -1,6 +1,6 @@
 // CustomerModels: predictive per-customer values (customer value, probability of being alive...)
 // that rules can read as fields, behind an interface so that the rules layer does not depend on
-// the models' implementation (engine/clv_fields.h implements it with state/clv_model.h).
+// the models' implementation (engine/customer/clv_fields.h implements it with state/clv_model.h).
 #pragma once
 
 #include <cstdint>

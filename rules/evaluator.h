@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "rules/interpreter.h"
 #include "rules/rule.h"
 

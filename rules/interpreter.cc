@@ -6,7 +6,7 @@
 #include <limits>
 #include <optional>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 #include "rules/lexer.h"
 
 namespace touchstream::rules {

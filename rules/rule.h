@@ -152,7 +152,7 @@ struct QuietHours {
   bool defer = true;
 };
 
-// A rule's delivery policy (README "Delivery policy"); applied by engine/delivery_policy.h.
+// A rule's delivery policy (README "Delivery policy"); applied by engine/policy/delivery_policy.h.
 struct RulePolicy {
   // "operational" (staff alerts: no customer consent, do-not-contact, caps or global quiet
   // hours) or any other name, which is marketing-like; default "marketing".

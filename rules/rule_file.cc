@@ -9,7 +9,7 @@
 #include <map>
 #include <span>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 #include "rules/action_parser.h"
 #include "rules/compiler.h"
 #include "rules/conversion_parser.h"

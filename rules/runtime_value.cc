@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 
 namespace touchstream::rules {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proto/text_match.h"
+#include "base/text_match.h"
 
 namespace touchstream::rules {
 
@@ -90,6 +90,6 @@ class DiagnosticSink {
   std::vector<Diagnostic>* out_;
 };
 
-using touchstream::ClosestMatch;  // proto/text_match.h
+using touchstream::ClosestMatch;  // base/text_match.h
 
 }  // namespace touchstream::rules

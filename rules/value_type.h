@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "proto/status.h"
+#include "base/status.h"
 
 namespace touchstream::rules {
 

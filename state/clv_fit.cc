@@ -14,7 +14,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 
 namespace touchstream::state {
 

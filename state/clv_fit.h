@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "state/clv_model.h"
 
 namespace touchstream::state {

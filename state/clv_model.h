@@ -15,7 +15,7 @@
 // function returns NaN (cheaply checked, never undefined behaviour).
 #pragma once
 
-#include "proto/status.h"
+#include "base/status.h"
 
 namespace touchstream::state {
 

@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "touchstream/v1/state.pb.h"
 
 namespace touchstream::state {

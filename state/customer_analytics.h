@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "state/consent.h"
 #include "state/rfm.h"
 #include "state/window_declaration.h"

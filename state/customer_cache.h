@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "state/commit_batch.h"
 #include "state/state_store.h"
 #include "touchstream/v1/state.pb.h"

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "touchstream/v1/state.pb.h"
 
 namespace touchstream::state {

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "state/state_store.h"
 
 namespace touchstream::state {

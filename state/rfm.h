@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "state/state_store.h"
 #include "state/window_declaration.h"
 #include "touchstream/v1/state.pb.h"

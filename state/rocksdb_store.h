@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "state/state_store.h"
 
 namespace touchstream::state {

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proto/status.h"
+#include "base/status.h"
 #include "state/commit_batch.h"
 #include "touchstream/v1/state.pb.h"
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "proto/text_match.h"
+#include "base/text_match.h"
 #include "state/window_aggregate.h"
 
 namespace touchstream::state {

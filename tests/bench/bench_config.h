@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.h"
+#include "engine/config/config.h"
 
 namespace touchstream::bench {
 

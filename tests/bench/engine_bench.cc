@@ -29,10 +29,10 @@
 #include "connectors/journey_generator.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
-#include "engine/config.h"
-#include "engine/engine_setup.h"
-#include "engine/kafka_pipeline.h"
-#include "engine/processor.h"
+#include "engine/config/config.h"
+#include "engine/core/processor.h"
+#include "engine/runtime/engine_setup.h"
+#include "engine/runtime/kafka_pipeline.h"
 #include "tests/bench/bench_config.h"
 
 namespace touchstream {

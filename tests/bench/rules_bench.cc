@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.h"
-#include "engine/metrics.h"
-#include "engine/processor.h"
+#include "engine/config/config.h"
+#include "engine/core/processor.h"
+#include "engine/ops/metrics.h"
 #include "rules/evaluator.h"
 #include "rules/loader.h"
 #include "state/customer_cache.h"

@@ -28,9 +28,9 @@
 #include <vector>
 
 #include "connectors/journey_generator.h"
-#include "engine/config.h"
-#include "engine/engine_setup.h"
-#include "engine/processor.h"
+#include "engine/config/config.h"
+#include "engine/core/processor.h"
+#include "engine/runtime/engine_setup.h"
 #include "state/in_memory_store.h"
 #include "tests/bench/bench_config.h"
 

@@ -2,7 +2,7 @@
 // the rule environment they feed, and file:line:key errors for every kind of mistake.
 #include <gtest/gtest.h>
 
-#include "engine/config.h"
+#include "engine/config/config.h"
 
 namespace touchstream::engine {
 namespace {

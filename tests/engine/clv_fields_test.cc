@@ -1,12 +1,12 @@
 // The clv: config section (parsing, file:line errors) and ClvFields, the customer.clv.* values
 // the rules read, computed from the configured models and the customer's purchase summary.
-#include "engine/clv_fields.h"
+#include "engine/customer/clv_fields.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "engine/config.h"
+#include "engine/config/config.h"
 #include "state/builtin_aggregates.h"
 #include "state/clv_model.h"
 

@@ -1,7 +1,7 @@
 // Alerts carry a snapshot of their customer (Action.snapshot) end to end through Replay: exact
 // values of every field, CLV from the configured models, absent parts omitted from the JSON,
 // and no snapshot on actions to other topics.
-#include "engine/customer_snapshot.h"
+#include "engine/customer/customer_snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "engine/clv_fields.h"
-#include "proto/time_format.h"
+#include "base/time_format.h"
+#include "engine/customer/clv_fields.h"
 #include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/config.h"
-#include "engine/metrics.h"
-#include "engine/replay.h"
+#include "engine/config/config.h"
+#include "engine/ops/metrics.h"
+#include "engine/runtime/replay.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 

@@ -1,4 +1,4 @@
-#include "engine/ids.h"
+#include "engine/core/ids.h"
 
 #include <gtest/gtest.h>
 

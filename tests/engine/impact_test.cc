@@ -7,9 +7,9 @@
 #include <map>
 #include <sstream>
 
-#include "engine/impact_report.h"
-#include "engine/impact_tracker.h"
-#include "proto/time_format.h"
+#include "base/time_format.h"
+#include "engine/impact/impact_report.h"
+#include "engine/impact/impact_tracker.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 #include "tests/engine/replay_fixture.h"

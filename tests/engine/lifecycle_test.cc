@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "proto/time_format.h"
+#include "base/time_format.h"
 #include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {

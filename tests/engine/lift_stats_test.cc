@@ -1,7 +1,7 @@
 // Wilson and Newcombe hybrid score intervals against the published examples of Newcombe,
 // "Interval estimation for the difference between independent proportions" (Statistics in
 // Medicine, 1998), Table II, method 10, and the rates and lifts computed by hand.
-#include "engine/lift_stats.h"
+#include "engine/impact/lift_stats.h"
 
 #include <gtest/gtest.h>
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.h"
-#include "engine/holdout.h"
-#include "proto/time_format.h"
+#include "base/time_format.h"
+#include "engine/config/config.h"
+#include "engine/policy/holdout.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 #include "tests/engine/replay_fixture.h"

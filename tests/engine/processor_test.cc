@@ -1,4 +1,4 @@
-#include "engine/processor.h"
+#include "engine/core/processor.h"
 
 #include <gtest/gtest.h>
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "base/time_format.h"
 #include "connectors/codec.h"
-#include "engine/config.h"
-#include "engine/metrics.h"
-#include "engine/replay.h"
-#include "proto/time_format.h"
+#include "engine/config/config.h"
+#include "engine/ops/metrics.h"
+#include "engine/runtime/replay.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 

@@ -1,4 +1,4 @@
-#include "engine/replay.h"
+#include "engine/runtime/replay.h"
 
 #include <gtest/gtest.h>
 

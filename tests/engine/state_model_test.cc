@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.h"
-#include "proto/time_format.h"
+#include "base/time_format.h"
+#include "engine/config/config.h"
 #include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.h"
-#include "engine/retention_sweep.h"
-#include "engine/rfm_refresh.h"
-#include "engine/task_queue.h"
-#include "proto/time_format.h"
+#include "base/time_format.h"
+#include "engine/config/config.h"
+#include "engine/runtime/retention_sweep.h"
+#include "engine/runtime/rfm_refresh.h"
+#include "engine/runtime/task_queue.h"
 #include "state/in_memory_store.h"
 #include "tests/engine/replay_fixture.h"
 

@@ -6,13 +6,13 @@
 #include <sstream>
 #include <thread>
 
+#include "base/time_format.h"
 #include "connectors/kafka_sink.h"
-#include "engine/admin_api.h"
-#include "engine/admin_server.h"
-#include "engine/task_queue.h"
+#include "engine/ops/admin_api.h"
+#include "engine/ops/admin_server.h"
+#include "engine/runtime/task_queue.h"
 #include "external_clients.h"
 #include "pipeline_fixture.h"
-#include "proto/time_format.h"
 
 namespace touchstream::testing {
 namespace {

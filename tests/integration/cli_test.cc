@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "base/time_format.h"
 #include "external_clients.h"
-#include "proto/time_format.h"
 
 namespace touchstream::testing {
 namespace {

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "connectors/dev_broker.h"
-#include "engine/config.h"
-#include "engine/engine_setup.h"
-#include "engine/kafka_pipeline.h"
+#include "engine/config/config.h"
+#include "engine/runtime/engine_setup.h"
+#include "engine/runtime/kafka_pipeline.h"
 
 namespace touchstream::testing {
 

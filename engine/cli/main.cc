@@ -1,0 +1,58 @@
+// touchstream: the engine's single binary. See README.md for every command.
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "engine/cli/commands.h"
+
+namespace {
+
+void PrintUsage(std::ostream& out) {
+  out << "usage: touchstream <command> [options]\n\n"
+         "commands:\n"
+         "  run --config FILE                 consume events from Kafka, evaluate rules, produce "
+         "actions\n"
+         "  demo [--config FILE]              embedded broker + synthetic customers + engine, "
+         "prints actions\n"
+         "  broker [--config FILE]            run the development Kafka broker until SIGTERM\n"
+         "  replay --config FILE --events F.jsonl --actions-out F.jsonl\n"
+         "                                    the engine offline over a file, event time drives "
+         "the clock\n"
+         "  state get --config FILE ID        print a customer's state as JSON\n"
+         "  rules check PATH...               validate rule files, print every error\n"
+         "  clv fit --transactions FILE --calibration-end YYYY-MM-DD\n"
+         "                                    fit the customer-value models to purchase history\n"
+         "  report impact --config FILE       conversions and lift per rule and experiment arm\n"
+         "  version                           print the version\n\n"
+         "`touchstream <command> --help` lists a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(std::cerr);
+    return 2;
+  }
+  const std::string_view command = argv[1];
+  using namespace touchstream::engine;
+  if (command == "run") return RunCommand(argc - 1, argv + 1);
+  if (command == "demo") return DemoCommand(argc - 1, argv + 1);
+  if (command == "broker") return BrokerCommand(argc - 1, argv + 1);
+  if (command == "replay") return ReplayCommand(argc - 1, argv + 1);
+  if (command == "state") return StateCommand(argc - 1, argv + 1);
+  if (command == "rules") return RulesCommand(argc - 1, argv + 1);
+  if (command == "clv") return ClvCommand(argc - 1, argv + 1);
+  if (command == "report") return ReportCommand(argc - 1, argv + 1);
+  if (command == "version" || command == "--version") {
+    std::cout << "touchstream " << TOUCHSTREAM_VERSION << "\n";
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    PrintUsage(std::cout);
+    return 0;
+  }
+  std::cerr << "touchstream: unknown command '" << command << "'\n\n";
+  PrintUsage(std::cerr);
+  return 2;
+}

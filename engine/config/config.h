@@ -1,0 +1,172 @@
+// EngineConfig: everything `touchstream run` needs, loaded from one YAML file.
+//
+// Every field has its default inline. Loading reports the first problem as a Status whose
+// message names the file, line and key ("deploy/config/demo.yaml:12: kafka.group_id: expected
+// a string"). Unknown keys are errors too, so a typo never silently falls back to a default.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "connectors/codec.h"
+#include "engine/customer/lifecycle_stages.h"
+#include "engine/customer/value_tiers.h"
+#include "engine/policy/policy_config.h"
+#include "rules/environment.h"
+#include "state/clv_model.h"
+#include "state/customer_analytics.h"
+#include "state/event_history.h"
+#include "state/lifecycle.h"
+#include "state/loyalty.h"
+#include "state/satisfaction.h"
+
+namespace touchstream::engine {
+
+struct KafkaConfig {
+  // Comma-separated host:port list, or "embedded" to start the development broker in-process.
+  std::string bootstrap_servers = "embedded";
+  std::string group_id = "touchstream";
+  std::vector<std::string> input_topics = {"touchstream.events"};
+  // Partitions of topics the embedded broker creates.
+  int embedded_partitions = 6;
+  // Extra librdkafka properties (security.protocol, sasl.*, ...), applied last.
+  std::map<std::string, std::string> consumer_properties;
+  std::map<std::string, std::string> producer_properties;
+};
+
+struct OutputConfig {
+  // Channel → action topic; channels not listed go to default_topic.
+  std::map<std::string, std::string> channel_topics;
+  std::string default_topic = "touchstream.actions";
+  // Staff-facing alerts (kind "alert") go here when set, whatever the channel.
+  std::string alerts_topic;
+  // Every fired decision is published here when set.
+  std::string decisions_topic;
+  // Rejected input with headers naming the reason, source topic, partition and offset.
+  std::string dead_letter_topic = "touchstream.dead-letter";
+  // "json" or "protobuf": how actions, alerts and decisions are encoded. Default protobuf.
+  std::string format = "protobuf";
+  // Topic → "json" or "protobuf", overriding `format` for that output topic (a channel topic,
+  // default_topic, alerts_topic or decisions_topic). Default: none.
+  std::map<std::string, std::string> topic_formats;
+};
+
+struct StateConfig {
+  std::string dir = "/var/lib/touchstream/state";
+  int64_t block_cache_bytes = 64 << 20;
+  // Hot customers kept in the write-back cache.
+  int64_t cache_customers = 100000;
+  // state.retention: customers whose last activity (last_seen_ms) is older than this are
+  // expired like an erase (state, timers, unsent outbox entries). 0 = keep forever (default).
+  int64_t retention_ms = 0;
+  // `run` examines this many stored customers per sweep step, one step per interval,
+  // resuming where the previous step stopped. Defaults 1000 and 1000 ms.
+  int64_t retention_sweep_batch = 1000;
+  int64_t retention_sweep_interval_ms = 1000;
+  // An input event of this type erases its customer (right to be forgotten); empty disables.
+  std::string erase_event_type = "erase_request";
+};
+
+struct AdminConfig {
+  // host:port of the admin HTTP API (README "Admin API"); empty disables it.
+  std::string address = "127.0.0.1:9465";
+};
+
+struct ProcessingConfig {
+  // "json", "protobuf" or "auto" (JSON when the first byte is '{').
+  std::string input_format = "auto";
+  // Larger input messages are dead-lettered.
+  int64_t max_event_bytes = 64 * 1024;
+  // State, offsets and outbox are committed together at least this often.
+  int64_t commit_interval_ms = 200;
+  // ... or after this many events, whichever comes first.
+  int64_t commit_max_events = 5000;
+  // Consumption pauses while more produced messages than this await delivery reports.
+  int64_t max_in_flight = 20000;
+  // How deep rules may raise events that trigger rules that raise events (0: no raise).
+  int64_t max_raise_depth = 3;
+  // Armed timers per customer (absence, inactivity, schedule, date, lifecycle); arming more
+  // is refused and counted.
+  int64_t max_timers_per_customer = 64;
+  // How often `run` looks for due timers, and how many it fires per commit.
+  int64_t timer_interval_ms = 1000;
+  int64_t timer_batch = 5000;
+  // How often `run` checks the rule files for changes (and reloads them); 0 = only on SIGHUP.
+  int64_t rules_watch_interval_ms = 2000;
+};
+
+// Customer-value models (clv:). Without the section the customer.clv.* fields are null. The
+// parameters come from `touchstream clv fit` (README "Customer value").
+struct ClvConfig {
+  // True when the config has a clv: section (bg_nbd and gamma_gamma are then required).
+  bool enabled = false;
+  // clv.bg_nbd {r, alpha, a, b}: all positive; time unit weeks.
+  state::BgNbdParams bg_nbd;
+  // clv.gamma_gamma {p, q, gamma}: all positive, q > 1.
+  state::GammaGammaParams gamma_gamma;
+  // customer.clv.value: discounted value over this many weeks (1..1040). Default 52.
+  int64_t horizon_weeks = 52;
+  // ... discounted at this yearly rate (0 <= rate <= 10). Default 0.10.
+  double annual_discount_rate = 0.10;
+  // customer.clv.expected_purchases: expected purchases in this many days (> 0). Default 30.
+  double expected_purchases_days = 30;
+};
+
+struct EngineConfig {
+  // The file it was loaded from (for messages); rules_paths are relative to its folder.
+  std::string source_file;
+  KafkaConfig kafka;
+  OutputConfig output;
+  StateConfig state;
+  ProcessingConfig processing;
+  // Rule files or directories.
+  std::vector<std::string> rules_paths = {"rules"};
+  // Declared event property types (events.<type>.<property>: bool|int|double|string|timestamp)
+  // and calendars of named dates (calendars.<name>: [YYYY-MM-DD, ...]).
+  rules::RuleEnvironment rule_environment;
+  // Lifecycle stage thresholds (lifecycle.*).
+  state::LifecycleConfig lifecycle;
+  // Configured lifecycle stages (lifecycle.stages, lifecycle.reevaluate_every); the conditions
+  // are compiled against rule_environment once the whole file is read, and the stage names
+  // put in rule_environment.lifecycle_stages. Without stages, the thresholds above apply.
+  LifecycleStagesConfig lifecycle_stages;
+  // Windowed aggregates (aggregates.<name>: "sum(purchase.amount) over 90d", lateness), RFM
+  // (rfm.*) and consent (consent.*). Declared aggregate types are also put in
+  // rule_environment.aggregates, so rules are type-checked against them.
+  state::AnalyticsConfig analytics;
+  // Customer-value models (clv.*).
+  ClvConfig clv;
+  // NPS / CSAT / ticket event types and properties (satisfaction.*).
+  state::SatisfactionConfig satisfaction;
+  // Value score expression and tiers (value_tiers.*); the score is compiled against
+  // rule_environment once the whole file is read.
+  ValueTiersConfig value_tiers;
+  // Points expiry and loyalty tiers (loyalty.*); a tier basis other than "points" must name a
+  // declared aggregate.
+  state::LoyaltyConfig loyalty;
+  // Events kept in customer.history (history.size, 0..1000). Default 20.
+  int64_t history_size = state::kDefaultHistorySize;
+  // Delivery policy (policy.*): consent, caps, arbitration, quiet hours, holdouts.
+  PolicyConfig policy;
+  // host:port of the Prometheus endpoint; empty disables it.
+  std::string metrics_address = "0.0.0.0:9464";
+  AdminConfig admin;
+
+  // The topic an action for `channel` of `kind` goes to.
+  const std::string& TopicFor(const std::string& channel, const std::string& kind) const;
+  // How messages produced to the output `topic` are encoded: output.topic_formats[topic],
+  // else output.format.
+  connectors::Format OutputFormatFor(const std::string& topic) const;
+};
+
+// Loads and validates a config file. Relative paths in it (state.dir, rules) are resolved
+// against the file's folder.
+Result<EngineConfig> LoadConfig(const std::string& path);
+// The same from text (file_name is used in messages and to resolve relative paths).
+Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
+                                          const std::string& file_name);
+
+}  // namespace touchstream::engine

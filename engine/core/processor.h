@@ -1,0 +1,154 @@
+// EventProcessor: the engine core shared by `run` (Kafka) and `replay` (files).
+//
+// For each input message: decode and validate (bad input becomes a dead-letter message) →
+// load the customer's state through the write-back cache → update the built-in aggregates,
+// windows, satisfaction, loyalty, history, value tier and the lifecycle stage → run the rules
+// listening to the event's type by trigger kind → render actions and decision records. Timed
+// triggers arm per-customer timers; the caller reads due timers from the store and hands them to
+// FireTimer. Everything to produce is appended to an output vector of outbox entries, and timer
+// changes are collected for TakeTimerChanges; the caller commits both with the states and input
+// offsets, then produces. The processor itself performs no I/O beyond the cache's loads.
+//
+// Not thread-safe: one processor per processing thread. SetRules may be called between events.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "connectors/codec.h"
+#include "connectors/kafka_record.h"
+#include "engine/config/config.h"
+#include "engine/core/customer_timers.h"
+#include "engine/core/rule_runner.h"
+#include "engine/customer/value_tiers.h"
+#include "engine/ops/metrics.h"
+#include "engine/policy/delivery_policy.h"
+#include "rules/evaluator.h"
+#include "rules/rule.h"
+#include "state/customer_analytics.h"
+#include "state/customer_cache.h"
+#include "state/customer_erasure.h"
+#include "touchstream/v1/event.pb.h"
+#include "touchstream/v1/state.pb.h"
+
+namespace touchstream::engine {
+
+// Which clock is "now" for the rules.
+enum class TimeMode {
+  // The now_ms the caller passes (wall-clock time in `run`).
+  kProcessingTime,
+  // Stream time: the largest event time seen so far; now_ms arguments are ignored (`replay`).
+  kStreamTime,
+};
+
+class EventProcessor {
+ public:
+  // `cache` and `metrics` must outlive the processor.
+  EventProcessor(const EngineConfig& config, state::CustomerCache* cache, EngineMetrics* metrics,
+                 TimeMode time_mode = TimeMode::kProcessingTime);
+
+  // Rules used from the next event on. Null means no rules.
+  void SetRules(std::shared_ptr<const rules::RuleSet> rules);
+  const std::shared_ptr<const rules::RuleSet>& rules() const { return rules_; }
+
+  // Decodes and validates one input message, then processes it as ProcessEvent does. A message
+  // that is too large, undecodable, or lacks a customer id or type becomes a dead-letter entry
+  // (headers name the reason and the source topic/partition/offset) and is counted. Missing
+  // event ids are derived from topic/partition/offset; a missing event time is taken from the
+  // message timestamp. Returns non-ok only for state-store failures (the caller must stop).
+  Status ProcessRecord(const connectors::SourceRecord& record, int64_t now_ms,
+                       std::vector<v1::OutboxEntry>* out);
+
+  // The decoding and validation half of ProcessRecord: the event, or nullopt after appending
+  // a dead-letter entry to *out.
+  std::optional<v1::TouchpointEvent> DecodeRecord(const connectors::SourceRecord& record,
+                                                  std::vector<v1::OutboxEntry>* out);
+
+  // Processes one valid event. An event of type config.state.erase_event_type erases its
+  // customer (EraseCustomer; counted, nothing else happens). A customer whose last activity is
+  // older than config.state.retention as of "now" is expired first (erased and counted), so the
+  // event starts a fresh state. Then: built-in aggregates and lifecycle, then every rule
+  // listening to its type by trigger kind (event and sequence rules fire, absence / inactivity /
+  // schedule / date rules arm or cancel timers, threshold rules test their edge), then the events
+  // rules raised and the stage / tier transitions, each dispatched the same way. now_ms is "now" in
+  // kProcessingTime mode.
+  Status ProcessEvent(const v1::TouchpointEvent& event, int64_t now_ms,
+                      std::vector<v1::OutboxEntry>* out);
+
+  // Fires one timer read from the store (StateStore::DueTimers). In kStreamTime mode "now" is
+  // the timer's fire time. A timer the customer's state no longer holds at that time (replaced
+  // or cancelled), or whose rule is gone or inactive, is dropped and counted; so is the timer of
+  // a customer expired by retention at that time (who is then erased). A timer holding actions
+  // deferred by quiet hours sends them (DeliveryPolicy::SendDeferred).
+  Status FireTimer(const v1::Timer& timer, int64_t now_ms, std::vector<v1::OutboxEntry>* out);
+
+  // Erases every trace of a customer (right to be forgotten, retention): the state through the
+  // write-back cache (deleted by the next commit; a later event starts afresh), every armed
+  // timer (deleted in the same commit), and the entries of *out keyed by the customer (produced
+  // since the last commit). Committed but unacknowledged outbox entries are the caller's: it
+  // learns the erased customers from TakeErasedCustomers. Counts nothing in the metrics.
+  // Errors: the store's (loading the state).
+  Result<state::ErasureCounts> EraseCustomer(std::string_view customer_id,
+                                             std::vector<v1::OutboxEntry>* out);
+  // The customers erased since the last call (by event, EraseCustomer or retention), in order.
+  std::vector<std::string> TakeErasedCustomers() { return std::exchange(erased_, {}); }
+
+  // RFM breakpoints computed from the whole store (quantile scoring), used from the next
+  // event on.
+  void SetRfmBreakpoints(const state::RfmBreakpoints& breakpoints) {
+    analytics_.SetRfmBreakpoints(breakpoints);
+  }
+
+  // Moves the timer changes made since the last call into `batch`; call when putting the
+  // cache's dirty states into the same batch, so that states and timers commit together.
+  void TakeTimerChanges(state::CommitBatch* batch) { timers_.TakeInto(batch); }
+  // Moves the impact counter changes made since the last call into `batch`; call with
+  // TakeTimerChanges, so that counters commit with the states they were counted from.
+  void TakeImpactChanges(state::CommitBatch* batch) { runner_.impact().TakeInto(batch); }
+  // The earliest fire time armed since the last ResetEarliestArmedTimer (max int64 when none).
+  int64_t earliest_armed_timer_ms() const { return timers_.earliest_armed_ms(); }
+  // Forgets it: call after reading the earliest timer from the store once every change has
+  // been committed (TimerDriver::Refresh).
+  void ResetEarliestArmedTimer() { timers_.ResetEarliestArmed(); }
+
+ private:
+  void Dispatch(const v1::TouchpointEvent& event, int depth, std::string_view reference,
+                Step* step);
+  // Dispatches the step's internal events, then stage and tier transitions, until quiet.
+  void Settle(std::string_view cause, const std::string& tier_before, Step* step);
+  void AdvanceSequence(const rules::Rule& rule, const rules::SequenceTrigger& trigger,
+                       const v1::TouchpointEvent& event, const TriggerRef& ref, Step* step);
+  void ArmRuleTimer(const rules::Rule& rule, const std::string& name, int64_t fire_ms,
+                    const v1::TouchpointEvent& event, Step* step);
+  void ArmDate(const rules::Rule& rule, const rules::DateTrigger& trigger,
+               const v1::TouchpointEvent& event, Step* step, bool force);
+  void ArmLifecycleTimer(const v1::TouchpointEvent& cause, Step* step);
+  // Erases the customer when its last activity is older than the retention as of now_ms.
+  Result<bool> ExpireIfStale(const v1::CustomerState& state, int64_t now_ms,
+                             std::vector<v1::OutboxEntry>* out);
+  void DeadLetter(const connectors::SourceRecord& record, const std::string& reason,
+                  const std::string& message, std::vector<v1::OutboxEntry>* out);
+
+  const EngineConfig& config_;
+  state::CustomerCache* cache_;
+  EngineMetrics* metrics_;
+  std::shared_ptr<const rules::RuleSet> rules_;
+  state::CustomerAnalytics analytics_;
+  RuleRunner runner_;
+  ValueTiers value_tiers_;
+  CustomerTimers timers_;
+  DeliveryPolicy policy_;
+  connectors::Format input_format_;
+  bool input_format_auto_;
+  TimeMode time_mode_;
+  int64_t stream_time_ms_ = 0;
+  // Lifecycle timers are armed only when some rule listens to stage changes.
+  bool has_stage_rules_ = false;
+  std::vector<std::string> erased_;
+};
+
+}  // namespace touchstream::engine

@@ -1,0 +1,148 @@
+#include "engine/ops/admin_api.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include "engine/customer/state_json.h"
+
+namespace touchstream::engine {
+
+namespace {
+
+constexpr std::string_view kCustomersPrefix = "/customers/";
+
+AdminResponse Json(int status, const nlohmann::json& body) {
+  return {status, body.dump() + "\n", "application/json"};
+}
+
+AdminResponse Error(int status, const std::string& message) {
+  return Json(status, {{"error", message}});
+}
+
+int HttpStatusOf(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::kNotFound:
+      return 404;
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+// Percent-decodes a path segment; nullopt when an escape is malformed.
+std::optional<std::string> PercentDecode(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int high = hex(text[i + 1]), low = hex(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+AdminApi::AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload)
+    : backend_(backend), tasks_(tasks), reload_(std::move(reload)) {}
+
+void AdminApi::OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond) {
+  auto shared_respond = std::make_shared<AdminResponder>(std::move(respond));
+  const bool posted =
+      tasks_->Post([fn = std::move(fn), shared_respond] { (*shared_respond)(fn()); },
+                   [shared_respond] { (*shared_respond)(Error(503, "the engine is stopping")); });
+  if (!posted) (*shared_respond)(Error(503, "the engine is not running"));
+}
+
+void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  const std::string& method = request.method;
+
+  if (path == "/healthz") {
+    if (method != "GET") return respond(Error(405, "use GET /healthz"));
+    return OnProcessingThread([] { return Json(200, {{"status", "ok"}}); }, std::move(respond));
+  }
+  if (path == "/rules") {
+    if (method != "GET") return respond(Error(405, "use GET /rules"));
+    return OnProcessingThread(
+        [this] {
+          nlohmann::json list = nlohmann::json::array();
+          if (auto rules = backend_->AdminRules()) {
+            for (const rules::Rule& rule : rules->rules()) {
+              list.push_back({{"id", rule.id},
+                              {"version", rule.version},
+                              {"enabled", rule.enabled},
+                              {"file", rule.file}});
+            }
+          }
+          return Json(200, list);
+        },
+        std::move(respond));
+  }
+  if (path == "/rules/reload") {
+    if (method != "POST") return respond(Error(405, "use POST /rules/reload"));
+    // Loading files does not touch the engine: it runs here; the engine picks the new set
+    // up before its next record.
+    std::ostringstream diagnostics;
+    Result<size_t> loaded = reload_(diagnostics);
+    if (!loaded.ok()) {
+      return respond(Json(422, {{"accepted", false},
+                                {"error", loaded.status().message()},
+                                {"diagnostics", diagnostics.str()}}));
+    }
+    return respond(Json(200, {{"accepted", true}, {"rules", *loaded}}));
+  }
+  if (path.substr(0, kCustomersPrefix.size()) == kCustomersPrefix) {
+    std::optional<std::string> id = PercentDecode(path.substr(kCustomersPrefix.size()));
+    if (!id || id->empty() || id->find('/') != std::string::npos) {
+      return respond(Error(400, "expected /customers/<customer id> (percent-encoded)"));
+    }
+    if (method == "GET") {
+      return OnProcessingThread(
+          [this, id = *id] {
+            v1::CustomerState customer;
+            Status s = backend_->AdminGetCustomer(id, &customer);
+            if (!s.ok()) return Error(HttpStatusOf(s), s.message());
+            return AdminResponse{200, CustomerStateJson(customer, false) + "\n",
+                                 "application/json"};
+          },
+          std::move(respond));
+    }
+    if (method == "DELETE") {
+      return OnProcessingThread(
+          [this, id = *id] {
+            auto erased = backend_->AdminEraseCustomer(id);
+            if (!erased.ok())
+              return Error(HttpStatusOf(erased.status()), erased.status().message());
+            return Json(200, {{"customer_id", id},
+                              {"erased", true},
+                              {"had_state", erased->had_state},
+                              {"timers", erased->timers},
+                              {"outbox_entries", erased->outbox_entries}});
+          },
+          std::move(respond));
+    }
+    return respond(Error(405, "use GET or DELETE /customers/<id>"));
+  }
+  respond(Error(404, "no such endpoint (see README, Admin API)"));
+}
+
+}  // namespace touchstream::engine

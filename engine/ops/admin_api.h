@@ -1,0 +1,61 @@
+// AdminApi: the routes of the admin HTTP API (README "Admin API"):
+//   GET    /healthz          {"status":"ok"} once the processing thread answers
+//   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404
+//   DELETE /customers/<id>   erases the customer; answers with the counts once committed
+//   GET    /rules            [{"id","version","enabled","file"}, ...] of the active rule set
+//   POST   /rules/reload     re-reads the rule files; 200 with the rule count, 422 with the
+//                            diagnostics when the new set is refused (the running set stays)
+// <id> is percent-decoded. Everything touching the engine runs on the processing thread: the
+// request is posted to a TaskQueue the processing loop drains between records, and the
+// response is sent from there. When the queue is closed (the engine stopped), 503.
+//
+// Thread safety: Handle may be called from any thread (the server's).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string_view>
+
+#include "base/status.h"
+#include "engine/ops/admin_server.h"
+#include "engine/runtime/task_queue.h"
+#include "rules/rule.h"
+#include "state/customer_erasure.h"
+#include "touchstream/v1/state.pb.h"
+
+namespace touchstream::engine {
+
+// What the admin API does to the engine; every method is called on the processing thread.
+class AdminBackend {
+ public:
+  virtual ~AdminBackend() = default;
+  // As CustomerCache::Get: NotFound when the customer has no state.
+  virtual Status AdminGetCustomer(std::string_view customer_id, v1::CustomerState* out) = 0;
+  // Erases the customer (state, timers, unsent outbox entries) and commits before returning.
+  virtual Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) = 0;
+  // The rule set in use (null when none).
+  virtual std::shared_ptr<const rules::RuleSet> AdminRules() = 0;
+};
+
+class AdminApi {
+ public:
+  // Re-reads the rules and hands them to the engine (thread-safe); writes diagnostics to the
+  // stream; returns the number of rules, or the error when the set is refused.
+  using ReloadRules = std::function<Result<size_t>(std::ostream& diagnostics)>;
+
+  // `backend` and `tasks` must outlive the API (and the server calling it).
+  AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload);
+
+  void Handle(const AdminRequest& request, AdminResponder respond);
+
+ private:
+  // Runs fn on the processing thread; fn's response is sent, or 503 when the engine stopped.
+  void OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond);
+
+  AdminBackend* backend_;
+  TaskQueue* tasks_;
+  ReloadRules reload_;
+};
+
+}  // namespace touchstream::engine

@@ -1,0 +1,158 @@
+#include "engine/ops/metrics.h"
+
+#include <prometheus/counter.h>
+
+namespace touchstream::engine {
+
+namespace {
+
+prometheus::Family<prometheus::Counter>* CounterFamily(prometheus::Registry& registry,
+                                                       const std::string& name,
+                                                       const std::string& help) {
+  return &prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  // 1 µs .. ~4 s, doubling.
+  prometheus::Histogram::BucketBoundaries buckets;
+  for (double b = 1e-6; b < 5.0; b *= 2) buckets.push_back(b);
+  return buckets;
+}
+
+}  // namespace
+
+EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& r = *registry_;
+  consumed_ = CounterFamily(r, "touchstream_events_consumed_total",
+                            "Input events processed, by event type.");
+  rejected_ = CounterFamily(r, "touchstream_events_rejected_total",
+                            "Input messages sent to the dead-letter topic, by reason.");
+  evaluated_ =
+      CounterFamily(r, "touchstream_rules_evaluated_total", "Rule evaluations, by rule id.");
+  fired_ = CounterFamily(r, "touchstream_rules_fired_total", "Rules that fired, by rule id.");
+  rule_errors_ = CounterFamily(
+      r, "touchstream_rule_errors_total",
+      "Run-time errors in rule conditions or templates (treated as false), by rule id.");
+  timers_fired_ = CounterFamily(r, "touchstream_timers_fired_total",
+                                "Timers fired, by kind (rule or lifecycle).");
+  timers_dropped_ = CounterFamily(
+      r, "touchstream_timers_dropped_total",
+      "Timers not armed or not acted on, by reason (limit, stale, rule_gone, inactive).");
+  raises_refused_ =
+      CounterFamily(r, "touchstream_raise_refused_total",
+                    "Events a rule raised beyond processing.max_raise_depth, by rule.");
+  actions_ = CounterFamily(r, "touchstream_actions_produced_total",
+                           "Actions delivered to Kafka, by channel.");
+  auto& reloads = prometheus::BuildCounter()
+                      .Name("touchstream_rule_reloads_total")
+                      .Help("Rule set loads, by result (accepted or refused).")
+                      .Register(r);
+  reload_ok_ = &reloads.Add({{"result", "accepted"}});
+  reload_refused_ = &reloads.Add({{"result", "refused"}});
+  window_late_ = CounterFamily(
+      r, "touchstream_window_late_events_total",
+      "Events a windowed aggregate ignored as later than the lateness allows, by aggregate.");
+  decisions_ =
+      CounterFamily(r, "touchstream_decisions_total",
+                    "Decisions recorded, by rule, outcome and reason code (the reason before any "
+                    "\": \" detail).");
+  out_of_order_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_events_out_of_order_total")
+           .Help("Events older than their customer's latest event (applied out of order).")
+           .Register(r)
+           .Add({});
+  value_score_errors_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_value_score_errors_total")
+           .Help("Failed evaluations of the value_tiers score (the customer's value is unchanged).")
+           .Register(r)
+           .Add({});
+  delivery_failures_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_delivery_failures_total")
+           .Help("Delivery reports with an error; the message stays in the outbox and is re-sent.")
+           .Register(r)
+           .Add({});
+  customers_expired_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_customers_expired_total")
+           .Help("Customers deleted (state, timers, unsent messages) by state.retention.")
+           .Register(r)
+           .Add({});
+  auto& erased = prometheus::BuildCounter()
+                     .Name("touchstream_customers_erased_total")
+                     .Help("Customers erased on request, by source (event or admin).")
+                     .Register(r);
+  erased_by_event_ = &erased.Add({{"source", "event"}});
+  erased_by_admin_ = &erased.Add({{"source", "admin"}});
+  processing_latency_ =
+      &prometheus::BuildHistogram()
+           .Name("touchstream_processing_latency_seconds")
+           .Help("Time to process one input event (decode, state, rules, decisions).")
+           .Register(r)
+           .Add({}, LatencyBuckets());
+  commit_latency_ = &prometheus::BuildHistogram()
+                         .Name("touchstream_commit_latency_seconds")
+                         .Help("Time of one atomic commit of state, offsets and outbox.")
+                         .Register(r)
+                         .Add({}, LatencyBuckets());
+  outbox_depth_ = &prometheus::BuildGauge()
+                       .Name("touchstream_outbox_depth")
+                       .Help("Messages committed to the outbox and not yet acknowledged by Kafka.")
+                       .Register(r)
+                       .Add({});
+  assigned_partitions_ = &prometheus::BuildGauge()
+                              .Name("touchstream_assigned_partitions")
+                              .Help("Input partitions assigned to this instance.")
+                              .Register(r)
+                              .Add({});
+  rules_loaded_ = &prometheus::BuildGauge()
+                       .Name("touchstream_rules_loaded")
+                       .Help("Rules in the active rule set.")
+                       .Register(r)
+                       .Add({});
+  lag_ = &prometheus::BuildGauge()
+              .Name("touchstream_consumer_lag")
+              .Help(
+                  "Messages between the high watermark and this instance's position, per input "
+                  "partition.")
+              .Register(r);
+  prometheus::BuildGauge()
+      .Name("touchstream_build_info")
+      .Help("Build information; the value is always 1.")
+      .Register(r)
+      .Add({{"version", TOUCHSTREAM_VERSION}});
+  // Always present so dashboards see zeros, not gaps.
+  rejected_->Add({{"reason", "undecodable"}});
+}
+
+prometheus::Counter& EngineMetrics::Cached(CounterCache& cache,
+                                           prometheus::Family<prometheus::Counter>& family,
+                                           const char* label, std::string_view value) {
+  auto it = cache.find(value);
+  if (it != cache.end()) return *it->second;
+  auto* counter = &family.Add({{label, std::string(value)}});
+  cache.emplace(std::string(value), counter);
+  return *counter;
+}
+
+void EngineMetrics::DecisionRecorded(std::string_view rule, std::string_view outcome,
+                                     std::string_view reason) {
+  reason = reason.substr(0, reason.find(": "));
+  decision_key_.assign(rule).append(1, '\x1f').append(outcome).append(1, '\x1f').append(reason);
+  auto it = decisions_by_key_.find(decision_key_);
+  if (it == decisions_by_key_.end()) {
+    prometheus::Counter* counter = &decisions_->Add({{"rule", std::string(rule)},
+                                                     {"outcome", std::string(outcome)},
+                                                     {"reason", std::string(reason)}});
+    it = decisions_by_key_.emplace(decision_key_, counter).first;
+  }
+  it->second->Increment();
+}
+
+void EngineMetrics::SetConsumerLag(const std::string& topic, int32_t partition, double lag) {
+  lag_->Add({{"topic", topic}, {"partition", std::to_string(partition)}}).Set(lag);
+}
+
+}  // namespace touchstream::engine

@@ -1,0 +1,34 @@
+// MetricsServer: serves an EngineMetrics registry at http://ADDRESS/metrics (Prometheus text
+// format) on prometheus-cpp's embedded HTTP server. RAII: stops serving when destroyed.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "engine/ops/metrics.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace touchstream::engine {
+
+class MetricsServer {
+ public:
+  // address: "host:port"; port 0 picks a free port. Fails (naming the address) when the port
+  // cannot be bound.
+  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& address,
+                                                      const EngineMetrics& metrics);
+  ~MetricsServer();
+
+  // The port actually bound.
+  int port() const { return port_; }
+
+ private:
+  MetricsServer() = default;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  int port_ = 0;
+};
+
+}  // namespace touchstream::engine

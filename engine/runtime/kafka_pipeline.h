@@ -1,0 +1,147 @@
+// KafkaPipeline: the `run` loop. Consumes input partitions as a member of a consumer group,
+// processes each record with an EventProcessor, and every commit interval writes state,
+// input offsets and the produced messages (outbox) to the store in ONE atomic batch; only then
+// are the messages produced. Delivery reports remove them from the outbox in a later batch.
+//
+// Guarantees: a crash loses nothing (state, offsets and outbox move together; the outbox is
+// re-sent on start) and may duplicate an action, always with the same action id. On partition
+// assignment the consumer is positioned at the offsets stored in the state store, not Kafka's
+// committed offsets (which are written too, for lag monitoring).
+//
+// Housekeeping between records: RFM quantile breakpoints are recomputed from the store at start
+// and every rfm.refresh (RfmRefresh), and customers past state.retention are expired by an
+// incremental sweep every state.retention_sweep_interval_ms (RetentionSweep), each right after
+// a commit. An erase event, an admin erase or an expiry also removes the customer's committed
+// but unacknowledged outbox entries (they are not re-sent after a restart).
+//
+// Not thread-safe except UpdateRules, which may be called from any thread; the AdminBackend
+// methods run on the processing thread (tasks run by Run).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "connectors/kafka_sink.h"
+#include "connectors/kafka_source.h"
+#include "engine/config/config.h"
+#include "engine/core/clock.h"
+#include "engine/core/processor.h"
+#include "engine/core/timer_driver.h"
+#include "engine/ops/admin_api.h"
+#include "engine/ops/metrics.h"
+#include "engine/runtime/retention_sweep.h"
+#include "engine/runtime/rfm_refresh.h"
+#include "engine/runtime/task_queue.h"
+#include "state/customer_cache.h"
+#include "state/state_store.h"
+
+namespace touchstream::engine {
+
+struct PipelineRunOptions {
+  // Stop once `input_finished` is set (when given) and no record arrived for this long after
+  // partitions were assigned, with the outbox empty. 0 = run until stopped.
+  int64_t stop_when_idle_ms = 0;
+  const std::atomic<bool>* input_finished = nullptr;
+  // When given, its tasks (admin API requests) run on the processing thread between records.
+  TaskQueue* tasks = nullptr;
+};
+
+class KafkaPipeline final : public connectors::PartitionListener, public AdminBackend {
+ public:
+  // `store`, `metrics` and `clock` must outlive the pipeline. `bootstrap_servers` overrides
+  // config.kafka.bootstrap_servers (used when the broker is embedded).
+  static Result<std::unique_ptr<KafkaPipeline>> Create(const EngineConfig& config,
+                                                       const std::string& bootstrap_servers,
+                                                       state::StateStore* store,
+                                                       EngineMetrics* metrics, const Clock* clock);
+  ~KafkaPipeline() override;
+
+  // Swaps in a new rule set; takes effect before the next record. Thread-safe.
+  void UpdateRules(std::shared_ptr<const rules::RuleSet> rules);
+
+  // Runs until `stop` is set (or the idle condition of `options` holds), then shuts down
+  // gracefully: finishes the record in hand, commits, flushes the outbox, leaves the group.
+  // Returns non-ok on a fatal Kafka or store error (after committing what it can).
+  Status Run(const std::atomic<bool>& stop, const PipelineRunOptions& options = {});
+
+  // Records processed since creation. Thread-safe.
+  int64_t records_processed() const { return records_processed_.load(std::memory_order_relaxed); }
+
+  // connectors::PartitionListener
+  std::optional<int64_t> StartOffset(const connectors::TopicPartition& tp) override;
+  void OnAssigned(const std::vector<connectors::TopicPartition>& partitions) override;
+  void OnRevoked(const std::vector<connectors::TopicPartition>& partitions, bool lost) override;
+
+  // AdminBackend (processing thread only: call from a task run by Run).
+  Status AdminGetCustomer(std::string_view customer_id, v1::CustomerState* out) override;
+  Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) override;
+  std::shared_ptr<const rules::RuleSet> AdminRules() override;
+
+ private:
+  KafkaPipeline(const EngineConfig& config, state::StateStore* store, EngineMetrics* metrics,
+                const Clock* clock);
+
+  Status Commit();
+  // Fires the timers due by the clock's now (committing around them).
+  Status FireDueTimers();
+  void Produce(uint64_t sequence, const v1::OutboxEntry& entry);
+  void ServeDeliveryReports(int timeout_ms);
+  void ApplyBackPressure();
+  void CommitKafkaOffsets();
+  void UpdateLag();
+  void PickUpNewRules();
+  // RFM refresh and retention sweep, when due.
+  Status Housekeeping();
+  // Stops tracking the in-flight entries keyed by these customers and removes them from the
+  // outbox at the next commit; returns how many.
+  size_t ForgetInFlight(const std::set<std::string, std::less<>>& customer_ids);
+
+  const EngineConfig& config_;
+  state::StateStore* store_;
+  EngineMetrics* metrics_;
+  const Clock* clock_;
+  state::CustomerCache cache_;
+  EventProcessor processor_;
+  TimerDriver timers_;
+  RetentionSweep sweep_;
+  RfmRefresh rfm_;
+  std::unique_ptr<connectors::KafkaSink> sink_;
+  std::unique_ptr<connectors::KafkaSource> source_;  // destroyed first: it calls back into this
+
+  std::mutex rules_mu_;
+  std::shared_ptr<const rules::RuleSet> pending_rules_;  // GUARDED_BY(rules_mu_)
+  std::atomic<bool> rules_pending_{false};
+
+  // Work since the last commit.
+  std::vector<v1::OutboxEntry> pending_out_;
+  std::map<connectors::TopicPartition, int64_t> pending_offsets_;
+  // Outbox entries to remove at the next commit (delivered, or of erased customers).
+  std::vector<uint64_t> delivered_;
+  int64_t uncommitted_records_ = 0;
+  Status fatal_;
+
+  // Committed to the outbox, produced, awaiting a delivery report (sequence → entry).
+  std::map<uint64_t, v1::OutboxEntry> in_flight_;
+  std::vector<uint64_t> to_resend_;
+  // Next offsets known committed to the store, to mirror into Kafka for lag monitoring.
+  std::map<connectors::TopicPartition, int64_t> stored_offsets_;
+  bool kafka_offsets_dirty_ = false;
+
+  std::vector<connectors::TopicPartition> assigned_;
+  bool paused_ = false;
+  std::atomic<int64_t> records_processed_{0};
+  std::chrono::steady_clock::time_point last_commit_;
+  std::chrono::steady_clock::time_point last_kafka_commit_;
+  std::chrono::steady_clock::time_point last_lag_update_;
+  std::chrono::steady_clock::time_point last_record_;
+  std::chrono::steady_clock::time_point last_timer_check_;
+  std::chrono::steady_clock::time_point last_sweep_;
+};
+
+}  // namespace touchstream::engine
