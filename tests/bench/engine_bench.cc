@@ -83,6 +83,7 @@ double InProcess(const engine::EngineConfig& base,
   *actions += static_cast<int64_t>(out.size());
   if (!(*store)->Commit(batch, nullptr).ok()) std::exit(1);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  store->reset();  // RocksDB's background work ends with the store, before its directory goes
   std::filesystem::remove_all(dir);
   return static_cast<double>(records.size()) / seconds;
 }
@@ -109,6 +110,9 @@ struct NoListener : connectors::PartitionListener {
   void OnRevoked(const std::vector<connectors::TopicPartition>&, bool) override {}
 };
 
+// A run that stops making progress for this long ends the bench with a message, not a hang.
+constexpr std::chrono::seconds kProgressTimeout{60};
+
 const std::map<std::string, std::string> kGroupSettings = {{"session.timeout.ms", "6000"},
                                                            {"heartbeat.interval.ms", "500"}};
 
@@ -126,7 +130,7 @@ double RawBroker(const std::string& bootstrap, const std::string& topic, size_t 
   Clock::time_point start;
   auto last_progress = Clock::now();
   while (seen < n) {
-    if (Clock::now() - last_progress > std::chrono::seconds(30)) {
+    if (Clock::now() - last_progress > kProgressTimeout) {
       std::cerr << "raw broker: only " << seen << " of " << n << " messages arrived\n";
       std::exit(1);
     }
@@ -166,12 +170,22 @@ double EndToEnd(const engine::EngineConfig& base, const std::string& bootstrap, 
   (*pipeline)->UpdateRules(*rules);
   std::atomic<bool> stop{false};
   Clock::time_point first{}, last{};
+  size_t stalled_at = 0;
   std::thread watcher([&] {
+    size_t seen = 0;
+    auto last_progress = Clock::now();
     while (!stop) {
       const auto processed = static_cast<size_t>((*pipeline)->records_processed());
       if (processed > 0 && first == Clock::time_point{}) first = Clock::now();
+      if (processed != seen) {
+        seen = processed;
+        last_progress = Clock::now();
+      }
       if (processed >= n) {
         last = Clock::now();
+        stop = true;
+      } else if (Clock::now() - last_progress > kProgressTimeout) {
+        stalled_at = processed;
         stop = true;
       }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -179,10 +193,29 @@ double EndToEnd(const engine::EngineConfig& base, const std::string& bootstrap, 
   });
   Status s = (*pipeline)->Run(stop);
   watcher.join();
-  if (!s.ok()) std::exit(1);
+  if (!s.ok()) {
+    std::cerr << "end-to-end: the pipeline failed: " << s.ToString() << "\n";
+    std::exit(1);
+  }
+  if (last == Clock::time_point{}) {
+    std::cerr << "end-to-end: no progress for " << kProgressTimeout.count() << " s after "
+              << stalled_at << " of " << n << " records; stopping\n";
+    std::exit(1);
+  }
+  pipeline->reset();
+  store->reset();
   std::filesystem::remove_all(dir);
   return static_cast<double>(n) / std::chrono::duration<double>(last - first).count();
 }
+
+constexpr const char* kUsage =
+    "usage: engine_bench [--customers N] [--days D] [--repeat R] [--kafka-events N] "
+    "[--policy-only]\n"
+    "  --customers N     customers in the generated journeys (default 100000)\n"
+    "  --days D          days of journeys (default 30)\n"
+    "  --repeat R        runs per case; the median is printed (default 3)\n"
+    "  --kafka-events N  events streamed through the development broker (default 90000)\n"
+    "  --policy-only     only the in-process cases (policy on and off)\n";
 
 int Main(int argc, char** argv) {
   connectors::JourneyOptions journeys;
@@ -195,11 +228,22 @@ int Main(int argc, char** argv) {
   size_t kafka_events = 90000;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
     if (flag == "--policy-only") {
       policy_only = true;
       continue;
     }
-    if (i + 1 >= argc) break;
+    const bool known =
+        flag == "--customers" || flag == "--days" || flag == "--repeat" || flag == "--kafka-events";
+    if (!known || i + 1 >= argc) {
+      std::cerr << "engine_bench: " << (known ? "missing value for " : "unknown option ") << flag
+                << "\n"
+                << kUsage;
+      return 2;
+    }
     const char* value = argv[++i];
     if (flag == "--customers") journeys.customers = std::atoi(value);
     if (flag == "--days") journeys.days = std::atoi(value);
