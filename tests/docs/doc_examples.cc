@@ -101,14 +101,14 @@ std::vector<std::string> LinkProblems(const std::filesystem::path& source_dir,
     const std::string relative =
         path.empty() ? doc_name : (doc_dir / path).lexically_normal().generic_string();
     const fs::path resolved = source_dir / relative;
-    if (!fs::exists(resolved)) {
+    if (!path.empty() && !fs::exists(resolved)) {
       if (std::find(pending.begin(), pending.end(), relative) == pending.end()) {
         problems.push_back(where + ": no such file " + relative);
       }
       continue;
     }
     if (anchor.empty()) continue;
-    if (resolved.extension() != ".md") {
+    if (fs::path(relative).extension() != ".md") {
       problems.push_back(where + ": an anchor into a file that is not Markdown");
       continue;
     }

@@ -70,8 +70,8 @@ TEST(DocsExamples, EveryYamlExampleLoads) {
   }
   std::cout << "checked " << checked << " yaml examples, skipped " << fragments
             << " marked fragments\n";
-  // The docs hold dozens of examples; none found means the scan itself is broken.
-  EXPECT_GT(checked, 20);
+  // The docs hold a score of examples; none found means the scan itself is broken.
+  EXPECT_GT(checked, 10);
 }
 
 // A rule with a mistake is reported at the document's line, with the loader's message.
@@ -133,7 +133,7 @@ TEST(DocsLinks, BrokenLinksAreReported) {
       "[bad](#no-section) [bad](rules.md#no-heading) [bad](nowhere.md)\n"
       "```\n[in a block](nowhere.md)\n```\n";
   const auto problems = LinkProblems(kSourceDir, "docs/x.md", markdown, {"docs/scaling-out.md"});
-  ASSERT_EQ(problems.size(), 3u);
+  ASSERT_EQ(problems.size(), 3u) << ::testing::PrintToString(problems);
   EXPECT_NE(problems[0].find("docs/x.md:7: link '#no-section'"), std::string::npos) << problems[0];
   EXPECT_NE(problems[1].find("no heading '#no-heading' in docs/rules.md"), std::string::npos)
       << problems[1];
