@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 bash deploy/setup.sh
 cmake --preset release >/dev/null
 cmake --build build/release --target touchstream
-exec build/release/engine/touchstream demo --config deploy/config/demo.yaml "$@"
+exec build/release/engine/cli/touchstream demo --config deploy/config/demo.yaml "$@"

@@ -5,12 +5,12 @@
 # figures in ../shared/datasets/cdnow/README.md).
 #
 # usage: deploy/validate_cdnow.sh [TOUCHSTREAM_BINARY]
-#   binary default: build/release/engine/touchstream (built by `cmake --build build/release
+#   binary default: build/release/engine/cli/touchstream (built by `cmake --build build/release
 #   --target touchstream`); data: $CDNOW_DIR, default ../shared/datasets/cdnow next to the repo.
 # Exits 0 with a message when the data set is absent, 1 when a figure differs.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-binary="${1:-$repo/build/release/engine/touchstream}"
+binary="${1:-$repo/build/release/engine/cli/touchstream}"
 data="${CDNOW_DIR:-$repo/../shared/datasets/cdnow}/CDNOW_sample.txt"
 
 if [[ ! -f "$data" ]]; then
