@@ -1,6 +1,7 @@
 #include "connectors/kafka_common.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace touchstream::connectors {
 
@@ -73,13 +74,67 @@ Status FirstPartitionError(const rd_kafka_topic_partition_list_t* list, std::str
 }
 
 void ErrorLog::Report(rd_kafka_resp_err_t err, std::string_view reason) {
+  const auto now = std::chrono::steady_clock::now();
+  int64_t repeats = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!seen_.insert(err).second) return;
+    auto [it, first] = seen_.try_emplace(err);
+    if (!first && now - it->second.last_logged < interval_) {
+      ++it->second.not_logged;
+      return;
+    }
+    repeats = std::exchange(it->second.not_logged, 0);
+    it->second.last_logged = now;
   }
-  std::fprintf(stderr, "touchstream %s: %s: %.*s (further errors with this code not logged)\n",
-               client_name_.c_str(), rd_kafka_err2name(err), static_cast<int>(reason.size()),
-               reason.data());
+  std::fprintf(stderr, "touchstream %s: %s: %.*s", client_name_.c_str(), rd_kafka_err2name(err),
+               static_cast<int>(reason.size()), reason.data());
+  if (repeats > 0)
+    std::fprintf(stderr, " (%lld more since last logged)", static_cast<long long>(repeats));
+  std::fprintf(stderr, "\n");
+}
+
+DeliveryFailure ClassifyDeliveryError(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return DeliveryFailure::kNone;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+      return DeliveryFailure::kMessage;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+      return DeliveryFailure::kTopic;
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+      return DeliveryFailure::kFatal;
+    default:
+      return DeliveryFailure::kRetriable;
+  }
+}
+
+const char* DeliveryFailureName(DeliveryFailure failure) {
+  switch (failure) {
+    case DeliveryFailure::kNone:
+      return "";
+    case DeliveryFailure::kRetriable:
+      return "retriable";
+    case DeliveryFailure::kMessage:
+      return "message";
+    case DeliveryFailure::kTopic:
+      return "topic";
+    case DeliveryFailure::kFatal:
+      return "fatal";
+  }
+  return "";
 }
 
 }  // namespace touchstream::connectors

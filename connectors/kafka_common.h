@@ -5,10 +5,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,24 @@ using RdKafkaListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaL
 using RdKafkaMessagePtr = std::unique_ptr<rd_kafka_message_t, RdKafkaMessageDeleter>;
 using RdKafkaErrorPtr = std::unique_ptr<rd_kafka_error_t, RdKafkaErrorDeleter>;
 
+// What to do about a message that could not be produced or delivered.
+enum class DeliveryFailure {
+  kNone,
+  // Transient (broker down, timeout, leader change, throttling): send it again later.
+  kRetriable,
+  // This message can never be delivered (too large, invalid): it goes to a dead-letter topic.
+  kMessage,
+  // Its topic is missing or not authorized: messages to it wait while other topics go on.
+  kTopic,
+  // The producer is unusable (idempotence broken, cluster authorization): recreate it.
+  kFatal,
+};
+
+// The failure class of a librdkafka error code (kNone for NO_ERROR).
+DeliveryFailure ClassifyDeliveryError(rd_kafka_resp_err_t err);
+// "retriable", "message", "topic", "fatal" ("" for kNone): for logs, headers and metrics.
+const char* DeliveryFailureName(DeliveryFailure failure);
+
 // Sets each key=value on `conf`, in order; InvalidArgument naming the key on a rejected setting.
 Status SetConf(rd_kafka_conf_t* conf, const std::map<std::string, std::string>& settings);
 
@@ -59,17 +78,25 @@ std::vector<TopicPartition> FromList(const rd_kafka_topic_partition_list_t* list
 // or ok.
 Status FirstPartitionError(const rd_kafka_topic_partition_list_t* list, std::string_view context);
 
-// Writes client errors to stderr, each error code only the first time it is seen, so a broker
-// that stays down does not flood the log. Thread safe.
+// Writes client errors to stderr, rate-limited per error code: a code is logged when first seen
+// and then at most once per `interval`, with the number of repeats not logged, so a broker that
+// stays down does not flood the log and a second outage is logged again. Thread safe.
 class ErrorLog {
  public:
-  explicit ErrorLog(std::string client_name) : client_name_(std::move(client_name)) {}
+  explicit ErrorLog(std::string client_name,
+                    std::chrono::steady_clock::duration interval = std::chrono::seconds(60))
+      : client_name_(std::move(client_name)), interval_(interval) {}
   void Report(rd_kafka_resp_err_t err, std::string_view reason);
 
  private:
+  struct Seen {
+    std::chrono::steady_clock::time_point last_logged;
+    int64_t not_logged = 0;
+  };
   const std::string client_name_;
+  const std::chrono::steady_clock::duration interval_;
   std::mutex mu_;
-  std::set<rd_kafka_resp_err_t> seen_;  // GUARDED_BY(mu_)
+  std::map<rd_kafka_resp_err_t, Seen> seen_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace touchstream::connectors

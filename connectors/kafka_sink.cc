@@ -44,20 +44,41 @@ void KafkaSink::DeliveryCallback(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     report.partition = message->partition;
     report.offset = message->offset;
+    sink->brokers_down_.store(false, std::memory_order_relaxed);
   } else {
     report.status = StatusFromError(message->err, "delivery to " + report.topic);
+    report.failure = ClassifyDeliveryError(message->err);
   }
   sink->pending_reports_.push_back(std::move(report));
   sink->in_flight_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void KafkaSink::ErrorCallback(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
-  static_cast<KafkaSink*>(opaque)->error_log_.Report(static_cast<rd_kafka_resp_err_t>(err), reason);
+  KafkaSink* sink = static_cast<KafkaSink*>(opaque);
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    sink->brokers_down_.store(true, std::memory_order_relaxed);
+  }
+  sink->error_log_.Report(code, reason);
+}
+
+Status KafkaSink::ProbeBrokers(int timeout_ms) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(producer_.get(), 0, nullptr, &metadata, timeout_ms);
+  const bool reached = err == RD_KAFKA_RESP_ERR_NO_ERROR && metadata->broker_cnt > 0;
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  if (!reached)
+    return StatusFromError(err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__TRANSPORT : err,
+                           "kafka sink: broker probe");
+  brokers_down_.store(false, std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 Status KafkaSink::Produce(const std::string& topic, std::string_view key, std::string_view value,
                           const std::vector<std::pair<std::string, std::string>>& headers,
-                          uint64_t token) {
+                          uint64_t token, DeliveryFailure* failure) {
+  if (failure != nullptr) *failure = DeliveryFailure::kNone;
   std::vector<rd_kafka_vu_t> args(5 + headers.size());
   args[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   args[0].u.cstr = topic.c_str();
@@ -85,6 +106,10 @@ Status KafkaSink::Produce(const std::string& topic, std::string_view key, std::s
       rd_kafka_poll(producer_.get(), kQueueFullPollMs);
       waited_ms += kQueueFullPollMs;
       continue;
+    }
+    if (failure != nullptr) {
+      *failure = err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? DeliveryFailure::kRetriable
+                                                      : ClassifyDeliveryError(err);
     }
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char reason[512];

@@ -38,6 +38,8 @@ struct DeliveryReport {
   uint64_t token = 0;
   // Ok when the broker acknowledged the message; else why it was not delivered.
   Status status;
+  // kNone when delivered; else what to do about it.
+  DeliveryFailure failure = DeliveryFailure::kNone;
   std::string topic;
   // Where it was written; -1 when not delivered.
   int32_t partition = -1;
@@ -57,8 +59,18 @@ class KafkaSink {
   // local queue it polls (keeping the reports for the next Poll/Flush) and retries for up to
   // options.queue_full_wait_ms, then returns Unavailable. A fatal producer error (idempotence
   // broken) or an unknown topic returns a non-ok Status; no report is made for a failed Produce.
+  // *failure (when given) receives the failure class (kNone on success; a full queue is
+  // kRetriable).
   Status Produce(const std::string& topic, std::string_view key, std::string_view value,
-                 const std::vector<std::pair<std::string, std::string>>& headers, uint64_t token);
+                 const std::vector<std::pair<std::string, std::string>>& headers, uint64_t token,
+                 DeliveryFailure* failure = nullptr);
+
+  // True from the moment librdkafka reports every broker down until a message is delivered or
+  // ProbeBrokers reaches a broker. Thread-safe.
+  bool brokers_down() const { return brokers_down_.load(std::memory_order_relaxed); }
+  // Asks the cluster for its broker list, waiting up to timeout_ms; ok (and brokers_down()
+  // false) when a broker answered, Unavailable otherwise.
+  Status ProbeBrokers(int timeout_ms);
 
   // Serves delivery callbacks for up to timeout_ms; appends the reports collected to *reports.
   void Poll(int timeout_ms, std::vector<DeliveryReport>* reports);
@@ -79,6 +91,7 @@ class KafkaSink {
   const int queue_full_wait_ms_;
   ErrorLog error_log_{"kafka sink"};
   std::atomic<size_t> in_flight_{0};
+  std::atomic<bool> brokers_down_{false};
   // Filled by DeliveryCallback (on the thread calling Poll/Flush/Produce).
   std::vector<DeliveryReport> pending_reports_;
   // Destroyed first (declared last): callbacks may touch the members above until then.

@@ -6,9 +6,6 @@
 namespace touchstream::connectors {
 namespace {
 
-// How long Lag() waits for the broker when a partition's watermarks are not cached yet.
-constexpr int kWatermarkQueryTimeoutMs = 500;
-
 bool IsCooperative(rd_kafka_t* rk) {
   return std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 }
@@ -198,7 +195,7 @@ std::vector<TopicPartition> KafkaSource::Assignment() const {
   return partitions;
 }
 
-std::vector<KafkaSource::PartitionLag> KafkaSource::Lag() {
+std::vector<KafkaSource::PartitionLag> KafkaSource::Lag(int query_timeout_ms) {
   const std::vector<TopicPartition> assigned = Assignment();
   RdKafkaListPtr list = ToList(assigned);
   if (rd_kafka_position(consumer_.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
@@ -214,9 +211,9 @@ std::vector<KafkaSource::PartitionLag> KafkaSource::Lag() {
     if (rd_kafka_get_watermark_offsets(consumer_.get(), p.topic, p.partition, &low, &high) !=
             RD_KAFKA_RESP_ERR_NO_ERROR ||
         high < 0) {
-      if (rd_kafka_query_watermark_offsets(consumer_.get(), p.topic, p.partition, &low, &high,
-                                           kWatermarkQueryTimeoutMs) !=
-          RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (query_timeout_ms <= 0 ||
+          rd_kafka_query_watermark_offsets(consumer_.get(), p.topic, p.partition, &low, &high,
+                                           query_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         high = -1;
       }
     }

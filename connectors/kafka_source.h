@@ -87,9 +87,10 @@ class KafkaSource {
     // high_watermark - position; -1 when either is unknown.
     int64_t lag = -1;
   };
-  // Lag of each assigned partition, from watermarks cached by fetches (queried from the broker,
-  // with a short timeout, for partitions not fetched yet).
-  std::vector<PartitionLag> Lag();
+  // Lag of each assigned partition, from the watermarks cached by fetches. For a partition not
+  // fetched yet the broker is asked, waiting up to query_timeout_ms each; with 0 it is not
+  // asked and its high_watermark and lag are -1 (so the call never blocks).
+  std::vector<PartitionLag> Lag(int query_timeout_ms = 500);
 
   // Leaves the group (revoking partitions through the listener) and stops the consumer.
   // Idempotent; the destructor calls it.

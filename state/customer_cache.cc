@@ -84,15 +84,21 @@ void CustomerCache::Erase(std::string_view customer_id) {
   }
 }
 
-void CustomerCache::FlushDirtyInto(CommitBatch* batch) {
+void CustomerCache::AddDirtyTo(CommitBatch* batch) const {
+  for (const Entry* entry : dirty_) {
+    if (entry->erased) {
+      batch->DeleteCustomer(**entry->lru_position);
+    } else {
+      batch->PutCustomer(entry->state);
+    }
+  }
+}
+
+void CustomerCache::MarkCommitted() {
   for (Entry* entry : dirty_) {
     entry->dirty = false;
-    if (!entry->erased) {
-      batch->PutCustomer(entry->state);
-      continue;
-    }
+    if (!entry->erased) continue;
     auto it = entries_.find(**entry->lru_position);
-    batch->DeleteCustomer(it->first);
     lru_.erase(entry->lru_position);
     entries_.erase(it);
   }

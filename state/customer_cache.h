@@ -54,10 +54,18 @@ class CustomerCache {
   // Harmless for a customer that is not stored.
   void Erase(std::string_view customer_id);
 
-  // Adds each dirty state to `batch` once (PutCustomer, or DeleteCustomer when erased); all
-  // entries become clean (erased ones leave the cache); then evicts least recently used
-  // entries until at most `capacity` remain.
-  void FlushDirtyInto(CommitBatch* batch);
+  // Adds each dirty state to `batch` once (PutCustomer, or DeleteCustomer when erased) and
+  // changes nothing in the cache: when the commit of `batch` fails, the states stay dirty and
+  // the next AddDirtyTo adds them again (with any later change).
+  void AddDirtyTo(CommitBatch* batch) const;
+  // The batch of the last AddDirtyTo was committed: all entries become clean (erased ones leave
+  // the cache), then least recently used entries are evicted until at most `capacity` remain.
+  void MarkCommitted();
+  // AddDirtyTo then MarkCommitted, for callers whose commit cannot fail half-way.
+  void FlushDirtyInto(CommitBatch* batch) {
+    AddDirtyTo(batch);
+    MarkCommitted();
+  }
 
   size_t size() const { return entries_.size(); }
   size_t dirty_count() const { return dirty_.size(); }

@@ -78,28 +78,35 @@ void CheckTopicFormats(ConfigReader& r, const YAML::Node& node, const OutputConf
 }
 
 void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
-  r.ForEach(node, "output",
-            {"channel_topics", "default_topic", "alerts_topic", "decisions_topic",
-             "dead_letter_topic", "format", "topic_formats"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "channel_topics") r.StringMap(v, full, &out->channel_topics);
-              if (key == "default_topic") r.String(v, full, &out->default_topic);
-              if (key == "alerts_topic") r.String(v, full, &out->alerts_topic);
-              if (key == "decisions_topic") r.String(v, full, &out->decisions_topic);
-              if (key == "dead_letter_topic") r.String(v, full, &out->dead_letter_topic);
-              if (key == "format") {
-                r.String(v, full, &out->format);
-                if (out->format != "json" && out->format != "protobuf")
-                  r.Fail(v, full, "expected json or protobuf");
-              }
-              if (key == "topic_formats") ReadTopicFormats(r, v, full, out);
-            });
+  r.ForEach(
+      node, "output",
+      {"channel_topics", "default_topic", "alerts_topic", "decisions_topic", "dead_letter_topic",
+       "actions_dead_letter_topic", "topic_hold_max_messages", "format", "topic_formats"},
+      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
+        if (key == "channel_topics") r.StringMap(v, full, &out->channel_topics);
+        if (key == "default_topic") r.String(v, full, &out->default_topic);
+        if (key == "alerts_topic") r.String(v, full, &out->alerts_topic);
+        if (key == "actions_dead_letter_topic") {
+          r.String(v, full, &out->actions_dead_letter_topic);
+        }
+        if (key == "topic_hold_max_messages") {
+          r.Int(v, full, 0, &out->topic_hold_max_messages);
+        }
+        if (key == "decisions_topic") r.String(v, full, &out->decisions_topic);
+        if (key == "dead_letter_topic") r.String(v, full, &out->dead_letter_topic);
+        if (key == "format") {
+          r.String(v, full, &out->format);
+          if (out->format != "json" && out->format != "protobuf")
+            r.Fail(v, full, "expected json or protobuf");
+        }
+        if (key == "topic_formats") ReadTopicFormats(r, v, full, out);
+      });
 }
 
 void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
   r.ForEach(node, "state",
             {"dir", "block_cache_mb", "cache_customers", "retention", "retention_sweep_batch",
-             "retention_sweep_interval_ms", "erase_event_type"},
+             "retention_sweep_interval_ms", "erase_event_type", "sync_commits"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "dir") r.String(v, full, &state->dir);
               if (key == "block_cache_mb") {
@@ -114,6 +121,7 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
                 r.Int(v, full, 1, &state->retention_sweep_interval_ms);
               }
               if (key == "erase_event_type") r.String(v, full, &state->erase_event_type);
+              if (key == "sync_commits") r.Bool(v, full, &state->sync_commits);
             });
 }
 
@@ -121,7 +129,8 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
   r.ForEach(node, "processing",
             {"input_format", "max_event_bytes", "commit_interval_ms", "commit_max_events",
              "max_in_flight", "max_raise_depth", "max_timers_per_customer", "timer_interval_ms",
-             "timer_batch", "rules_watch_interval_ms"},
+             "timer_batch", "timer_round_ms", "rules_watch_interval_ms", "store_failure_exit_ms",
+             "max_customer_id_bytes", "min_event_time", "max_event_time"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "input_format") {
                 r.String(v, full, &p->input_format);
@@ -138,6 +147,11 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
               if (key == "max_timers_per_customer") r.Int(v, full, 1, &p->max_timers_per_customer);
               if (key == "timer_interval_ms") r.Int(v, full, 1, &p->timer_interval_ms);
               if (key == "timer_batch") r.Int(v, full, 1, &p->timer_batch);
+              if (key == "timer_round_ms") r.Int(v, full, 1, &p->timer_round_ms);
+              if (key == "store_failure_exit_ms") r.Int(v, full, 0, &p->store_failure_exit_ms);
+              if (key == "max_customer_id_bytes") r.Int(v, full, 1, &p->max_customer_id_bytes);
+              if (key == "min_event_time") r.Timestamp(v, full, &p->min_event_time_ms);
+              if (key == "max_event_time") r.Timestamp(v, full, &p->max_event_time_ms);
               if (key == "rules_watch_interval_ms") r.Int(v, full, 0, &p->rules_watch_interval_ms);
             });
 }

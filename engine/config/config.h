@@ -47,6 +47,12 @@ struct OutputConfig {
   std::string decisions_topic;
   // Rejected input with headers naming the reason, source topic, partition and offset.
   std::string dead_letter_topic = "touchstream.dead-letter";
+  // Outgoing messages that can never be delivered (too large, invalid) or whose topic stayed
+  // unavailable past topic_hold_max_messages, with headers naming the reason and the topic.
+  std::string actions_dead_letter_topic = "touchstream.actions.dead-letter";
+  // Messages to a missing or unauthorized topic wait in the outbox (other topics go on), up to
+  // this many per topic; later ones go to actions_dead_letter_topic. Default 100000.
+  int64_t topic_hold_max_messages = 100000;
   // "json" or "protobuf": how actions, alerts and decisions are encoded. Default protobuf.
   std::string format = "protobuf";
   // Topic → "json" or "protobuf", overriding `format` for that output topic (a channel topic,
@@ -68,6 +74,9 @@ struct StateConfig {
   int64_t retention_sweep_interval_ms = 1000;
   // An input event of this type erases its customer (right to be forgotten); empty disables.
   std::string erase_event_type = "erase_request";
+  // fsync the RocksDB write-ahead log at every commit, so that a power loss cannot roll state
+  // back behind actions already produced. Default true.
+  bool sync_commits = true;
 };
 
 struct AdminConfig {
@@ -84,6 +93,16 @@ struct ProcessingConfig {
   int64_t commit_interval_ms = 200;
   // ... or after this many events, whichever comes first.
   int64_t commit_max_events = 5000;
+  // While state store commits fail, input and timers pause and the commit is retried with
+  // backoff; after failing this long the engine exits non-zero (a restart resumes from the last
+  // good commit). Default 5 minutes.
+  int64_t store_failure_exit_ms = 300000;
+  // Input customer ids longer than this (bytes) are dead-lettered. Default 256.
+  int64_t max_customer_id_bytes = 256;
+  // Events whose time lies outside [min_event_time_ms, max_event_time_ms] are dead-lettered.
+  // Defaults 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z.
+  int64_t min_event_time_ms = 0;
+  int64_t max_event_time_ms = 253402300799999;
   // Consumption pauses while more produced messages than this await delivery reports.
   int64_t max_in_flight = 20000;
   // How deep rules may raise events that trigger rules that raise events (0: no raise).
@@ -94,6 +113,9 @@ struct ProcessingConfig {
   // How often `run` looks for due timers, and how many it fires per commit.
   int64_t timer_interval_ms = 1000;
   int64_t timer_batch = 5000;
+  // A round of due timers stops after this long (between two batches) so that input, delivery
+  // reports and the group heartbeat are served; the rest fire in the next rounds. Default 200.
+  int64_t timer_round_ms = 200;
   // How often `run` checks the rule files for changes (and reloads them); 0 = only on SIGHUP.
   int64_t rules_watch_interval_ms = 2000;
 };

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/text_match.h"
+#include "base/time_format.h"
 #include "engine/config/config.h"
 #include "state/window_declaration.h"
 
@@ -69,6 +71,24 @@ class ConfigReader {
     }
     if (value < min) return Fail(node, key, "must be at least " + std::to_string(min));
     *out = value;
+  }
+
+  void Bool(const YAML::Node& node, const std::string& key, bool* out) {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      return Fail(node, key,
+                  "expected true or false, got '" + (node.IsScalar() ? node.Scalar() : "") + "'");
+    }
+    *out = value;
+  }
+
+  // An RFC 3339 time (2024-01-31T00:00:00Z), as epoch milliseconds.
+  void Timestamp(const YAML::Node& node, const std::string& key, int64_t* out) {
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    const std::optional<int64_t> ms = ParseRfc3339Ms(text);
+    if (!ms)
+      return Fail(node, key, "expected a time such as 2024-01-31T00:00:00Z, got '" + text + "'");
+    *out = *ms;
   }
 
   // A duration in the config's syntax (state::ParseConfigDuration: 90d, 12h, 1h30m, 2w); zero

@@ -11,6 +11,8 @@ class Clock {
   virtual ~Clock() = default;
   // Milliseconds since the Unix epoch, UTC.
   virtual int64_t NowMs() const = 0;
+  // Milliseconds on a clock that never goes back (for intervals and timeouts).
+  virtual int64_t MonotonicMs() const = 0;
 };
 
 // Wall-clock time.
@@ -21,6 +23,11 @@ class SystemClock final : public Clock {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  int64_t MonotonicMs() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
 };
 
 // Time that moves only when told to (tests, and replay where event time drives the clock).
@@ -28,6 +35,7 @@ class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t now_ms = 0) : now_ms_(now_ms) {}
   int64_t NowMs() const override { return now_ms_; }
+  int64_t MonotonicMs() const override { return now_ms_; }
   void Set(int64_t now_ms) { now_ms_ = now_ms; }
   void Advance(int64_t delta_ms) { now_ms_ += delta_ms; }
 

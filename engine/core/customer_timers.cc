@@ -51,7 +51,7 @@ void CustomerTimers::CancelPrefix(v1::CustomerState* state, const std::string& p
   for (const std::string& name : names) Cancel(state, name);
 }
 
-void CustomerTimers::TakeInto(state::CommitBatch* batch) {
+void CustomerTimers::AddTo(state::CommitBatch* batch) const {
   for (const Op& op : ops_) {
     if (op.put) {
       batch->PutTimer(op.timer);
@@ -59,7 +59,6 @@ void CustomerTimers::TakeInto(state::CommitBatch* batch) {
       batch->DeleteTimer(op.timer);
     }
   }
-  ops_.clear();
 }
 
 }  // namespace touchstream::engine

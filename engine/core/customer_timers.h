@@ -35,8 +35,11 @@ class CustomerTimers {
   // Cancels every timer whose name starts with `prefix`.
   void CancelPrefix(v1::CustomerState* state, const std::string& prefix);
 
-  // Moves the collected operations into `batch`, in the order they were made.
-  void TakeInto(state::CommitBatch* batch);
+  // Adds the operations collected since the last Committed to `batch`, in the order they were
+  // made; they are kept until Committed (a failed commit loses none).
+  void AddTo(state::CommitBatch* batch) const;
+  // The batch of the last AddTo was committed: forgets its operations.
+  void Committed() { ops_.clear(); }
   // The earliest fire_ms armed since the last ResetEarliestArmed (max int64 when none).
   int64_t earliest_armed_ms() const { return earliest_armed_ms_; }
   void ResetEarliestArmed() { earliest_armed_ms_ = std::numeric_limits<int64_t>::max(); }

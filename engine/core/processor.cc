@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/saturating.h"
+#include "engine/core/event_checks.h"
 #include "engine/core/overloaded.h"
 #include "rules/date_schedule.h"
 #include "rules/trigger_parser.h"
@@ -130,6 +132,10 @@ std::optional<v1::TouchpointEvent> EventProcessor::DecodeRecord(
                        std::to_string(record.offset));
   }
   if (event.ts_ms() == 0) event.set_ts_ms(record.timestamp_ms);
+  if (std::optional<EventProblem> problem = CheckEvent(event, config_.processing)) {
+    DeadLetter(record, problem->reason, problem->message, out);
+    return std::nullopt;
+  }
   return std::move(event);
 }
 
@@ -299,17 +305,18 @@ void EventProcessor::Dispatch(const v1::TouchpointEvent& event, int depth,
               std::string name = RuleTimerName(rule);
               if (!t.correlate_on.empty()) name += ":" + PropertyText(event, t.correlate_on);
               if (event.type() == t.event_type) {
-                ArmRuleTimer(rule, name, event.ts_ms() + t.within_ms, event, step);
+                ArmRuleTimer(rule, name, SaturatingAdd(event.ts_ms(), t.within_ms), event, step);
               } else if (event.type() == t.absent_type) {
                 timers_.Cancel(step->state, name);
               }
             },
             [&](const rules::InactivityTrigger& t) {
-              ArmRuleTimer(rule, RuleTimerName(rule), event.ts_ms() + t.inactive_ms, event, step);
+              ArmRuleTimer(rule, RuleTimerName(rule), SaturatingAdd(event.ts_ms(), t.inactive_ms),
+                           event, step);
             },
             [&](const rules::ScheduleTrigger& t) {
               ArmRuleTimer(rule, RuleTimerName(rule) + ":" + event.event_id(),
-                           event.ts_ms() + t.after_ms, event, step);
+                           SaturatingAdd(event.ts_ms(), t.after_ms), event, step);
             },
             [&](const rules::ThresholdTrigger& t) {
               const std::optional<bool> now_true = runner_.Test(rule, *t.expression, event, *step);
@@ -459,6 +466,18 @@ void EventProcessor::DeadLetter(const connectors::SourceRecord& record, const st
   headers["touchstream.source.partition"] = std::to_string(record.partition);
   headers["touchstream.source.offset"] = std::to_string(record.offset);
   out->push_back(std::move(entry));
+}
+
+void EventProcessor::AddChangesTo(state::CommitBatch* batch) const {
+  cache_->AddDirtyTo(batch);
+  timers_.AddTo(batch);
+  runner_.impact().AddTo(batch);
+}
+
+void EventProcessor::ChangesCommitted() {
+  cache_->MarkCommitted();
+  timers_.Committed();
+  runner_.impact().Committed();
 }
 
 }  // namespace touchstream::engine

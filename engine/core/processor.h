@@ -6,7 +6,7 @@
 // listening to the event's type by trigger kind → render actions and decision records. Timed
 // triggers arm per-customer timers; the caller reads due timers from the store and hands them to
 // FireTimer. Everything to produce is appended to an output vector of outbox entries, and timer
-// changes are collected for TakeTimerChanges; the caller commits both with the states and input
+// changes are collected for AddChangesTo; the caller commits both with the states and input
 // offsets, then produces. The processor itself performs no I/O beyond the cache's loads.
 //
 // Not thread-safe: one processor per processing thread. SetRules may be called between events.
@@ -103,12 +103,15 @@ class EventProcessor {
     analytics_.SetRfmBreakpoints(breakpoints);
   }
 
-  // Moves the timer changes made since the last call into `batch`; call when putting the
-  // cache's dirty states into the same batch, so that states and timers commit together.
-  void TakeTimerChanges(state::CommitBatch* batch) { timers_.TakeInto(batch); }
-  // Moves the impact counter changes made since the last call into `batch`; call with
-  // TakeTimerChanges, so that counters commit with the states they were counted from.
-  void TakeImpactChanges(state::CommitBatch* batch) { runner_.impact().TakeInto(batch); }
+  // Adds every change made since the last ChangesCommitted to `batch`: the cache's dirty
+  // states, the timer changes and the impact counter changes, so that they commit together
+  // (with the caller's offsets and outbox entries). Nothing is forgotten until
+  // ChangesCommitted: after a failed commit the next AddChangesTo adds the same changes again
+  // with any made since. Erased customers are reported separately (TakeErasedCustomers).
+  void AddChangesTo(state::CommitBatch* batch) const;
+  // The batch of the last AddChangesTo was durably committed: the changes are forgotten and
+  // the cache trimmed.
+  void ChangesCommitted();
   // The earliest fire time armed since the last ResetEarliestArmedTimer (max int64 when none).
   int64_t earliest_armed_timer_ms() const { return timers_.earliest_armed_ms(); }
   // Forgets it: call after reading the earliest timer from the store once every change has

@@ -96,6 +96,7 @@ class RuleRunner {
   const rules::CustomerModels* models() const { return models_.get(); }
   // Sees every decision the runner records (EmitDecision).
   ImpactTracker& impact() { return impact_; }
+  const ImpactTracker& impact() const { return impact_; }
 
   // Appends the outbox entry of `action` (for its channel's topic) to step->out. An action to
   // output.alerts_topic gets the snapshot of step->state (engine/customer/customer_snapshot.h).

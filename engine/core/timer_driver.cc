@@ -16,7 +16,8 @@ Status TimerDriver::Refresh() {
 
 Result<size_t> TimerDriver::FireDue(int64_t up_to_ms, int64_t now_ms,
                                     const std::function<Status()>& commit,
-                                    std::vector<v1::OutboxEntry>* out) {
+                                    std::vector<v1::OutboxEntry>* out,
+                                    const std::function<bool()>& time_left) {
   size_t fired = 0;
   std::vector<v1::Timer> due;
   while (true) {
@@ -28,6 +29,10 @@ Result<size_t> TimerDriver::FireDue(int64_t up_to_ms, int64_t now_ms,
       if (Status s = processor_->FireTimer(timer, now_ms, out); !s.ok()) return s;
     }
     fired += due.size();
+    if (time_left && !time_left()) {
+      if (Status s = commit(); !s.ok()) return s;
+      return fired;
+    }
   }
   if (Status s = Refresh(); !s.ok()) return s;
   return fired;

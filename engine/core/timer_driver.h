@@ -42,8 +42,11 @@ class TimerDriver {
   // passed on; in stream-time mode each timer's own time is used). `commit` must commit all
   // pending work (states, timer changes, outputs); it is called before the first read and
   // after each round. Outputs go to *out. Returns the number of timers fired.
+  // When `time_left` is given and returns false after a round, FireDue stops there; the timers
+  // still due stay due (next_due_ms() <= up_to_ms) and fire at the next call.
   Result<size_t> FireDue(int64_t up_to_ms, int64_t now_ms, const std::function<Status()>& commit,
-                         std::vector<v1::OutboxEntry>* out);
+                         std::vector<v1::OutboxEntry>* out,
+                         const std::function<bool()>& time_left = nullptr);
 
  private:
   state::StateStore* store_;

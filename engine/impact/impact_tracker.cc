@@ -137,15 +137,18 @@ bool ImpactTracker::Converts(const rules::Rule& rule, const v1::ImpactAttributio
   return true;
 }
 
-void ImpactTracker::TakeInto(state::CommitBatch* batch) {
-  for (auto& [key, counters] : counters_) {
+void ImpactTracker::AddTo(state::CommitBatch* batch) const {
+  for (const auto& [key, counters] : counters_) {
     const v1::ImpactCounts& p = counters.pending;
     if (p.decisions() == 0 && p.sent() == 0 && p.converted() == 0 && p.conversion_value() == 0) {
       continue;
     }
     batch->AddImpactCounts(key.first, key.second, p);
-    counters.pending.Clear();
   }
+}
+
+void ImpactTracker::Committed() {
+  for (auto& [key, counters] : counters_) counters.pending.Clear();
 }
 
 }  // namespace touchstream::engine

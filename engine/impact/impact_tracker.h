@@ -60,8 +60,16 @@ class ImpactTracker {
   // now_ms is `now` for conversion conditions.
   void OnEvent(const v1::TouchpointEvent& event, int64_t now_ms, v1::CustomerState* state);
 
-  // Moves the counter changes since the last call into `batch`.
-  void TakeInto(state::CommitBatch* batch);
+  // Adds the counter changes since the last Committed to `batch`; they are kept until
+  // Committed (a failed commit loses none).
+  void AddTo(state::CommitBatch* batch) const;
+  // The batch of the last AddTo was committed: forgets its changes.
+  void Committed();
+  // AddTo then Committed.
+  void TakeInto(state::CommitBatch* batch) {
+    AddTo(batch);
+    Committed();
+  }
 
  private:
   struct ArmCounters {

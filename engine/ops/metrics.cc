@@ -68,12 +68,51 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
            .Help("Failed evaluations of the value_tiers score (the customer's value is unchanged).")
            .Register(r)
            .Add({});
-  delivery_failures_ =
-      &prometheus::BuildCounter()
-           .Name("touchstream_delivery_failures_total")
-           .Help("Delivery reports with an error; the message stays in the outbox and is re-sent.")
-           .Register(r)
-           .Add({});
+  delivery_failures_ = &prometheus::BuildCounter()
+                            .Name("touchstream_delivery_failures_total")
+                            .Help(
+                                "Failed produces and delivery reports, by class: retriable "
+                                "(re-sent with backoff), message (dead-lettered), topic (held "
+                                "back), fatal (producer recreated).")
+                            .Register(r);
+  actions_dead_lettered_ = &prometheus::BuildCounter()
+                                .Name("touchstream_actions_dead_lettered_total")
+                                .Help(
+                                    "Outgoing messages that can never be delivered, sent to "
+                                    "output.actions_dead_letter_topic instead, by reason.")
+                                .Register(r);
+  topic_held_ = &prometheus::BuildGauge()
+                     .Name("touchstream_topic_held_messages")
+                     .Help(
+                         "Messages waiting in the outbox because their topic is missing or not "
+                         "authorized.")
+                     .Register(r);
+  commit_failures_ = &prometheus::BuildCounter()
+                          .Name("touchstream_store_commit_failures_total")
+                          .Help(
+                              "State store commits that failed (input and timers pause and the "
+                              "commit is retried with backoff).")
+                          .Register(r)
+                          .Add({});
+  timer_rounds_cut_ = &prometheus::BuildCounter()
+                           .Name("touchstream_timer_rounds_cut_total")
+                           .Help(
+                               "Timer rounds stopped at processing.timer_round_ms with timers "
+                               "still due (they fire in the next rounds, between records).")
+                           .Register(r)
+                           .Add({});
+  store_healthy_ = &prometheus::BuildGauge()
+                        .Name("touchstream_store_healthy")
+                        .Help("1 while the state store accepts commits, 0 while they fail.")
+                        .Register(r)
+                        .Add({});
+  store_healthy_->Set(1);
+  broker_up_ = &prometheus::BuildGauge()
+                    .Name("touchstream_broker_up")
+                    .Help("1 while a Kafka broker is reachable, 0 while every broker is down.")
+                    .Register(r)
+                    .Add({});
+  broker_up_->Set(1);
   customers_expired_ =
       &prometheus::BuildCounter()
            .Name("touchstream_customers_expired_total")
@@ -153,6 +192,10 @@ void EngineMetrics::DecisionRecorded(std::string_view rule, std::string_view out
 
 void EngineMetrics::SetConsumerLag(const std::string& topic, int32_t partition, double lag) {
   lag_->Add({{"topic", topic}, {"partition", std::to_string(partition)}}).Set(lag);
+}
+
+void EngineMetrics::SetTopicHeld(const std::string& topic, double messages) {
+  topic_held_->Add({{"topic", topic}}).Set(messages);
 }
 
 }  // namespace touchstream::engine

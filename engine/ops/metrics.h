@@ -71,7 +71,24 @@ class EngineMetrics {
   void SetOutboxDepth(double n) { outbox_depth_->Set(n); }
   void SetAssignedPartitions(double n) { assigned_partitions_->Set(n); }
   void SetRulesLoaded(double n) { rules_loaded_->Set(n); }
-  void DeliveryFailed() { delivery_failures_->Increment(); }
+  // A produce or delivery failed; `failure_class` is connectors::DeliveryFailureName's.
+  void DeliveryFailed(std::string_view failure_class) {
+    Cached(delivery_failures_by_class_, *delivery_failures_, "class", failure_class).Increment();
+  }
+  // A message that can never be delivered went to output.actions_dead_letter_topic.
+  void ActionDeadLettered(std::string_view reason) {
+    Cached(actions_dead_lettered_by_reason_, *actions_dead_lettered_, "reason", reason).Increment();
+  }
+  // Messages held back because their topic is missing or not authorized (0 when it is back).
+  void SetTopicHeld(const std::string& topic, double messages);
+  // A commit to the state store failed (the pipeline pauses and retries).
+  void CommitFailed() { commit_failures_->Increment(); }
+  // 1 while the state store accepts commits, 0 while commits fail.
+  void SetStoreHealthy(bool healthy) { store_healthy_->Set(healthy ? 1 : 0); }
+  // 1 while a broker is reachable, 0 while every broker is down.
+  void SetBrokerUp(bool up) { broker_up_->Set(up ? 1 : 0); }
+  // A timer round stopped at processing.timer_round_ms with timers still due.
+  void TimerRoundCut() { timer_rounds_cut_->Increment(); }
   // Customers expired by state.retention; customers erased by an erase event or the admin API.
   void CustomerExpired() { customers_expired_->Increment(); }
   void CustomerErasedByEvent() { erased_by_event_->Increment(); }
@@ -109,7 +126,13 @@ class EngineMetrics {
   prometheus::Counter* value_score_errors_;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_refused_;
-  prometheus::Counter* delivery_failures_;
+  prometheus::Family<prometheus::Counter>* delivery_failures_;
+  prometheus::Family<prometheus::Counter>* actions_dead_lettered_;
+  prometheus::Family<prometheus::Gauge>* topic_held_;
+  prometheus::Counter* commit_failures_;
+  prometheus::Counter* timer_rounds_cut_;
+  prometheus::Gauge* store_healthy_;
+  prometheus::Gauge* broker_up_;
   prometheus::Counter* customers_expired_;
   prometheus::Counter* erased_by_event_;
   prometheus::Counter* erased_by_admin_;
@@ -124,6 +147,7 @@ class EngineMetrics {
   // touchstream_decisions_total by "rule\x1foutcome\x1freason"; decision_key_ is the reused
   // buffer the key is built in (no allocation once its capacity suffices).
   CounterCache decisions_by_key_;
+  CounterCache delivery_failures_by_class_, actions_dead_lettered_by_reason_;
   std::string decision_key_;
 };
 

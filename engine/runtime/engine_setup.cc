@@ -24,14 +24,16 @@ Result<std::unique_ptr<state::StateStore>> OpenStore(const EngineConfig& config)
   state::RocksDbStoreOptions options;
   options.path = config.state.dir;
   options.block_cache_bytes = static_cast<size_t>(config.state.block_cache_bytes);
+  options.sync_commits = config.state.sync_commits;
   return state::OpenRocksDbStore(options);
 }
 
 std::vector<connectors::TopicSpec> TopicsNamedIn(const EngineConfig& config) {
   std::set<std::string> names(config.kafka.input_topics.begin(), config.kafka.input_topics.end());
   for (const auto& [channel, topic] : config.output.channel_topics) names.insert(topic);
-  for (const std::string* t : {&config.output.default_topic, &config.output.alerts_topic,
-                               &config.output.decisions_topic, &config.output.dead_letter_topic}) {
+  for (const std::string* t :
+       {&config.output.default_topic, &config.output.alerts_topic, &config.output.decisions_topic,
+        &config.output.dead_letter_topic, &config.output.actions_dead_letter_topic}) {
     if (!t->empty()) names.insert(*t);
   }
   std::vector<connectors::TopicSpec> topics;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include "engine/core/event_checks.h"
+
 namespace touchstream::engine {
 
 namespace {
@@ -12,13 +14,19 @@ double SecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-int64_t MillisSince(SteadyClock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
-}
-
 constexpr int64_t kKafkaCommitIntervalMs = 5000;
 constexpr int64_t kLagUpdateIntervalMs = 5000;
-constexpr int kShutdownFlushMs = 30000;
+constexpr int64_t kShutdownFlushMs = 30000;
+// Backoffs (first, max; doubling) of store retries, re-sends and held-topic probes.
+constexpr int64_t kStoreRetryFirstMs = 100;
+constexpr int64_t kStoreRetryMaxMs = 5000;
+constexpr int64_t kResendFirstMs = 1000;
+constexpr int64_t kResendMaxMs = 30000;
+constexpr int64_t kTopicRetryFirstMs = 5000;
+constexpr int64_t kTopicRetryMaxMs = 60000;
+// While every broker is down, one is asked this often, waiting this long.
+constexpr int64_t kBrokerProbeIntervalMs = 2000;
+constexpr int kBrokerProbeTimeoutMs = 200;
 }  // namespace
 
 KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* store,
@@ -36,7 +44,11 @@ KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* stor
         processor_.SetRfmBreakpoints(breakpoints);
       }) {}
 
-KafkaPipeline::~KafkaPipeline() = default;
+KafkaPipeline::~KafkaPipeline() {
+  // Closing the consumer revokes its partitions (OnRevoked): no commit from a destructor.
+  may_commit_ = false;
+  source_.reset();
+}
 
 Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig& config,
                                                              const std::string& bootstrap_servers,
@@ -44,6 +56,7 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
                                                              EngineMetrics* metrics,
                                                              const Clock* clock) {
   std::unique_ptr<KafkaPipeline> pipeline(new KafkaPipeline(config, store, metrics, clock));
+  pipeline->bootstrap_servers_ = bootstrap_servers;
   connectors::KafkaSinkOptions sink_options;
   sink_options.bootstrap_servers = bootstrap_servers;
   sink_options.properties = config.kafka.producer_properties;
@@ -78,6 +91,13 @@ void KafkaPipeline::PickUpNewRules() {
 }
 
 Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOptions& options) {
+  Status loop = Loop(stop, options);
+  if (!loop.ok()) fatal_ = loop;
+  Status shutdown = Shutdown();
+  return fatal_.ok() ? shutdown : fatal_;
+}
+
+Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptions& options) {
   // Whatever a previous run committed but did not see acknowledged goes out again.
   Status resend = store_->ForEachOutbox([this](uint64_t sequence, const v1::OutboxEntry& entry) {
     in_flight_[sequence] = entry;
@@ -85,96 +105,174 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
   });
   if (!resend.ok()) return resend;
   last_commit_ = last_kafka_commit_ = last_lag_update_ = last_record_ = last_timer_check_ =
-      last_sweep_ = SteadyClock::now();
+      last_sweep_ = NowMono();
   if (Status s = timers_.Refresh(); !s.ok()) return s;
   // RFM quantile breakpoints from the store before the first record.
   if (Status s = Housekeeping(); !s.ok()) return s;
 
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
     PickUpNewRules();
+    if (!store_failure_.ok()) {
+      if (Status s = RetryStore(); !s.ok()) return s;
+    }
     auto record = source_->Poll(paused_ ? 10 : 50);
-    if (!record.ok()) {
-      fatal_ = record.status();
-      break;
-    }
-    if (record->has_value()) {
-      const connectors::SourceRecord& r = **record;
-      const auto start = SteadyClock::now();
-      Status s = processor_.ProcessRecord(r, clock_->NowMs(), &pending_out_);
-      if (!s.ok()) {
-        fatal_ = s;
-        break;
-      }
-      metrics_->ObserveProcessingSeconds(SecondsSince(start));
-      pending_offsets_[{r.topic, r.partition}] = r.offset + 1;
-      ++uncommitted_records_;
-      ++records_processed_;
-      last_record_ = start;
-    }
+    if (!record.ok()) return record.status();
+    if (record->has_value()) Process(**record);
     ServeDeliveryReports(0);
-    if (uncommitted_records_ >= config_.processing.commit_max_events ||
-        MillisSince(last_commit_) >= config_.processing.commit_interval_ms) {
-      if (Status s = Commit(); !s.ok()) return s;
+    WatchBrokers();
+    RetryOutbound();
+    if (recreate_sink_) {
+      if (Status s = RecreateSink(); !s.ok()) return s;
     }
-    if (MillisSince(last_timer_check_) >= config_.processing.timer_interval_ms) {
-      if (Status s = FireDueTimers(); !s.ok()) return s;
+    const bool store_ok = store_failure_.ok();
+    if (store_ok && (uncommitted_records_ >= config_.processing.commit_max_events ||
+                     NowMono() - last_commit_ >= config_.processing.commit_interval_ms)) {
+      Commit();
     }
-    if (Status s = Housekeeping(); !s.ok()) return s;
+    if (store_failure_.ok() && brokers_down_since_ms_ < 0 &&
+        (timers_behind_ || NowMono() - last_timer_check_ >= config_.processing.timer_interval_ms)) {
+      FireDueTimers();
+    }
+    if (store_failure_.ok()) Housekeeping();
     if (options.tasks != nullptr) options.tasks->RunPending();
-    ApplyBackPressure();
-    if (MillisSince(last_kafka_commit_) >= kKafkaCommitIntervalMs) CommitKafkaOffsets();
-    if (MillisSince(last_lag_update_) >= kLagUpdateIntervalMs) UpdateLag();
+    UpdatePause();
+    if (NowMono() - last_kafka_commit_ >= kKafkaCommitIntervalMs) CommitKafkaOffsets();
+    if (NowMono() - last_lag_update_ >= kLagUpdateIntervalMs) UpdateLag();
     if (options.stop_when_idle_ms > 0 && !assigned_.empty() &&
         (options.input_finished == nullptr || options.input_finished->load()) &&
-        MillisSince(last_record_) >= options.stop_when_idle_ms && pending_out_.empty() &&
-        in_flight_.empty() && uncommitted_records_ == 0) {
+        NowMono() - last_record_ >= options.stop_when_idle_ms && pending_out_.empty() &&
+        in_flight_.empty() && uncommitted_records_ == 0 && store_failure_.ok()) {
       break;
     }
   }
+  return fatal_;
+}
 
-  // Graceful shutdown: commit, wait for the outbox to drain, record the removals, leave.
-  Status commit = Commit();
-  std::vector<connectors::DeliveryReport> reports;
-  const auto flush_start = SteadyClock::now();
-  while (!in_flight_.empty() && MillisSince(flush_start) < kShutdownFlushMs) {
-    ServeDeliveryReports(100);
-    if (!to_resend_.empty()) Commit();
+void KafkaPipeline::Process(const connectors::SourceRecord& record) {
+  // Records keep their order: after a store failure every record waits behind the first.
+  if (!held_records_.empty() || !ProcessNow(record)) held_records_.push_back(record);
+}
+
+bool KafkaPipeline::ProcessNow(const connectors::SourceRecord& record) {
+  const int64_t start = NowMono();
+  const auto wall_start = SteadyClock::now();
+  Status s = processor_.ProcessRecord(record, clock_->NowMs(), &pending_out_);
+  if (!s.ok()) {
+    // A state read failed before the record changed anything.
+    StoreFailed(s);
+    return false;
   }
-  if (!in_flight_.empty()) {
-    std::cerr << "touchstream: " << in_flight_.size()
-              << " messages not acknowledged at shutdown; they stay in the outbox and are re-sent "
-                 "on start\n";
+  metrics_->ObserveProcessingSeconds(SecondsSince(wall_start));
+  pending_offsets_[{record.topic, record.partition}] = record.offset + 1;
+  ++uncommitted_records_;
+  ++records_processed_;
+  last_record_ = start;
+  return true;
+}
+
+void KafkaPipeline::StoreFailed(const Status& status) {
+  metrics_->CommitFailed();
+  if (store_failure_.ok()) {
+    store_failing_since_ms_ = NowMono();
+    store_backoff_ms_ = kStoreRetryFirstMs;
+    metrics_->SetStoreHealthy(false);
+    std::cerr << "touchstream: state store failed (" << status.ToString()
+              << "); input and timers paused, nothing is lost; retrying\n";
   }
-  Status final_commit = Commit();
-  CommitKafkaOffsets();
+  store_failure_ = status;
+  store_retry_at_ms_ = NowMono() + store_backoff_ms_;
+  store_backoff_ms_ = std::min(store_backoff_ms_ * 2, kStoreRetryMaxMs);
+  UpdatePause();
+}
+
+Status KafkaPipeline::RetryStore() {
+  const int64_t now = NowMono();
+  const int64_t failing_ms = now - store_failing_since_ms_;
+  if (failing_ms >= config_.processing.store_failure_exit_ms) {
+    return Status::Unavailable(
+        "state store failing for " + std::to_string(failing_ms) +
+        " ms (processing.store_failure_exit_ms); last error: " + store_failure_.ToString() +
+        "; nothing more was committed, a restart resumes from the last good commit");
+  }
+  if (now < store_retry_at_ms_) return Status::Ok();
+  // The records held back first, in order; each failure keeps the rest for the next retry.
+  while (!held_records_.empty()) {
+    if (!ProcessNow(held_records_.front())) return Status::Ok();
+    held_records_.pop_front();
+  }
+  if (!Commit().ok()) return Status::Ok();
+  std::cerr << "touchstream: state store recovered after " << NowMono() - store_failing_since_ms_
+            << " ms; resuming\n";
+  store_failure_ = Status::Ok();
+  metrics_->SetStoreHealthy(true);
+  UpdatePause();
+  return Status::Ok();
+}
+
+Status KafkaPipeline::Shutdown() {
+  if (store_failure_.ok() && may_commit_) {
+    // Graceful: commit, wait for the outbox to drain, record the removals.
+    Commit();
+    const int64_t flush_start = NowMono();
+    while (!in_flight_.empty() && NowMono() - flush_start < kShutdownFlushMs &&
+           store_failure_.ok()) {
+      ServeDeliveryReports(100);
+      RetryOutbound();
+      if (recreate_sink_ && !RecreateSink().ok()) break;
+    }
+    if (!in_flight_.empty()) {
+      std::cerr << "touchstream: " << in_flight_.size()
+                << " messages not acknowledged at shutdown; they stay in the outbox and are "
+                   "re-sent on start\n";
+    }
+    Commit();
+    CommitKafkaOffsets();
+  }
+  Status result = store_failure_;
   UpdateLag();
+  // Partitions revoked while closing are committed by OnRevoked only while the store works.
   Status close = source_->Close();
-  if (!fatal_.ok()) return fatal_;
-  if (!commit.ok()) return commit;
-  if (!final_commit.ok()) return final_commit;
+  if (!result.ok()) return result;
   return close;
 }
 
 Status KafkaPipeline::FireDueTimers() {
-  last_timer_check_ = SteadyClock::now();
+  last_timer_check_ = NowMono();
+  timers_behind_ = false;
   const int64_t now_ms = clock_->NowMs();
   if (now_ms < timers_.next_due_ms()) return Status::Ok();
+  const int64_t round_end = NowMono() + config_.processing.timer_round_ms;
   auto fired = timers_.FireDue(
-      now_ms, now_ms, [this] { return Commit(); }, &pending_out_);
-  return fired.ok() ? Status::Ok() : fired.status();
+      now_ms, now_ms, [this] { return Commit(); }, &pending_out_,
+      [this, round_end] { return NowMono() < round_end; });
+  if (!fired.ok()) {
+    if (store_failure_.ok()) StoreFailed(fired.status());
+    return fired.status();
+  }
+  if (timers_.next_due_ms() <= now_ms) {
+    timers_behind_ = true;
+    metrics_->TimerRoundCut();
+  }
+  return Status::Ok();
 }
 
 Status KafkaPipeline::Housekeeping() {
   const int64_t now_ms = clock_->NowMs();
   if (rfm_.Due(now_ms)) {
     if (Status s = Commit(); !s.ok()) return s;
-    if (Status s = rfm_.Refresh(now_ms); !s.ok()) return fatal_ = s;
+    if (Status s = rfm_.Refresh(now_ms); !s.ok()) {
+      StoreFailed(s);
+      return s;
+    }
   }
-  if (sweep_.enabled() && MillisSince(last_sweep_) >= config_.state.retention_sweep_interval_ms) {
-    last_sweep_ = SteadyClock::now();
+  if (sweep_.enabled() && NowMono() - last_sweep_ >= config_.state.retention_sweep_interval_ms) {
+    last_sweep_ = NowMono();
     if (Status s = Commit(); !s.ok()) return s;
     auto step = sweep_.Step(now_ms, &pending_out_);
-    if (!step.ok()) return fatal_ = step.status();
+    if (!step.ok()) {
+      StoreFailed(step.status());
+      return step.status();
+    }
     if (step->expired > 0) return Commit();
   }
   return Status::Ok();
@@ -199,6 +297,11 @@ Status KafkaPipeline::AdminGetCustomer(std::string_view customer_id, v1::Custome
 }
 
 Result<state::ErasureCounts> KafkaPipeline::AdminEraseCustomer(std::string_view customer_id) {
+  // Such an id cannot have been stored (input is checked the same way); refusing it here keeps
+  // it out of the commit batch.
+  if (auto problem = CustomerIdProblem(customer_id, config_.processing.max_customer_id_bytes)) {
+    return Status::InvalidArgument(*problem);
+  }
   auto erased = processor_.EraseCustomer(customer_id, &pending_out_);
   if (!erased.ok()) return erased.status();
   metrics_->CustomerErasedByAdmin();
@@ -213,35 +316,29 @@ std::shared_ptr<const rules::RuleSet> KafkaPipeline::AdminRules() {
 }
 
 Status KafkaPipeline::Commit() {
+  if (!may_commit_) return Status::Unavailable("kafka pipeline: no commit after a failed revoke");
   // Committed but unacknowledged messages of erased customers leave the outbox too.
   if (std::vector<std::string> erased = processor_.TakeErasedCustomers(); !erased.empty()) {
     ForgetInFlight({erased.begin(), erased.end()});
   }
-  // Messages whose delivery failed are re-produced; they are still in the outbox.
-  for (uint64_t sequence : to_resend_) {
-    auto it = in_flight_.find(sequence);
-    if (it != in_flight_.end()) Produce(sequence, it->second);
-  }
-  to_resend_.clear();
+  last_commit_ = NowMono();
   if (cache_.dirty_count() == 0 && pending_out_.empty() && pending_offsets_.empty() &&
       delivered_.empty()) {
-    last_commit_ = SteadyClock::now();
     return Status::Ok();
   }
   const auto start = SteadyClock::now();
+  // Built from copies: after a failure every change is still pending for the next attempt.
   state::CommitBatch batch;
-  cache_.FlushDirtyInto(&batch);
-  processor_.TakeTimerChanges(&batch);
-  processor_.TakeImpactChanges(&batch);
+  processor_.AddChangesTo(&batch);
   for (const auto& [tp, offset] : pending_offsets_) batch.PutOffset(tp.topic, tp.partition, offset);
   for (const auto& entry : pending_out_) batch.AddOutbox(entry);
   for (uint64_t sequence : delivered_) batch.RemoveOutbox(sequence);
   std::vector<uint64_t> sequences;
-  Status s = store_->Commit(batch, &sequences);
-  if (!s.ok()) {
-    fatal_ = s;
+  if (Status s = store_->Commit(batch, &sequences); !s.ok()) {
+    StoreFailed(s);
     return s;
   }
+  processor_.ChangesCommitted();
   metrics_->ObserveCommitSeconds(SecondsSince(start));
   for (size_t i = 0; i < pending_out_.size(); ++i) {
     auto [it, inserted] = in_flight_.emplace(sequences[i], std::move(pending_out_[i]));
@@ -254,7 +351,6 @@ Status KafkaPipeline::Commit() {
   delivered_.clear();
   uncommitted_records_ = 0;
   metrics_->SetOutboxDepth(static_cast<double>(in_flight_.size()));
-  last_commit_ = SteadyClock::now();
   return Status::Ok();
 }
 
@@ -262,13 +358,136 @@ void KafkaPipeline::Produce(uint64_t sequence, const v1::OutboxEntry& entry) {
   std::vector<std::pair<std::string, std::string>> headers(entry.headers().begin(),
                                                            entry.headers().end());
   if (!entry.id().empty()) headers.emplace_back("touchstream.id", entry.id());
-  Status s = sink_->Produce(entry.topic(), entry.key(), entry.value(), headers, sequence);
-  if (!s.ok()) {
-    std::cerr << "touchstream: produce to " << entry.topic() << " failed (" << s.ToString()
-              << "); will retry at the next commit\n";
-    metrics_->DeliveryFailed();
-    to_resend_.push_back(sequence);
+  connectors::DeliveryFailure failure = connectors::DeliveryFailure::kNone;
+  Status s = sink_->Produce(entry.topic(), entry.key(), entry.value(), headers, sequence, &failure);
+  if (!s.ok()) HandleDeliveryFailure(sequence, failure, s);
+}
+
+void KafkaPipeline::HandleDeliveryFailure(uint64_t sequence, connectors::DeliveryFailure failure,
+                                          const Status& status) {
+  auto it = in_flight_.find(sequence);
+  if (it == in_flight_.end()) return;
+  metrics_->DeliveryFailed(connectors::DeliveryFailureName(failure));
+  switch (failure) {
+    case connectors::DeliveryFailure::kMessage:
+      DeadLetterAction(sequence, "undeliverable", status);
+      return;
+    case connectors::DeliveryFailure::kTopic:
+      HoldForTopic(sequence, it->second.topic(), status);
+      return;
+    case connectors::DeliveryFailure::kFatal:
+      if (!recreate_sink_) {
+        std::cerr << "touchstream: the Kafka producer failed fatally (" << status.ToString()
+                  << "); recreating it and re-sending the outbox\n";
+      }
+      recreate_sink_ = true;
+      return;
+    case connectors::DeliveryFailure::kNone:
+    case connectors::DeliveryFailure::kRetriable:
+      if (to_resend_.empty()) {
+        resend_at_ms_ = NowMono() + resend_backoff_ms_;
+        resend_backoff_ms_ = std::clamp(resend_backoff_ms_ * 2, kResendFirstMs, kResendMaxMs);
+      }
+      to_resend_.push_back(sequence);
+      return;
   }
+}
+
+void KafkaPipeline::DeadLetterAction(uint64_t sequence, const std::string& reason,
+                                     const Status& status) {
+  v1::OutboxEntry& entry = in_flight_.at(sequence);
+  auto& headers = *entry.mutable_headers();
+  if (entry.topic() == config_.output.actions_dead_letter_topic) {
+    // The dead-letter copy itself was refused (too large): once more without its value.
+    if (headers.count("touchstream.error.value_bytes") == 0) {
+      headers["touchstream.error.value_bytes"] = std::to_string(entry.value().size());
+      entry.clear_value();
+      Produce(sequence, entry);
+      return;
+    }
+    std::cerr << "touchstream: dead-letter copy of message " << entry.id() << " to "
+              << headers["touchstream.error.topic"] << " refused too (" << status.ToString()
+              << "); it is removed from the outbox\n";
+    metrics_->ActionDeadLettered("dead_letter_refused");
+    in_flight_.erase(sequence);
+    delivered_.push_back(sequence);
+    return;
+  }
+  headers["touchstream.error.reason"] = reason;
+  headers["touchstream.error.message"] = status.ToString();
+  headers["touchstream.error.topic"] = entry.topic();
+  entry.set_topic(config_.output.actions_dead_letter_topic);
+  metrics_->ActionDeadLettered(reason);
+  Produce(sequence, entry);
+}
+
+void KafkaPipeline::HoldForTopic(uint64_t sequence, const std::string& topic,
+                                 const Status& status) {
+  auto [it, first] = held_.try_emplace(topic);
+  HeldTopic& held = it->second;
+  if (first) {
+    std::cerr << "touchstream: topic " << topic << " refuses messages (" << status.ToString()
+              << "); its messages wait in the outbox while other topics go on\n";
+    held.backoff_ms = kTopicRetryFirstMs;
+    held.retry_at_ms = NowMono() + held.backoff_ms;
+  }
+  held.sequences.push_back(sequence);
+  while (static_cast<int64_t>(held.sequences.size()) > config_.output.topic_hold_max_messages) {
+    const uint64_t oldest = held.sequences.front();
+    held.sequences.pop_front();
+    DeadLetterAction(oldest, "topic_unavailable", status);
+  }
+  metrics_->SetTopicHeld(topic, static_cast<double>(held.sequences.size()));
+}
+
+void KafkaPipeline::ReleaseHeld(const std::string& topic) {
+  auto it = held_.find(topic);
+  if (it == held_.end()) return;
+  std::deque<uint64_t> sequences = std::move(it->second.sequences);
+  held_.erase(it);
+  metrics_->SetTopicHeld(topic, 0);
+  std::cerr << "touchstream: topic " << topic << " accepts messages again; sending the "
+            << sequences.size() << " held back\n";
+  for (uint64_t sequence : sequences) {
+    if (auto entry = in_flight_.find(sequence); entry != in_flight_.end()) {
+      Produce(sequence, entry->second);
+    }
+  }
+}
+
+void KafkaPipeline::RetryOutbound() {
+  const int64_t now = NowMono();
+  if (!to_resend_.empty() && now >= resend_at_ms_ && brokers_down_since_ms_ < 0) {
+    for (uint64_t sequence : std::exchange(to_resend_, {})) {
+      if (auto it = in_flight_.find(sequence); it != in_flight_.end())
+        Produce(sequence, it->second);
+    }
+  }
+  for (auto& [topic, held] : held_) {
+    if (now < held.retry_at_ms || held.sequences.empty()) continue;
+    // One message probes the topic; its delivery releases the others (ReleaseHeld).
+    held.retry_at_ms = now + held.backoff_ms;
+    held.backoff_ms = std::min(held.backoff_ms * 2, kTopicRetryMaxMs);
+    const uint64_t probe = held.sequences.front();
+    held.sequences.pop_front();
+    if (auto it = in_flight_.find(probe); it != in_flight_.end()) Produce(probe, it->second);
+    break;  // Produce may have changed held_
+  }
+}
+
+Status KafkaPipeline::RecreateSink() {
+  recreate_sink_ = false;
+  to_resend_.clear();
+  held_.clear();
+  sink_.reset();  // drops what the failed producer still held: it is all in in_flight_
+  connectors::KafkaSinkOptions sink_options;
+  sink_options.bootstrap_servers = bootstrap_servers_;
+  sink_options.properties = config_.kafka.producer_properties;
+  auto sink = connectors::KafkaSink::Create(sink_options);
+  if (!sink.ok()) return sink.status();
+  sink_ = std::move(*sink);
+  for (const auto& [sequence, entry] : in_flight_) Produce(sequence, entry);
+  return Status::Ok();
 }
 
 void KafkaPipeline::ServeDeliveryReports(int timeout_ms) {
@@ -278,33 +497,55 @@ void KafkaPipeline::ServeDeliveryReports(int timeout_ms) {
     auto it = in_flight_.find(report.token);
     if (it == in_flight_.end()) continue;
     if (!report.status.ok()) {
-      std::cerr << "touchstream: delivery to " << report.topic << " failed ("
-                << report.status.ToString() << "); will retry\n";
-      metrics_->DeliveryFailed();
-      to_resend_.push_back(report.token);
+      HandleDeliveryFailure(report.token, report.failure, report.status);
       continue;
     }
+    resend_backoff_ms_ = 0;
     const auto& headers = it->second.headers();
     if (auto channel = headers.find("touchstream.channel"); channel != headers.end()) {
       metrics_->ActionProduced(channel->second);
     }
     in_flight_.erase(it);
     delivered_.push_back(report.token);
+    if (!held_.empty()) ReleaseHeld(report.topic);
   }
   if (!reports.empty()) metrics_->SetOutboxDepth(static_cast<double>(in_flight_.size()));
 }
 
-void KafkaPipeline::ApplyBackPressure() {
-  const auto in_flight = static_cast<int64_t>(sink_->InFlight());
-  if (!paused_ && in_flight > config_.processing.max_in_flight && !assigned_.empty()) {
-    if (source_->Pause(assigned_).ok()) paused_ = true;
-  } else if (paused_ && in_flight <= config_.processing.max_in_flight / 2) {
-    if (source_->Resume(assigned_).ok()) paused_ = false;
+void KafkaPipeline::WatchBrokers() {
+  const int64_t now = NowMono();
+  bool down = sink_->brokers_down();
+  if (down && brokers_down_since_ms_ >= 0 && now >= next_broker_probe_ms_) {
+    next_broker_probe_ms_ = now + kBrokerProbeIntervalMs;
+    down = !sink_->ProbeBrokers(kBrokerProbeTimeoutMs).ok();
   }
+  if (down && brokers_down_since_ms_ < 0) {
+    brokers_down_since_ms_ = now;
+    next_broker_probe_ms_ = now + kBrokerProbeIntervalMs;
+    metrics_->SetBrokerUp(false);
+    std::cerr << "touchstream: every Kafka broker is down; input and timers paused until one "
+                 "is back\n";
+  } else if (!down && brokers_down_since_ms_ >= 0) {
+    std::cerr << "touchstream: Kafka brokers reachable again after " << now - brokers_down_since_ms_
+              << " ms; resuming\n";
+    brokers_down_since_ms_ = -1;
+    metrics_->SetBrokerUp(true);
+    resend_at_ms_ = now;
+  }
+  UpdatePause();
+}
+
+void KafkaPipeline::UpdatePause() {
+  const auto in_flight = static_cast<int64_t>(sink_->InFlight());
+  if (in_flight > config_.processing.max_in_flight) back_pressure_ = true;
+  if (in_flight <= config_.processing.max_in_flight / 2) back_pressure_ = false;
+  const bool pause = back_pressure_ || brokers_down_since_ms_ >= 0 || !store_failure_.ok();
+  if (assigned_.empty() || pause == paused_) return;
+  if ((pause ? source_->Pause(assigned_) : source_->Resume(assigned_)).ok()) paused_ = pause;
 }
 
 void KafkaPipeline::CommitKafkaOffsets() {
-  last_kafka_commit_ = SteadyClock::now();
+  last_kafka_commit_ = NowMono();
   if (!kafka_offsets_dirty_) return;
   std::vector<std::pair<connectors::TopicPartition, int64_t>> offsets;
   for (const auto& tp : assigned_) {
@@ -319,8 +560,9 @@ void KafkaPipeline::CommitKafkaOffsets() {
 }
 
 void KafkaPipeline::UpdateLag() {
-  last_lag_update_ = SteadyClock::now();
-  for (const auto& lag : source_->Lag()) {
+  last_lag_update_ = NowMono();
+  // Cached watermarks only: the processing thread never waits for the broker here.
+  for (const auto& lag : source_->Lag(0)) {
     if (lag.lag >= 0)
       metrics_->SetConsumerLag(lag.partition.topic, lag.partition.partition,
                                static_cast<double>(lag.lag));
@@ -337,7 +579,7 @@ void KafkaPipeline::OnAssigned(const std::vector<connectors::TopicPartition>& pa
       assigned_.push_back(tp);
   }
   if (paused_) source_->Pause(partitions);
-  last_record_ = SteadyClock::now();  // idleness counts from the assignment
+  last_record_ = NowMono();  // idleness counts from the assignment
   metrics_->SetAssignedPartitions(static_cast<double>(assigned_.size()));
 }
 
@@ -346,9 +588,17 @@ void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& par
   // Everything processed so far is committed before the partitions go to another member.
   // Lost partitions were already taken: their uncommitted work is committed too, which is
   // safe (the new owner starts from the store's offsets only on its own instance's store).
+  // When that commit is impossible (the store fails) the work cannot be handed over: Run stops
+  // with the error and nothing more is committed; a restart resumes from the last good commit.
   (void)lost;
-  Commit();
-  CommitKafkaOffsets();
+  if (may_commit_) {
+    if (Status s = store_failure_.ok() ? Commit() : store_failure_; !s.ok()) {
+      may_commit_ = false;
+      if (fatal_.ok()) fatal_ = s;
+    } else {
+      CommitKafkaOffsets();
+    }
+  }
   for (const auto& tp : partitions) {
     assigned_.erase(std::remove(assigned_.begin(), assigned_.end(), tp), assigned_.end());
     stored_offsets_.erase(tp);

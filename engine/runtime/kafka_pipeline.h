@@ -8,6 +8,22 @@
 // assignment the consumer is positioned at the offsets stored in the state store, not Kafka's
 // committed offsets (which are written too, for lag monitoring).
 //
+// Faults (docs/guarantees.md):
+// - A failed store commit loses nothing: the batch is built from copies, so the changes stay
+//   pending. Input and timers pause and the commit is retried with backoff (100 ms doubling to
+//   5 s) until it succeeds, then processing resumes; after processing.store_failure_exit_ms Run
+//   returns the error without committing anything more (a restart resumes from the last good
+//   commit). A record whose state could not be read is kept and processed again.
+// - Outbound failures are classified (connectors::DeliveryFailure): retriable ones are re-sent
+//   with backoff (1 s doubling to 30 s); a message that can never be delivered goes to
+//   output.actions_dead_letter_topic with the reason; messages to a missing or unauthorized
+//   topic are held (other topics go on; one is re-tried every 5 s to 60 s, all are released on
+//   its delivery), beyond output.topic_hold_max_messages per topic they are dead-lettered; a
+//   fatal producer error recreates the producer and re-sends the outbox.
+// - While every broker is down (logged when it starts and ends, touchstream_broker_up 0) input
+//   and timers pause; they resume when a broker answers again.
+// - Due timers fire in rounds of at most processing.timer_round_ms between records.
+//
 // Housekeeping between records: RFM quantile breakpoints are recomputed from the store at start
 // and every rfm.refresh (RfmRefresh), and customers past state.retention are expired by an
 // incremental sweep every state.retention_sweep_interval_ms (RetentionSweep), each right after
@@ -19,10 +35,11 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -87,12 +104,45 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   KafkaPipeline(const EngineConfig& config, state::StateStore* store, EngineMetrics* metrics,
                 const Clock* clock);
 
+  // Commits the pending work in one atomic batch. On failure nothing pending is forgotten and
+  // store_failure_ is set (Run then pauses and retries).
   Status Commit();
-  // Fires the timers due by the clock's now (committing around them).
+  // The loop of Run; returns the first fatal error.
+  Status Loop(const std::atomic<bool>& stop, const PipelineRunOptions& options);
+  // Commit, drain the outbox, close the consumer (nothing is committed while the store fails).
+  Status Shutdown();
+  // Processes one record; after a store error it (and every later one) waits in
+  // held_records_.
+  void Process(const connectors::SourceRecord& record);
+  // Processes one record now; false (after StoreFailed) when a store read failed.
+  bool ProcessNow(const connectors::SourceRecord& record);
+  // While store_failure_ is set: retries (held record, commit) when the backoff expired.
+  // Non-ok once it failed for longer than processing.store_failure_exit_ms.
+  Status RetryStore();
+  void StoreFailed(const Status& status);
+  // Fires the timers due by the clock's now (committing around them), for at most
+  // processing.timer_round_ms.
   Status FireDueTimers();
   void Produce(uint64_t sequence, const v1::OutboxEntry& entry);
+  // Acts on a failed produce or delivery of the in-flight entry `sequence`.
+  void HandleDeliveryFailure(uint64_t sequence, connectors::DeliveryFailure failure,
+                             const Status& status);
+  // Sends the in-flight entry to output.actions_dead_letter_topic instead, with the reason.
+  void DeadLetterAction(uint64_t sequence, const std::string& reason, const Status& status);
+  // Holds the entry back until its topic accepts messages again.
+  void HoldForTopic(uint64_t sequence, const std::string& topic, const Status& status);
+  // Produces every entry held for `topic` (it accepted a message).
+  void ReleaseHeld(const std::string& topic);
+  // Re-sends failed entries and probes held topics when their backoff expired; recreates the
+  // producer after a fatal error.
+  void RetryOutbound();
+  Status RecreateSink();
   void ServeDeliveryReports(int timeout_ms);
-  void ApplyBackPressure();
+  // Follows broker reachability (logs transitions, metric, probes while down).
+  void WatchBrokers();
+  // Pauses input while produced messages pile up, every broker is down or the store fails.
+  void UpdatePause();
+  int64_t NowMono() const { return clock_->MonotonicMs(); }
   void CommitKafkaOffsets();
   void UpdateLag();
   void PickUpNewRules();
@@ -111,8 +161,10 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   TimerDriver timers_;
   RetentionSweep sweep_;
   RfmRefresh rfm_;
+  std::string bootstrap_servers_;
   std::unique_ptr<connectors::KafkaSink> sink_;
-  std::unique_ptr<connectors::KafkaSource> source_;  // destroyed first: it calls back into this
+  // Reset first by the destructor: closing it calls back into this.
+  std::unique_ptr<connectors::KafkaSource> source_;
 
   std::mutex rules_mu_;
   std::shared_ptr<const rules::RuleSet> pending_rules_;  // GUARDED_BY(rules_mu_)
@@ -125,23 +177,52 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::vector<uint64_t> delivered_;
   int64_t uncommitted_records_ = 0;
   Status fatal_;
+  // Commits may be made (false once destroyed or after a revoke that could not commit).
+  bool may_commit_ = true;
+
+  // The last store failure (ok while the store works), since when, and the next retry.
+  Status store_failure_;
+  int64_t store_failing_since_ms_ = 0;
+  int64_t store_retry_at_ms_ = 0;
+  int64_t store_backoff_ms_ = 0;
+  // Records not processed because a store read failed (and those after them), in order;
+  // processed after recovery.
+  std::deque<connectors::SourceRecord> held_records_;
 
   // Committed to the outbox, produced, awaiting a delivery report (sequence → entry).
   std::map<uint64_t, v1::OutboxEntry> in_flight_;
+  // In flight but failed retriably: re-sent at resend_at_ms_ (backoff).
   std::vector<uint64_t> to_resend_;
+  int64_t resend_at_ms_ = 0;
+  int64_t resend_backoff_ms_ = 0;
+  // In flight but held back: their topic is missing or not authorized (oldest first).
+  struct HeldTopic {
+    std::deque<uint64_t> sequences;
+    int64_t retry_at_ms = 0;
+    int64_t backoff_ms = 0;
+  };
+  std::map<std::string, HeldTopic> held_;
+  bool recreate_sink_ = false;
+  // Every broker down since (monotonic ms); -1 while reachable.
+  int64_t brokers_down_since_ms_ = -1;
+  int64_t next_broker_probe_ms_ = 0;
   // Next offsets known committed to the store, to mirror into Kafka for lag monitoring.
   std::map<connectors::TopicPartition, int64_t> stored_offsets_;
   bool kafka_offsets_dirty_ = false;
 
   std::vector<connectors::TopicPartition> assigned_;
   bool paused_ = false;
+  bool back_pressure_ = false;
   std::atomic<int64_t> records_processed_{0};
-  std::chrono::steady_clock::time_point last_commit_;
-  std::chrono::steady_clock::time_point last_kafka_commit_;
-  std::chrono::steady_clock::time_point last_lag_update_;
-  std::chrono::steady_clock::time_point last_record_;
-  std::chrono::steady_clock::time_point last_timer_check_;
-  std::chrono::steady_clock::time_point last_sweep_;
+  // Monotonic ms (clock_->MonotonicMs()).
+  int64_t last_commit_ = 0;
+  int64_t last_kafka_commit_ = 0;
+  int64_t last_lag_update_ = 0;
+  int64_t last_record_ = 0;
+  int64_t last_timer_check_ = 0;
+  int64_t last_sweep_ = 0;
+  // A timer round stopped at its time budget: the next loop goes on with it.
+  bool timers_behind_ = false;
 };
 
 }  // namespace touchstream::engine

@@ -48,12 +48,12 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   TimerDriver timers(store, &processor, static_cast<size_t>(config.processing.timer_batch));
   auto commit = [&]() {
     state::CommitBatch batch;
-    cache.FlushDirtyInto(&batch);
-    processor.TakeTimerChanges(&batch);
+    processor.AddChangesTo(&batch);
     // Replay keeps no outbox in the store: erased customers have nothing unsent there.
     processor.TakeErasedCustomers();
-    processor.TakeImpactChanges(&batch);
-    return store->Commit(batch, nullptr);
+    Status s = store->Commit(batch, nullptr);
+    if (s.ok()) processor.ChangesCommitted();
+    return s;
   };
   RfmRefresh rfm(config.analytics, store, [&](const state::RfmBreakpoints& breakpoints) {
     processor.SetRfmBreakpoints(breakpoints);
