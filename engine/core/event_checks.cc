@@ -66,6 +66,22 @@ std::optional<std::string> TextProblem(std::string_view field, std::string_view 
 
 }  // namespace
 
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      out.push_back('?');
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> CustomerIdProblem(std::string_view id, int64_t max_bytes) {
   return TextProblem("customer_id", id, max_bytes);
 }

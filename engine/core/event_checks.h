@@ -30,4 +30,8 @@ std::optional<std::string> CustomerIdProblem(std::string_view id, int64_t max_by
 std::optional<EventProblem> CheckEvent(const v1::TouchpointEvent& event,
                                        const ProcessingConfig& limits);
 
+// `text` with every byte that is not part of valid UTF-8 replaced by '?' (for messages and
+// headers quoting hostile input: they are stored as protobuf strings, which must be UTF-8).
+std::string ValidUtf8(std::string_view text);
+
 }  // namespace touchstream::engine

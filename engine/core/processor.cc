@@ -461,8 +461,8 @@ void EventProcessor::DeadLetter(const connectors::SourceRecord& record, const st
                std::to_string(record.offset));
   auto& headers = *entry.mutable_headers();
   headers["touchstream.error.reason"] = reason;
-  headers["touchstream.error.message"] = message;
-  headers["touchstream.source.topic"] = record.topic;
+  headers["touchstream.error.message"] = ValidUtf8(message);
+  headers["touchstream.source.topic"] = ValidUtf8(record.topic);
   headers["touchstream.source.partition"] = std::to_string(record.partition);
   headers["touchstream.source.offset"] = std::to_string(record.offset);
   out->push_back(std::move(entry));

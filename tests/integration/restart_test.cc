@@ -15,53 +15,7 @@
 namespace touchstream::testing {
 namespace {
 
-class RestartTest : public PipelineFixture {
- protected:
-  // A copy of the config with its own group, state directory and action topics.
-  engine::EngineConfig Variant(const std::string& name) {
-    engine::EngineConfig config = config_;
-    config.kafka.group_id = "group-" + name;
-    config.state.dir = (root_ / ("state-" + name)).string();
-    config.output.channel_topics.clear();
-    config.output.alerts_topic.clear();
-    config.output.decisions_topic.clear();
-    config.output.default_topic = "actions-" + name;
-    EXPECT_TRUE(broker_->CreateTopic({config.output.default_topic, 3}).ok());
-    return config;
-  }
-
-  std::set<std::string> ActionIds(const std::string& topic, size_t* messages) {
-    std::set<std::string> ids;
-    auto all = KcatConsumeAll(bootstrap_, topic);
-    *messages = all.size();
-    for (const auto& m : all) {
-      auto action = connectors::DecodeAction(m.value, connectors::Format::kJson);
-      EXPECT_TRUE(action.ok());
-      ids.insert(action->action_id());
-    }
-    return ids;
-  }
-
-  std::map<std::string, std::string> States(const engine::EngineConfig& config) {
-    std::map<std::string, std::string> states;
-    auto store = engine::OpenStore(config);
-    EXPECT_TRUE(store.ok());
-    EXPECT_TRUE((*store)
-                    ->ForEachCustomer([&](const v1::CustomerState& s) {
-                      std::string bytes;
-                      EXPECT_TRUE(s.SerializeToString(&bytes));
-                      // Attributions keep the decision's processing time (the wall clock in
-                      // `run`), which differs between runs; everything else must be equal.
-                      v1::CustomerState state = s;
-                      for (auto& [rule, attribution] : *state.mutable_impact_attributions())
-                        attribution.clear_decided_ms();
-                      states[s.customer_id()] = state.DebugString();
-                      return true;
-                    })
-                    .ok());
-    return states;
-  }
-};
+using RestartTest = PipelineFixture;
 
 // Runs the same journeys once straight through and once stopped twice mid-stream.
 TEST_F(RestartTest, StopAndResumeEqualsUninterruptedRun) {
@@ -71,17 +25,7 @@ TEST_F(RestartTest, StopAndResumeEqualsUninterruptedRun) {
   journeys.seed = 7;
   const auto events = connectors::GenerateJourneys(journeys);
   ASSERT_GT(events.size(), 1000u);
-  auto sink = connectors::KafkaSink::Create({bootstrap_, {}});
-  ASSERT_TRUE(sink.ok());
-  uint64_t token = 0;
-  for (const auto& e : events) {
-    ASSERT_TRUE((*sink)
-                    ->Produce("touchstream.events", e.customer_id(),
-                              connectors::EncodeEvent(e, connectors::Format::kJson), {}, ++token)
-                    .ok());
-  }
-  std::vector<connectors::DeliveryReport> reports;
-  ASSERT_TRUE((*sink)->Flush(30000, &reports).ok());
+  ProduceEvents(events);
 
   const auto straight = Variant("straight");
   RunPipeline(straight);

@@ -1,0 +1,217 @@
+// Never stop, never lose: malformed records, produce errors and a broker outage do not stop
+// `run`, and end in the state and action ids of an undisturbed run (docs/guarantees.md).
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+// clang-format off
+#include <librdkafka/rdkafka_mock.h>
+// clang-format on
+
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/journey_generator.h"
+#include "pipeline_fixture.h"
+
+namespace touchstream::testing {
+namespace {
+
+// The Kafka protocol's ApiKey of Produce requests (rdkafka_protocol.h is not installed).
+constexpr int16_t kProduceApiKey = 0;
+
+class NeverStopTest : public PipelineFixture {
+ protected:
+  // Adds an inactivity rule (it arms a timer per purchase) to the rules of `config`.
+  void AddTimedRule(engine::EngineConfig* config) {
+    const auto path = root_ / "timed.yaml";
+    std::ofstream(path)
+        << "- id: winback\n"
+           "  trigger: {inactive_for: 60d, event: purchase}\n"
+           "  actions: [{emit: {kind: nudge, channel: email, template: \"Back?\"}}]\n";
+    config->rules_paths.push_back(path.string());
+  }
+
+  // Produces raw message values keyed by `key` to the input topic.
+  void ProduceRaw(const std::vector<std::pair<std::string, std::string>>& keyed_values) {
+    auto sink = connectors::KafkaSink::Create({bootstrap_, {}});
+    ASSERT_TRUE(sink.ok());
+    uint64_t token = 0;
+    for (const auto& [key, value] : keyed_values) {
+      ASSERT_TRUE(
+          (*sink)->Produce(config_.kafka.input_topics.front(), key, value, {}, ++token).ok());
+    }
+    std::vector<connectors::DeliveryReport> reports;
+    ASSERT_TRUE((*sink)->Flush(30000, &reports).ok());
+    for (const auto& report : reports) ASSERT_TRUE(report.status.ok());
+  }
+
+  static std::vector<v1::TouchpointEvent> Journeys(int customers, uint64_t seed) {
+    connectors::JourneyOptions journeys;
+    journeys.customers = customers;
+    journeys.days = 20;
+    journeys.seed = seed;
+    return connectors::GenerateJourneys(journeys);
+  }
+};
+
+std::string Purchase(const std::string& customer, const std::string& ts) {
+  return R"({"customer_id":")" + customer + R"(","type":"purchase","ts":)" + ts +
+         R"(,"properties":{"amount":25.0}})";
+}
+
+// A seeded stream of valid purchases with hostile records mixed in: every hostile record ends
+// on the dead-letter topic with its reason and source offset, every valid one is processed,
+// and the engine never stops.
+TEST_F(NeverStopTest, MalformedRecordsAreDeadLetteredAndTheRestProcessed) {
+  engine::EngineConfig config = Variant("malformed");
+  AddTimedRule(&config);
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"nul", R"({"customer_id":"a\u0000b","type":"purchase","ts":"2024-01-01T00:00:00Z"})"},
+      {"long", Purchase(std::string(1000, 'x'), R"("2024-01-01T00:00:00Z")")},
+      {"huge", Purchase(std::string(64 * 1024, 'y'), R"("2024-01-01T00:00:00Z")")},
+      {"ctl", Purchase("tab\\tid", R"("2024-01-01T00:00:00Z")")},
+      {"utf8", Purchase("bad\xff\xfe", R"("2024-01-01T00:00:00Z")")},
+      {"y1900", Purchase("c-1900", R"("1900-01-01T00:00:00Z")")},
+      {"y300000", Purchase("c-300000", R"("300000-01-01T00:00:00Z")")},
+      {"near-max", Purchase("c-max", "9223372036854775000")},
+      {"negative", Purchase("c-neg", "-5")},
+  };
+  const std::map<std::string, std::string> expected_reason = {
+      {"nul", "bad_customer_id"},
+      {"long", "bad_customer_id"},
+      {"huge", "too_large"},
+      {"ctl", "bad_customer_id"},
+      {"utf8", "undecodable"},
+      {"y1900", "event_time_out_of_range"},
+      {"y300000", "undecodable"},
+      {"near-max", "event_time_out_of_range"},
+      {"negative", "event_time_out_of_range"},
+  };
+  std::mt19937 random(20261204);
+  std::vector<std::pair<std::string, std::string>> stream;
+  size_t next_hostile = 0;
+  for (int i = 0; i < 200; ++i) {
+    stream.emplace_back("c" + std::to_string(i % 20),
+                        Purchase("c" + std::to_string(i % 20), std::to_string(1704067200000 + i)));
+    if (next_hostile < hostile.size() && random() % 20 == 0)
+      stream.push_back(hostile[next_hostile++]);
+  }
+  while (next_hostile < hostile.size()) stream.push_back(hostile[next_hostile++]);
+  std::printf("seed 20261204: %zu records, %zu hostile\n", stream.size(), hostile.size());
+  ProduceRaw(stream);
+
+  engine::EngineMetrics metrics;
+  auto store = engine::OpenStore(config);
+  ASSERT_TRUE(store.ok());
+  Status run = RunPipelineOn(config, store->get(), &metrics);
+  ASSERT_TRUE(run.ok()) << run.ToString();
+  store->reset();
+  EXPECT_EQ(last_records_processed_, static_cast<int64_t>(stream.size()));
+
+  std::map<std::string, std::string> reason_by_key;
+  for (const auto& [headers, value] :
+       KcatConsumeHeaders(bootstrap_, config.output.dead_letter_topic)) {
+    const size_t at = headers.find("touchstream.error.reason=");
+    ASSERT_NE(at, std::string::npos) << headers;
+    const size_t end = headers.find(',', at);
+    const std::string reason =
+        headers.substr(at + 25, end == std::string::npos ? std::string::npos : end - at - 25);
+    EXPECT_NE(headers.find("touchstream.source.offset="), std::string::npos) << headers;
+    for (const auto& [key, raw] : hostile) {
+      if (raw == value) reason_by_key[key] = reason;
+    }
+  }
+  EXPECT_EQ(reason_by_key, expected_reason);
+
+  const auto states = States(config);
+  EXPECT_EQ(states.size(), 20u);
+  for (int c = 0; c < 20; ++c) EXPECT_EQ(states.count("c" + std::to_string(c)), 1u);
+}
+
+// Every broker down for longer than the consumer's session timeout, mid-stream: the engine
+// pauses, rejoins when the broker is back, and ends as an undisturbed run did.
+TEST_F(NeverStopTest, BrokerOutageLongerThanTheSessionTimeoutLosesNothing) {
+  const auto events = Journeys(60, 11);
+  const size_t half = events.size() / 2;
+  ProduceEvents({events.begin(), events.begin() + half});
+  ProduceEvents({events.begin() + half, events.end()});
+  const auto reference = Variant("reference");
+  RunPipeline(reference);
+
+  // The same stream again, in two halves around an outage.
+  ASSERT_TRUE(broker_->CreateTopic({"events-outage", 3}).ok());
+  auto outage = Variant("outage");
+  outage.kafka.input_topics = {"events-outage"};
+  outage.kafka.consumer_properties["session.timeout.ms"] = "6000";
+  outage.kafka.consumer_properties["heartbeat.interval.ms"] = "500";
+  config_.kafka.input_topics = {"events-outage"};
+  ProduceEvents({events.begin(), events.begin() + half});
+  std::atomic<bool> input_finished{false};
+  std::thread outage_thread([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    rd_kafka_mock_broker_set_down(broker_->mock_cluster(), 1);
+    std::this_thread::sleep_for(std::chrono::seconds(10));
+    rd_kafka_mock_broker_set_up(broker_->mock_cluster(), 1);
+    ProduceEvents({events.begin() + half, events.end()});
+    input_finished = true;
+  });
+  engine::EngineMetrics metrics;
+  auto store = engine::OpenStore(outage);
+  ASSERT_TRUE(store.ok());
+  Status run = RunPipelineOn(outage, store->get(), &metrics, 0, &input_finished);
+  outage_thread.join();
+  store->reset();
+  ASSERT_TRUE(run.ok()) << run.ToString();
+
+  size_t reference_messages = 0, outage_messages = 0;
+  const auto reference_ids = ActionIds("actions-reference", &reference_messages);
+  const auto outage_ids = ActionIds("actions-outage", &outage_messages);
+  EXPECT_GT(reference_ids.size(), 10u);
+  EXPECT_EQ(outage_ids, reference_ids);
+  std::printf("outage run: %zu action messages for %zu ids (%zu duplicates, equal ids)\n",
+              outage_messages, outage_ids.size(), outage_messages - outage_ids.size());
+  EXPECT_EQ(States(outage), States(reference));
+}
+
+// Produce errors injected at the broker: retriable ones are retried, a message the broker
+// refuses for good goes to the actions dead-letter topic with the reason; together the two
+// topics hold exactly the actions of an undisturbed run.
+TEST_F(NeverStopTest, RefusedActionsGoToTheActionsDeadLetterTopic) {
+  const auto events = Journeys(40, 5);
+  ProduceEvents(events);
+  const auto reference = Variant("reference");
+  RunPipeline(reference);
+
+  const auto refused = Variant("refused");
+  rd_kafka_mock_push_request_errors(
+      broker_->mock_cluster(), kProduceApiKey, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  engine::EngineMetrics metrics;
+  auto store = engine::OpenStore(refused);
+  ASSERT_TRUE(store.ok());
+  Status run = RunPipelineOn(refused, store->get(), &metrics);
+  store->reset();
+  ASSERT_TRUE(run.ok()) << run.ToString();
+
+  size_t messages = 0, reference_messages = 0, dead_messages = 0;
+  const auto reference_ids = ActionIds("actions-reference", &reference_messages);
+  auto ids = ActionIds("actions-refused", &messages);
+  const auto dead = KcatConsumeHeaders(bootstrap_, refused.output.actions_dead_letter_topic);
+  const auto dead_ids = ActionIds(refused.output.actions_dead_letter_topic, &dead_messages);
+  EXPECT_GE(dead_messages, 1u);
+  for (const auto& [headers, value] : dead) {
+    EXPECT_NE(headers.find("touchstream.error.reason=undeliverable"), std::string::npos) << headers;
+    EXPECT_NE(headers.find("touchstream.error.topic=actions-refused"), std::string::npos)
+        << headers;
+  }
+  ids.insert(dead_ids.begin(), dead_ids.end());
+  EXPECT_EQ(ids, reference_ids);
+  EXPECT_EQ(States(refused), States(reference));
+}
+
+}  // namespace
+}  // namespace touchstream::testing
