@@ -11,6 +11,7 @@
 #include <string>
 
 #include "state/clv_fit.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::engine {
 namespace {
@@ -30,11 +31,9 @@ Output Touchstream(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
-class ClvCliTest : public ::testing::Test {
+class EngineClvCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("clv_cli_test." + std::to_string(getpid()));
-    std::filesystem::create_directories(dir_);
     // 400 customers first buying in January 2026, each buying again every few weeks for a
     // while, with a page view mixed in (skipped by the fit).
     std::mt19937_64 rng(3);
@@ -54,13 +53,12 @@ class ClvCliTest : public ::testing::Test {
       }
     }
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::filesystem::path dir_;
+  test::TempDir temp_dir_{"clv_cli_test"};
+  const std::filesystem::path dir_ = temp_dir_.path();
 };
 
 // The table names both models, the holdout comparison and a config block to paste.
-TEST_F(ClvCliTest, FitPrintsTablesAndConfigBlock) {
+TEST_F(EngineClvCliTest, FitPrintsTablesAndConfigBlock) {
   const Output out = Touchstream("clv fit --transactions " + (dir_ / "events.jsonl").string() +
                                  " --format jsonl --calibration-end 2026-06-30"
                                  " --holdout-end 2026-12-31");
@@ -75,7 +73,7 @@ TEST_F(ClvCliTest, FitPrintsTablesAndConfigBlock) {
 }
 
 // --json prints one object with every figure.
-TEST_F(ClvCliTest, FitPrintsJson) {
+TEST_F(EngineClvCliTest, FitPrintsJson) {
   const Output out = Touchstream("clv fit --transactions " + (dir_ / "events.jsonl").string() +
                                  " --calibration-end 2026-06-30 --holdout-end 2026-12-31 --json");
   ASSERT_EQ(out.exit_code, 0) << out.text;
@@ -90,7 +88,7 @@ TEST_F(ClvCliTest, FitPrintsJson) {
 }
 
 // A bad line stops the fit with the file and line; bad options are usage errors (exit 2).
-TEST_F(ClvCliTest, ErrorsAndUsage) {
+TEST_F(EngineClvCliTest, ErrorsAndUsage) {
   {
     std::ofstream out(dir_ / "bad.jsonl");
     out << R"({"customer_id":"c-1","type":"purchase","ts":"2026-01-01"})"

@@ -9,7 +9,7 @@ namespace {
 
 // The id is a pure function of its parts, pinned so that a change of algorithm is noticed:
 // ids and holdout arms must stay stable across releases.
-TEST(IdsTest, DeterministicAndPinned) {
+TEST(EngineIdsTest, DeterministicAndPinned) {
   const std::string id = DeterministicId({"action", "welcome-offer", "v1", "c-1", "e-1"});
   EXPECT_EQ(id.size(), 32u);
   EXPECT_EQ(id, DeterministicId({"action", "welcome-offer", "v1", "c-1", "e-1"}));
@@ -18,13 +18,13 @@ TEST(IdsTest, DeterministicAndPinned) {
 }
 
 // Part boundaries matter: moving a character between parts changes the id.
-TEST(IdsTest, PartBoundariesMatter) {
+TEST(EngineIdsTest, PartBoundariesMatter) {
   EXPECT_NE(DeterministicId({"ab", "c"}), DeterministicId({"a", "bc"}));
   EXPECT_NE(DeterministicId({"a", "b"}), DeterministicId({"ab"}));
 }
 
 // No collisions over many distinct inputs.
-TEST(IdsTest, NoCollisionsOverManyInputs) {
+TEST(EngineIdsTest, NoCollisionsOverManyInputs) {
   std::set<std::string> ids;
   for (int i = 0; i < 100000; ++i) ids.insert(DeterministicId({"c-" + std::to_string(i), "e"}));
   EXPECT_EQ(ids.size(), 100000u);

@@ -15,7 +15,7 @@
 namespace touchstream::testing {
 namespace {
 
-class RestartTest : public PipelineFixture {
+class IntegrationRestartTest : public PipelineFixture {
  protected:
   // A copy of the config with its own group, state directory and action topics.
   engine::EngineConfig Variant(const std::string& name) {
@@ -64,7 +64,7 @@ class RestartTest : public PipelineFixture {
 };
 
 // Runs the same journeys once straight through and once stopped twice mid-stream.
-TEST_F(RestartTest, StopAndResumeEqualsUninterruptedRun) {
+TEST_F(IntegrationRestartTest, StopAndResumeEqualsUninterruptedRun) {
   connectors::JourneyOptions journeys;
   journeys.customers = 150;
   journeys.days = 30;

@@ -21,14 +21,14 @@ state::CommitBatch PutCustomerBatch(const std::string& customer_id) {
   return batch;
 }
 
-class FaultInjectingStoreTest : public ::testing::Test {
+class TestingFaultInjectingStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<state::StateStore> inner_ = state::NewInMemoryStore();
   FaultInjectingStore store_{*inner_};
 };
 
 // Without a plan every call is forwarded and counted.
-TEST_F(FaultInjectingStoreTest, ForwardsEverythingWithoutAPlan) {
+TEST_F(TestingFaultInjectingStoreTest, ForwardsEverythingWithoutAPlan) {
   std::vector<uint64_t> sequences;
   ASSERT_TRUE(store_.Commit(PutCustomerBatch("c-1"), &sequences).ok());
   EXPECT_EQ(sequences, std::vector<uint64_t>{1});
@@ -44,7 +44,7 @@ TEST_F(FaultInjectingStoreTest, ForwardsEverythingWithoutAPlan) {
 }
 
 // FailNextCommits(n) fails exactly the next n commits, applying nothing, then forwards again.
-TEST_F(FaultInjectingStoreTest, FailNextCommitsFailsThatManyAndAppliesNothing) {
+TEST_F(TestingFaultInjectingStoreTest, FailNextCommitsFailsThatManyAndAppliesNothing) {
   store_.FailNextCommits(2, Status::IOError("disk full"));
   std::vector<uint64_t> sequences{42};
   Status first = store_.Commit(PutCustomerBatch("c-1"), &sequences);
@@ -65,7 +65,7 @@ TEST_F(FaultInjectingStoreTest, FailNextCommitsFailsThatManyAndAppliesNothing) {
 
 // FailCommitsFrom(k) lets k-1 commits through and fails every later one, with the default
 // status naming the method and the call number.
-TEST_F(FaultInjectingStoreTest, FailCommitsFromFailsTheKthAndLater) {
+TEST_F(TestingFaultInjectingStoreTest, FailCommitsFromFailsTheKthAndLater) {
   store_.FailCommitsFrom(3);
   EXPECT_TRUE(store_.Commit(PutCustomerBatch("c-1"), nullptr).ok());
   EXPECT_TRUE(store_.Commit(PutCustomerBatch("c-2"), nullptr).ok());
@@ -84,14 +84,14 @@ TEST_F(FaultInjectingStoreTest, FailCommitsFromFailsTheKthAndLater) {
 }
 
 // A "from k" at or below the calls already made fails the next call.
-TEST_F(FaultInjectingStoreTest, FailCommitsFromInThePastFailsTheNextCall) {
+TEST_F(TestingFaultInjectingStoreTest, FailCommitsFromInThePastFailsTheNextCall) {
   EXPECT_TRUE(store_.Commit(PutCustomerBatch("c-1"), nullptr).ok());
   store_.FailCommitsFrom(1, Status::Unavailable("gone"));
   EXPECT_EQ(store_.Commit(PutCustomerBatch("c-2"), nullptr).code(), Status::Code::kUnavailable);
 }
 
 // Read faults apply to every read method, not to commits; GetOffset fails as nullopt.
-TEST_F(FaultInjectingStoreTest, FailNextReadsCoversEveryReadMethod) {
+TEST_F(TestingFaultInjectingStoreTest, FailNextReadsCoversEveryReadMethod) {
   ASSERT_TRUE(store_.Commit(PutCustomerBatch("c-1"), nullptr).ok());
   store_.FailNextReads(7, Status::Corruption("bad block"));
   v1::CustomerState out;
@@ -122,7 +122,7 @@ TEST_F(FaultInjectingStoreTest, FailNextReadsCoversEveryReadMethod) {
 }
 
 // FailReadsFrom(k) fails the k-th read and every later one until ClearFaults.
-TEST_F(FaultInjectingStoreTest, FailReadsFromFailsTheKthAndLater) {
+TEST_F(TestingFaultInjectingStoreTest, FailReadsFromFailsTheKthAndLater) {
   ASSERT_TRUE(store_.Commit(PutCustomerBatch("c-1"), nullptr).ok());
   store_.FailReadsFrom(2);
   v1::CustomerState out;
@@ -136,7 +136,7 @@ TEST_F(FaultInjectingStoreTest, FailReadsFromFailsTheKthAndLater) {
 }
 
 // The owning constructor keeps the inner store alive and forwards to it.
-TEST(FaultInjectingStoreOwningTest, OwnsItsInnerStore) {
+TEST(TestingFaultInjectingStoreOwningTest, OwnsItsInnerStore) {
   FaultInjectingStore store(state::NewInMemoryStore());
   ASSERT_TRUE(store.Commit(PutCustomerBatch("c-1"), nullptr).ok());
   v1::CustomerState out;
