@@ -54,6 +54,25 @@ std::string Consent(const std::string& id, const std::string& customer, const st
 
 using Strings = std::vector<std::string>;
 
+// Holdout arms pinned per customer: for customers <prefix>0 .. <prefix>(count-1) of the
+// experiment with `salt` holding out `percent`, arms[i] is 'H' (held out) or 'T' (treatment).
+// Computed independently of this code by tests/testing/golden_ids.py (python3
+// tests/testing/golden_ids.py prints the rows; the TestingGoldenIdsTest ctest checks they are still
+// here).
+struct PinnedArms {
+  const char* salt;
+  const char* prefix;
+  int count;
+  int percent;
+  const char* arms;
+};
+// clang-format off
+constexpr PinnedArms kPinnedArms[] = {
+    {"s1", "c", 40, 30, "TTTTHTTHTHHTTHHHTHHTHHTTTTTTTTTTTHTTTTTT"},
+    {"autumn", "cust-", 20, 50, "THTHTHHTHTHHTTHHHHHT"},
+};
+// clang-format on
+
 // Cooldown: a run exactly one cooldown after the last is allowed, one millisecond earlier is
 // not; once; max N per sliding window.
 TEST_F(EnginePolicyTest, EligibilityOnceCooldownAndMaxPerWindowEdges) {
@@ -337,12 +356,25 @@ TEST_F(EnginePolicyTest, HoldoutIsRecordedNotSentAndStable) {
   for (const v1::Decision& d : decisions_) {
     ASSERT_EQ(d.experiment_arm() == "holdout", d.outcome() == v1::Decision::HELD_OUT);
     EXPECT_EQ(d.reason(), d.experiment_arm() == "holdout" ? "holdout" : "fired");
-    EXPECT_EQ(d.experiment_arm() == "holdout", InHoldout("s1", d.customer_id(), 30));
+    // kPinnedArms[0]: salt s1, 30%, customers c0..c39.
+    const int customer = std::stoi(d.customer_id().substr(1));
+    EXPECT_EQ(d.experiment_arm() == "holdout", kPinnedArms[0].arms[customer] == 'H');
     held += d.outcome() == v1::Decision::HELD_OUT;
   }
   EXPECT_GT(held, 0);
   EXPECT_EQ(actions_.size(), 40u - held);
   for (const v1::Action& a : actions_) EXPECT_EQ(a.experiment_arm(), "treatment");
+}
+
+// InHoldout gives every pinned customer its pinned arm.
+TEST(EngineHoldoutArmsTest, MatchThePinnedArms) {
+  for (const PinnedArms& pinned : kPinnedArms) {
+    std::string arms;
+    for (int i = 0; i < pinned.count; ++i) {
+      arms += InHoldout(pinned.salt, pinned.prefix + std::to_string(i), pinned.percent) ? 'H' : 'T';
+    }
+    EXPECT_EQ(arms, pinned.arms) << pinned.salt;
+  }
 }
 
 // Over 100,000 customers the held-out share is within 0.5 points of the configured percent.

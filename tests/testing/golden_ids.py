@@ -19,7 +19,7 @@ Usage:
                                                       # tests/engine/policy_test.cc
   python3 tests/testing/golden_ids.py --check F...    # exit 1 unless every printed assertion
                                                       # appears in the files F (whitespace-
-                                                      # insensitive); run by ctest (GoldenIds)
+                                                      # insensitive); run by ctest (TestingGoldenIdsTest)
 Python 3 standard library only.
 """
 
