@@ -2,7 +2,6 @@
 // and --json outputs, a bad line reported with file:line, usage errors.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -38,6 +37,9 @@ class EngineClvCliTest : public ::testing::Test {
     // while, with a page view mixed in (skipped by the fit).
     std::mt19937_64 rng(3);
     std::ofstream out(dir_ / "events.jsonl");
+    // The same purchases as CDNOW lines under a column-header line (as in the lifetimes copy).
+    std::ofstream cdnow(dir_ / "transactions.txt");
+    cdnow << "customer_id date quantity amount\n";
     for (int c = 0; c < 400; ++c) {
       int64_t day = std::uniform_int_distribution<int64_t>(0, 30)(rng);
       const int purchases = std::uniform_int_distribution<int>(1, 8)(rng);
@@ -46,6 +48,9 @@ class EngineClvCliTest : public ::testing::Test {
         out << R"({"customer_id":"c-)" << c << R"(","type":"purchase","ts":")"
             << state::FormatIsoDay(20454 + day) << R"(T12:00:00Z","properties":{"amount":)"
             << amount << "}}\n";
+        std::string compact_day = state::FormatIsoDay(20454 + day);
+        std::erase(compact_day, '-');
+        cdnow << "c-" << c << " " << compact_day << " 1 " << amount << "\n";
         out << R"({"customer_id":"c-)" << c << R"(","type":"page_view","ts":")"
             << state::FormatIsoDay(20454 + day) << R"(T11:00:00Z"})"
             << "\n";
@@ -70,6 +75,16 @@ TEST_F(EngineClvCliTest, FitPrintsTablesAndConfigBlock) {
   EXPECT_NE(out.text.find("  7+ "), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("clv:\n  bg_nbd: {r: "), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("  gamma_gamma: {p: "), std::string::npos) << out.text;
+}
+
+// --format cdnow reads the same purchases, skipping the column-header first line.
+TEST_F(EngineClvCliTest, FitReadsCdnowWithAColumnHeader) {
+  const Output out = Touchstream("clv fit --transactions " + (dir_ / "transactions.txt").string() +
+                                 " --format cdnow --calibration-end 2026-06-30"
+                                 " --holdout-end 2026-12-31");
+  ASSERT_EQ(out.exit_code, 0) << out.text;
+  EXPECT_NE(out.text.find("400 customers first bought 2026-01-01"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("BG/NBD       r = "), std::string::npos) << out.text;
 }
 
 // --json prints one object with every figure.

@@ -4,7 +4,6 @@
 #include "state/clv_fit.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -42,6 +41,30 @@ TEST(StateClvFitTest, ReadsCdnow) {
   EXPECT_EQ((*tx)[1].customer_id, "00021");
   EXPECT_EQ((*tx)[1].day, Day("1997-01-02"));
   EXPECT_DOUBLE_EQ((*tx)[1].amount, 10.5);
+}
+
+// A column-header first line (after comments and blank lines) is skipped; the same line later
+// in the file is an error, as is a first line with a number in it.
+TEST(StateClvFitTest, CdnowSkipsAColumnHeaderFirstLine) {
+  auto tx = Read(
+      "# CDNOW sample\n"
+      "\n"
+      "customer_id sample_id date quantity amount\n"
+      "00004 0001 19970101 2 29.33\n",
+      TransactionFormat::kCdnow);
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  ASSERT_EQ(tx->size(), 1u);
+  EXPECT_EQ((*tx)[0].customer_id, "00004");
+  EXPECT_DOUBLE_EQ((*tx)[0].amount, 29.33);
+
+  auto late = Read("00004 19970101 2 29.33\nid date quantity amount\n", TransactionFormat::kCdnow);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().message().rfind("tx.txt:2: bad date 'date'", 0), 0u)
+      << late.status().message();
+  auto numeric = Read("id 19970101 quantity amount\n", TransactionFormat::kCdnow);
+  ASSERT_FALSE(numeric.ok());
+  EXPECT_EQ(numeric.status().message().rfind("tx.txt:1: bad quantity 'quantity'", 0), 0u)
+      << numeric.status().message();
 }
 
 // Every bad CDNOW line is reported with file:line and what is wrong.
