@@ -113,6 +113,18 @@ TEST_F(IntegrationCliTest, RulesCheck) {
   EXPECT_NE(bad.text.find("did you mean 'total_spend'"), std::string::npos) << bad.text;
 }
 
+// --help lists every command, the state subcommands included.
+TEST_F(IntegrationCliTest, HelpListsEveryCommand) {
+  auto help = Touchstream("--help");
+  EXPECT_EQ(help.exit_code, 0) << help.text;
+  for (const char* command :
+       {"run --config", "demo", "broker", "replay --config", "state get", "state export",
+        "state erase", "rules check", "clv fit", "report impact", "version"}) {
+    EXPECT_NE(help.text.find(std::string("\n  ") + command), std::string::npos)
+        << command << " in " << help.text;
+  }
+}
+
 // Replay over a file writes the expected actions and reports the bad line.
 TEST_F(IntegrationCliTest, Replay) {
   std::ofstream(dir_ / "events.jsonl")
