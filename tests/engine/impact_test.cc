@@ -13,6 +13,7 @@
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 #include "tests/engine/replay_fixture.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::engine {
 namespace {
@@ -87,12 +88,9 @@ class EngineImpactTrackerTest : public ::testing::Test {
 
   // One step with an input purchase of `amount` at kT0 + at_ms.
   void Purchase(const std::string& customer, int64_t at_ms, double amount) {
-    v1::TouchpointEvent event;
-    event.set_event_id("p@" + std::to_string(at_ms));
-    event.set_customer_id(customer);
-    event.set_type("purchase");
-    event.set_ts_ms(kT0 + at_ms);
-    (*event.mutable_properties())["amount"].set_double_value(amount);
+    const v1::TouchpointEvent event = test::EventBuilder(customer, "purchase", kT0 + at_ms)
+                                          .Id("p@" + std::to_string(at_ms))
+                                          .Double("amount", amount);
     tracker_.OnEvent(event, kT0 + at_ms, &Customer(customer));
     tracker_.Attribute(&Customer(customer));
   }

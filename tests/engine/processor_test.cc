@@ -6,6 +6,7 @@
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 #include "state/state_store.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::engine {
 namespace {
@@ -260,11 +261,8 @@ TEST(EngineProcessorTimeTest, StreamTimeIsMaxEventTime) {
   processor.SetRules(loaded.rule_set);
   std::vector<int64_t> times;
   for (int64_t ts : {1000, 5000, 3000}) {
-    v1::TouchpointEvent event;
-    event.set_event_id("e" + std::to_string(ts));
-    event.set_customer_id("c");
-    event.set_type("login");
-    event.set_ts_ms(ts);
+    const v1::TouchpointEvent event =
+        test::EventBuilder("c", "login", ts).Id("e" + std::to_string(ts));
     std::vector<v1::OutboxEntry> out;
     ASSERT_TRUE(processor.ProcessEvent(event, 999999, &out).ok());
     auto action = connectors::DecodeAction(out.at(0).value(), connectors::Format::kJson);

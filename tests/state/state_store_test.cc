@@ -20,11 +20,7 @@ using testing::InMemoryHarness;
 using testing::RocksDbHarness;
 
 v1::CustomerState Customer(const std::string& id, int64_t event_count) {
-  v1::CustomerState state;
-  state.set_schema_version(1);
-  state.set_customer_id(id);
-  state.mutable_aggregates()->set_event_count(event_count);
-  return state;
+  return test::MakeCustomer(id, event_count);
 }
 
 v1::OutboxEntry Outbox(const std::string& id) {

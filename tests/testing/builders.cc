@@ -51,6 +51,14 @@ v1::TouchpointEvent MakePurchase(std::string_view customer_id, int64_t ts_ms, do
   return EventBuilder(customer_id, "purchase", ts_ms).Double("amount", amount);
 }
 
+v1::CustomerState MakeCustomer(std::string_view customer_id, int64_t event_count) {
+  v1::CustomerState state;
+  state.set_schema_version(1);
+  state.set_customer_id(std::string(customer_id));
+  state.mutable_aggregates()->set_event_count(event_count);
+  return state;
+}
+
 v1::Timer MakeTimer(std::string_view customer_id, std::string_view name, int64_t fire_ms,
                     std::string_view payload) {
   v1::Timer timer;

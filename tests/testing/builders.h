@@ -39,6 +39,9 @@ v1::TouchpointEvent MakeEvent(std::string_view customer_id, std::string_view typ
 // A "purchase" event with a double "amount" property.
 v1::TouchpointEvent MakePurchase(std::string_view customer_id, int64_t ts_ms, double amount);
 
+// A customer state of schema version 1 with customer_id and aggregates.event_count set.
+v1::CustomerState MakeCustomer(std::string_view customer_id, int64_t event_count);
+
 // A timer with customer_id, name, fire_ms and payload set.
 v1::Timer MakeTimer(std::string_view customer_id, std::string_view name, int64_t fire_ms,
                     std::string_view payload = "");
