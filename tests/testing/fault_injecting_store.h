@@ -42,10 +42,11 @@ class FaultInjectingStore : public state::StateStore {
   // Decorates a store this object owns.
   explicit FaultInjectingStore(std::unique_ptr<state::StateStore> inner);
 
-  // The next n commits fail with `status` (nullopt: the default IOError). Replaces an earlier
-  // "next n" plan for commits; n == 0 cancels it.
+  // The next n commits fail with `status` (nullopt or an ok status: the default IOError).
+  // Replaces an earlier "next n" plan for commits; n == 0 cancels it.
   void FailNextCommits(int64_t n, std::optional<Status> status = std::nullopt);
-  // The k-th commit (k >= 1, counted from construction) and every later one fail.
+  // The k-th commit (k >= 1, counted from construction) and every later one fail. Replaces an
+  // earlier "from k" plan for commits.
   void FailCommitsFrom(int64_t k, std::optional<Status> status = std::nullopt);
   // The same for reads.
   void FailNextReads(int64_t n, std::optional<Status> status = std::nullopt);
