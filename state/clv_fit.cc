@@ -71,6 +71,18 @@ std::optional<int64_t> ParseCompactDay(std::string_view text) {  // YYYYMMDD
   return CivilDay(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
 }
 
+// True when no whitespace-separated field of `line` is a number: a column-header line such as
+// "customer_id sample_id date quantity amount" (never a transaction, whose date, quantity and
+// amount are numbers).
+bool IsCdnowHeader(const std::string& line) {
+  std::istringstream fields(line);
+  double ignored = 0;
+  for (std::string column; fields >> column;) {
+    if (ParseDouble(column, &ignored)) return false;
+  }
+  return true;
+}
+
 // One CDNOW line (already known not to be blank or a comment).
 Status ParseCdnowLine(const std::string& line, const std::string& where, Transaction* out) {
   std::istringstream fields(line);
@@ -235,12 +247,18 @@ Result<std::vector<Transaction>> ReadTransactions(std::istream& in, const std::s
   std::vector<Transaction> transactions;
   std::string line;
   int number = 0;
+  bool first_data_line = true;
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const size_t start = line.find_first_not_of(" \t");
     if (start == std::string::npos) continue;
-    if (format == TransactionFormat::kCdnow && line[start] == '#') continue;
+    if (format == TransactionFormat::kCdnow) {
+      if (line[start] == '#') continue;
+      const bool header = first_data_line && IsCdnowHeader(line);
+      first_data_line = false;
+      if (header) continue;
+    }
     Transaction transaction;
     bool keep = true;
     const std::string where = LineRef(name, number);

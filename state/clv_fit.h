@@ -30,7 +30,9 @@ namespace touchstream::state {
 // Transaction file formats:
 //  - kCdnow: whitespace-separated columns, one transaction a line: customer id, [sample id,]
 //    date YYYYMMDD, quantity, amount (4 or 5 columns; the CDNOW data sets of Fader and Hardie).
-//    Blank lines and lines starting with '#' are skipped.
+//    Blank lines and lines starting with '#' are skipped, and so is a column-header first line
+//    (the first line that is not blank or a comment, when none of its fields is a number, as
+//    in the copy of CDNOW in the Python lifetimes package).
 //  - kJsonl: Touchstream events in JSON Lines (see connectors/codec.h). Only events with
 //    "type": "purchase" count; they need "customer_id", and "ts" (RFC 3339 text or epoch
 //    milliseconds); "properties.amount" (a number) is the value, 0 when absent, as in the

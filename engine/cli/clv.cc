@@ -154,7 +154,8 @@ int FitCommand(int argc, char** argv) {
       "transactions,t", po::value(&transactions)->required(),
       "transaction file: Touchstream events (JSON Lines) or CDNOW text")(
       "format,f", po::value(&format)->default_value("jsonl"),
-      "jsonl (purchase events) or cdnow (id [sample-id] YYYYMMDD quantity amount)")(
+      "jsonl (purchase events) or cdnow (id [sample-id] YYYYMMDD quantity amount; a "
+      "column-header first line is skipped)")(
       "calibration-end", po::value(&calibration_end)->required(),
       "last day of the calibration period, YYYY-MM-DD (inclusive)")(
       "holdout-end", po::value(&holdout_end),

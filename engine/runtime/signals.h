@@ -19,9 +19,8 @@ class SignalWatcher {
   SignalWatcher(const SignalWatcher&) = delete;
   SignalWatcher& operator=(const SignalWatcher&) = delete;
 
-  // Set once SIGINT or SIGTERM arrived (or RequestStop was called).
+  // Set once SIGINT or SIGTERM arrived.
   const std::atomic<bool>& stop_requested() const { return stop_; }
-  void RequestStop() { stop_ = true; }
   // Blocks until a stop is requested or `timeout_ms` passed (<= 0: no timeout).
   void WaitForStop(int64_t timeout_ms) const;
 

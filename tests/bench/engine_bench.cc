@@ -34,26 +34,20 @@
 #include "engine/runtime/engine_setup.h"
 #include "engine/runtime/kafka_pipeline.h"
 #include "tests/bench/bench_config.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::filesystem::path ScratchDir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("touchstream-bench-" + std::to_string(getpid()) + "-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 // Events/s of the in-process path over pre-encoded JSON records.
 double InProcess(const engine::EngineConfig& base,
                  const std::vector<connectors::SourceRecord>& records, int64_t* actions) {
   engine::EngineConfig config = base;
-  const auto dir = ScratchDir("inproc");
-  config.state.dir = dir.string();
+  // Declared before the store, so RocksDB's background work ends before the directory goes.
+  const test::TempDir dir("touchstream-bench-inproc");
+  config.state.dir = dir.path().string();
   auto store = engine::OpenStore(config);
   auto rules = engine::LoadRuleSet(config, std::cerr);
   if (!store.ok() || !rules.ok()) std::exit(1);
@@ -83,8 +77,6 @@ double InProcess(const engine::EngineConfig& base,
   *actions += static_cast<int64_t>(out.size());
   if (!(*store)->Commit(batch, nullptr).ok()) std::exit(1);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  store->reset();  // RocksDB's background work ends with the store, before its directory goes
-  std::filesystem::remove_all(dir);
   return static_cast<double>(records.size()) / seconds;
 }
 
@@ -156,8 +148,9 @@ double RawBroker(const std::string& bootstrap, const std::string& topic, size_t 
 // The engine through Kafka; timed from the first record to the last delivery report.
 double EndToEnd(const engine::EngineConfig& base, const std::string& bootstrap, size_t n, int run) {
   engine::EngineConfig config = base;
-  const auto dir = ScratchDir("e2e");
-  config.state.dir = dir.string();
+  // Declared before the store and the pipeline, so both end before the directory goes.
+  const test::TempDir dir("touchstream-bench-e2e");
+  config.state.dir = dir.path().string();
   config.kafka.group_id = "e2e-" + std::to_string(run);
   config.kafka.consumer_properties = kGroupSettings;
   auto store = engine::OpenStore(config);
@@ -202,9 +195,6 @@ double EndToEnd(const engine::EngineConfig& base, const std::string& bootstrap, 
               << stalled_at << " of " << n << " records; stopping\n";
     std::exit(1);
   }
-  pipeline->reset();
-  store->reset();
-  std::filesystem::remove_all(dir);
   return static_cast<double>(n) / std::chrono::duration<double>(last - first).count();
 }
 

@@ -33,6 +33,7 @@
 #include "engine/runtime/engine_setup.h"
 #include "state/in_memory_store.h"
 #include "tests/bench/bench_config.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream {
 namespace {
@@ -123,9 +124,9 @@ void PrintSizes(const std::vector<v1::CustomerState>& states) {
 void Load(const engine::EngineConfig& base, const std::vector<v1::CustomerState>& states,
           int64_t customers) {
   engine::EngineConfig config = base;
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("touchstream-state-bench-" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
+  // Declared before the store, so RocksDB's background work ends before the directory goes.
+  const test::TempDir scratch("touchstream-state-bench");
+  const std::filesystem::path& dir = scratch.path();
   config.state.dir = dir.string();
   auto store = engine::OpenStore(config);
   if (!store.ok()) Fail("open store", store.status());
@@ -174,8 +175,6 @@ void Load(const engine::EngineConfig& base, const std::vector<v1::CustomerState>
             << DirectoryMiB(dir) << " MiB (" << std::setprecision(1)
             << DirectoryMiB(dir) * 1024 * 1024 / static_cast<double>(customers)
             << " B per customer)\n";
-  store->reset();
-  std::filesystem::remove_all(dir);
 }
 
 int Main(int argc, char** argv) {

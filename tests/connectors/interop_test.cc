@@ -13,18 +13,18 @@
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
 #include "kafka_test_util.h"
-#include "temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::connectors {
 namespace {
 
+using test::TempDir;
 using testing::CommandResult;
 using testing::ConsumeRecords;
 using testing::FastGroupProperties;
 using testing::JavaPartition;
 using testing::RecordingListener;
 using testing::RunCommand;
-using testing::TempDir;
 
 constexpr int kMessages = 20;
 constexpr int kPartitions = 3;

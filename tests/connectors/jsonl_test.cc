@@ -5,12 +5,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::connectors {
 namespace {
 
-using testing::TempDir;
+using test::TempDir;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -55,7 +55,7 @@ CodeBlock Yaml(int fence_line, std::string text, bool fragment = false) {
 }
 
 // Every yaml example of every document loads (or is marked a fragment).
-TEST(DocsExamples, EveryYamlExampleLoads) {
+TEST(DocsExamplesTest, EveryYamlExampleLoads) {
   const rules::RuleEnvironment demo = DemoEnvironment();
   int checked = 0, fragments = 0;
   for (const std::string& name : DocNames()) {
@@ -75,7 +75,7 @@ TEST(DocsExamples, EveryYamlExampleLoads) {
 }
 
 // A rule with a mistake is reported at the document's line, with the loader's message.
-TEST(DocsExamples, ABrokenRuleIsReportedAtItsLine) {
+TEST(DocsExamplesTest, ABrokenRuleIsReportedAtItsLine) {
   ExampleChecker checker("docs/x.md", rules::RuleEnvironment{});
   const auto problems = checker.Check(Yaml(10,
                                            "- id: r\n"
@@ -89,7 +89,7 @@ TEST(DocsExamples, ABrokenRuleIsReportedAtItsLine) {
 }
 
 // A config with an unknown key is reported; a good config's declarations reach later rules.
-TEST(DocsExamples, ConfigExamplesLoadAndDeclareForLaterRules) {
+TEST(DocsExamplesTest, ConfigExamplesLoadAndDeclareForLaterRules) {
   ExampleChecker checker("docs/x.md", rules::RuleEnvironment{});
   EXPECT_EQ(checker.Check(Yaml(3, "processing: {comit_interval_ms: 5}\n")).size(), 1u);
   EXPECT_TRUE(
@@ -106,7 +106,7 @@ TEST(DocsExamples, ConfigExamplesLoadAndDeclareForLaterRules) {
 
 // Fragments are skipped, but a fragment mark on a whole file and a block that is neither a rule
 // file nor a config are reported.
-TEST(DocsExamples, FragmentsAndUnclassifiableBlocks) {
+TEST(DocsExamplesTest, FragmentsAndUnclassifiableBlocks) {
   ExampleChecker checker("docs/x.md", rules::RuleEnvironment{});
   EXPECT_TRUE(checker.Check(Yaml(1, "actions:\n  - tag: vip\n", /*fragment=*/true)).empty());
   EXPECT_EQ(checker.Check(Yaml(5, "lateness: 2d\n", /*fragment=*/true)).size(), 1u);
@@ -116,7 +116,7 @@ TEST(DocsExamples, FragmentsAndUnclassifiableBlocks) {
 }
 
 // Every relative link of every document resolves, anchors included.
-TEST(DocsLinks, EveryRelativeLinkResolves) {
+TEST(DocsLinksTest, EveryRelativeLinkResolves) {
   for (const std::string& name : DocNames()) {
     for (const std::string& problem : LinkProblems(kSourceDir, name, ReadDoc(name), kPendingDocs)) {
       ADD_FAILURE() << problem;
@@ -125,7 +125,7 @@ TEST(DocsLinks, EveryRelativeLinkResolves) {
 }
 
 // Missing files, missing headings and missing same-document anchors are each reported.
-TEST(DocsLinks, BrokenLinksAreReported) {
+TEST(DocsLinksTest, BrokenLinksAreReported) {
   const std::string markdown =
       "# Title\n\n## A section\n\n"
       "[ok](#a-section) [ok](rules.md#triggers) [ok](../README.md) [ok](https://x.org/y)\n"
@@ -141,7 +141,7 @@ TEST(DocsLinks, BrokenLinksAreReported) {
 }
 
 // GitHub's anchors: punctuation dropped, spaces to dashes, repeats numbered.
-TEST(DocsLinks, HeadingAnchorsFollowGitHub) {
+TEST(DocsLinksTest, HeadingAnchorsFollowGitHub) {
   const auto anchors = HeadingAnchors(
       "# Customer value (CLV)\n## 1. Fit the `clv` parameters\n### Limits\n### Limits\n"
       "```\n# not a heading\n```\n");

@@ -2,7 +2,6 @@
 // and --json outputs, a bad line reported with file:line, usage errors.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <string>
 
 #include "state/clv_fit.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::engine {
 namespace {
@@ -30,15 +30,16 @@ Output Touchstream(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
-class ClvCliTest : public ::testing::Test {
+class EngineClvCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("clv_cli_test." + std::to_string(getpid()));
-    std::filesystem::create_directories(dir_);
     // 400 customers first buying in January 2026, each buying again every few weeks for a
     // while, with a page view mixed in (skipped by the fit).
     std::mt19937_64 rng(3);
     std::ofstream out(dir_ / "events.jsonl");
+    // The same purchases as CDNOW lines under a column-header line (as in the lifetimes copy).
+    std::ofstream cdnow(dir_ / "transactions.txt");
+    cdnow << "customer_id date quantity amount\n";
     for (int c = 0; c < 400; ++c) {
       int64_t day = std::uniform_int_distribution<int64_t>(0, 30)(rng);
       const int purchases = std::uniform_int_distribution<int>(1, 8)(rng);
@@ -47,6 +48,9 @@ class ClvCliTest : public ::testing::Test {
         out << R"({"customer_id":"c-)" << c << R"(","type":"purchase","ts":")"
             << state::FormatIsoDay(20454 + day) << R"(T12:00:00Z","properties":{"amount":)"
             << amount << "}}\n";
+        std::string compact_day = state::FormatIsoDay(20454 + day);
+        std::erase(compact_day, '-');
+        cdnow << "c-" << c << " " << compact_day << " 1 " << amount << "\n";
         out << R"({"customer_id":"c-)" << c << R"(","type":"page_view","ts":")"
             << state::FormatIsoDay(20454 + day) << R"(T11:00:00Z"})"
             << "\n";
@@ -54,13 +58,12 @@ class ClvCliTest : public ::testing::Test {
       }
     }
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::filesystem::path dir_;
+  test::TempDir temp_dir_{"clv_cli_test"};
+  const std::filesystem::path dir_ = temp_dir_.path();
 };
 
 // The table names both models, the holdout comparison and a config block to paste.
-TEST_F(ClvCliTest, FitPrintsTablesAndConfigBlock) {
+TEST_F(EngineClvCliTest, FitPrintsTablesAndConfigBlock) {
   const Output out = Touchstream("clv fit --transactions " + (dir_ / "events.jsonl").string() +
                                  " --format jsonl --calibration-end 2026-06-30"
                                  " --holdout-end 2026-12-31");
@@ -74,8 +77,18 @@ TEST_F(ClvCliTest, FitPrintsTablesAndConfigBlock) {
   EXPECT_NE(out.text.find("  gamma_gamma: {p: "), std::string::npos) << out.text;
 }
 
+// --format cdnow reads the same purchases, skipping the column-header first line.
+TEST_F(EngineClvCliTest, FitReadsCdnowWithAColumnHeader) {
+  const Output out = Touchstream("clv fit --transactions " + (dir_ / "transactions.txt").string() +
+                                 " --format cdnow --calibration-end 2026-06-30"
+                                 " --holdout-end 2026-12-31");
+  ASSERT_EQ(out.exit_code, 0) << out.text;
+  EXPECT_NE(out.text.find("400 customers first bought 2026-01-01"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("BG/NBD       r = "), std::string::npos) << out.text;
+}
+
 // --json prints one object with every figure.
-TEST_F(ClvCliTest, FitPrintsJson) {
+TEST_F(EngineClvCliTest, FitPrintsJson) {
   const Output out = Touchstream("clv fit --transactions " + (dir_ / "events.jsonl").string() +
                                  " --calibration-end 2026-06-30 --holdout-end 2026-12-31 --json");
   ASSERT_EQ(out.exit_code, 0) << out.text;
@@ -90,7 +103,7 @@ TEST_F(ClvCliTest, FitPrintsJson) {
 }
 
 // A bad line stops the fit with the file and line; bad options are usage errors (exit 2).
-TEST_F(ClvCliTest, ErrorsAndUsage) {
+TEST_F(EngineClvCliTest, ErrorsAndUsage) {
   {
     std::ofstream out(dir_ / "bad.jsonl");
     out << R"({"customer_id":"c-1","type":"purchase","ts":"2026-01-01"})"

@@ -9,6 +9,7 @@
 #include "engine/config/config.h"
 #include "state/builtin_aggregates.h"
 #include "state/clv_model.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::engine {
 namespace {
@@ -24,7 +25,7 @@ constexpr char kClvConfig[] =
     "  expected_purchases_days: 273\n";
 
 // The section is read into ClvConfig; without it the models are off.
-TEST(ClvConfigTest, ParsesSection) {
+TEST(EngineClvConfigTest, ParsesSection) {
   auto config = LoadConfigFromString(kClvConfig, "engine.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_TRUE(config->clv.enabled);
@@ -41,7 +42,7 @@ TEST(ClvConfigTest, ParsesSection) {
 }
 
 // Each mistake is reported with file:line and the key.
-TEST(ClvConfigTest, ErrorsNameFileLineAndKey) {
+TEST(EngineClvConfigTest, ErrorsNameFileLineAndKey) {
   struct Case {
     const char* yaml;
     const char* message;
@@ -74,17 +75,12 @@ TEST(ClvConfigTest, ErrorsNameFileLineAndKey) {
 }
 
 v1::TouchpointEvent Purchase(int64_t ts_ms, double amount) {
-  v1::TouchpointEvent event;
-  event.set_customer_id("c-1");
-  event.set_type("purchase");
-  event.set_ts_ms(ts_ms);
-  (*event.mutable_properties())["amount"].set_double_value(amount);
-  return event;
+  return test::MakePurchase("c-1", ts_ms, amount);
 }
 
 // The published example customer, built from events: x = 2, t_x = 30.43, T = 38.86 (days 0,
 // 17, 213; now day 272), repeat purchases worth 29.73 and 14.96.
-TEST(ClvFieldsTest, ValuesForTheExampleCustomer) {
+TEST(EngineClvFieldsTest, ValuesForTheExampleCustomer) {
   auto config = LoadConfigFromString(kClvConfig, "engine.yaml");
   ASSERT_TRUE(config.ok());
   const auto models = MakeCustomerModels(*config);

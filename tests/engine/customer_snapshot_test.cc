@@ -53,7 +53,7 @@ constexpr char kRules[] = R"Y(
   actions: [{set: {tier: '"platinum"'}}]
 )Y";
 
-class CustomerSnapshotTest : public ReplayFixture {
+class EngineCustomerSnapshotTest : public ReplayFixture {
  protected:
   void SetUp() override {
     ReplayFixture::SetUp();
@@ -78,7 +78,7 @@ class CustomerSnapshotTest : public ReplayFixture {
 // c1 bought twice, answered NPS 4, has an open ticket, then complains: its alert carries every
 // field (recent events: the newest 5); c2 complains with no history: no clv and no last_nps,
 // and its profile tier overrides the value tier. The email apology has no snapshot.
-TEST_F(CustomerSnapshotTest, AlertsCarryTheCustomerSnapshot) {
+TEST_F(EngineCustomerSnapshotTest, AlertsCarryTheCustomerSnapshot) {
   const auto actions = Replay({
       Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount": 400.0})"),
       Event("e2", "c1", "purchase", "2026-01-20T10:00:00Z", R"({"amount": 250.5})"),
@@ -138,7 +138,7 @@ TEST_F(CustomerSnapshotTest, AlertsCarryTheCustomerSnapshot) {
 
 // Without output.alerts_topic an alert goes to its channel's topic like any action, and
 // carries no snapshot.
-TEST_F(CustomerSnapshotTest, NoSnapshotWithoutAlertsTopic) {
+TEST_F(EngineCustomerSnapshotTest, NoSnapshotWithoutAlertsTopic) {
   config_.output.alerts_topic.clear();
   const auto actions = Replay({Event("e1", "c1", "complaint", "2026-02-04T11:00:00Z")});
   ASSERT_EQ(actions.size(), 2u);

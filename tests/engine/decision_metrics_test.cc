@@ -11,6 +11,8 @@
 #include "engine/runtime/replay.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
+#include "tests/testing/builders.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::engine {
 namespace {
@@ -33,15 +35,14 @@ std::map<std::string, double> DecisionCounts(const EngineMetrics& metrics) {
 
 std::string Ev(const std::string& id, const std::string& type, const std::string& ts,
                const std::string& properties = "{}") {
-  return R"({"event_id":")" + id + R"(","customer_id":"c1","type":")" + type + R"(","ts":")" + ts +
-         R"(","properties":)" + properties + "}";
+  return test::EventJson(id, "c1", type, ts, properties);
 }
 
 // A login fires `offer`; the next day's login is capped (cap:weekly); `ratio` fails at run time
 // on every login (eval_error, whatever the message); `held` holds everyone out.
-TEST(DecisionMetricsTest, CountsEveryDecisionByRuleOutcomeAndReasonCode) {
-  const auto dir = std::filesystem::temp_directory_path() / "touchstream-decision-metrics";
-  std::filesystem::create_directories(dir);
+TEST(EngineDecisionMetricsTest, CountsEveryDecisionByRuleOutcomeAndReasonCode) {
+  const test::TempDir temp_dir("touchstream-decision-metrics");
+  const std::filesystem::path& dir = temp_dir.path();
   auto config = LoadConfigFromString(
       "policy:\n  caps: [{name: weekly, max: 1, per: 7d, categories: [marketing]}]\n",
       (dir / "touchstream.yaml").string());
@@ -76,7 +77,6 @@ TEST(DecisionMetricsTest, CountsEveryDecisionByRuleOutcomeAndReasonCode) {
   auto store = state::NewInMemoryStore();
   auto stats = Replay(*config, loaded.rule_set, store.get(), &metrics, options);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  std::filesystem::remove_all(dir);
 
   const std::map<std::string, double> expected = {
       {"held held_out holdout", 2},

@@ -13,6 +13,7 @@
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 #include "tests/engine/replay_fixture.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::engine {
 namespace {
@@ -60,7 +61,7 @@ double CounterValue(const EngineMetrics& metrics, const std::string& name, const
   return -1;
 }
 
-class ImpactTrackerTest : public ::testing::Test {
+class EngineImpactTrackerTest : public ::testing::Test {
  protected:
   void SetUp() override { tracker_.SetRules(Load(kRules)); }
 
@@ -87,12 +88,9 @@ class ImpactTrackerTest : public ::testing::Test {
 
   // One step with an input purchase of `amount` at kT0 + at_ms.
   void Purchase(const std::string& customer, int64_t at_ms, double amount) {
-    v1::TouchpointEvent event;
-    event.set_event_id("p@" + std::to_string(at_ms));
-    event.set_customer_id(customer);
-    event.set_type("purchase");
-    event.set_ts_ms(kT0 + at_ms);
-    (*event.mutable_properties())["amount"].set_double_value(amount);
+    const v1::TouchpointEvent event = test::EventBuilder(customer, "purchase", kT0 + at_ms)
+                                          .Id("p@" + std::to_string(at_ms))
+                                          .Double("amount", amount);
     tracker_.OnEvent(event, kT0 + at_ms, &Customer(customer));
     tracker_.Attribute(&Customer(customer));
   }
@@ -117,7 +115,7 @@ class ImpactTrackerTest : public ::testing::Test {
 // per decision, only inside [decision, decision + within]; replaced decisions never convert;
 // other outcomes and rules without a conversion are not counted. Exact counts in the store,
 // the report and Prometheus.
-TEST_F(ImpactTrackerTest, AttributesConversionsToTheLastDecisionPerArm) {
+TEST_F(EngineImpactTrackerTest, AttributesConversionsToTheLastDecisionPerArm) {
   // Treatment customer c-1.
   Decide("c-1", "winback", v1::Decision::FIRED, 0, "");                  // D1
   Purchase("c-1", 1 * kDay, 10);                                         // converts D1 (10)
@@ -173,7 +171,7 @@ TEST_F(ImpactTrackerTest, AttributesConversionsToTheLastDecisionPerArm) {
 }
 
 // A customer keeps at most kMaxImpactAttributions attributions; the oldest go first.
-TEST_F(ImpactTrackerTest, AttributionsAreBounded) {
+TEST_F(EngineImpactTrackerTest, AttributionsAreBounded) {
   std::string yaml;
   for (int i = 0; i < kMaxImpactAttributions + 2; ++i) {
     yaml += "- id: r" + std::to_string(i) +
@@ -192,7 +190,7 @@ TEST_F(ImpactTrackerTest, AttributionsAreBounded) {
 }
 
 // Conversion mistakes are reported at their position in the rule file, all in one pass.
-TEST(ConversionParserTest, ReportsErrorsWithPositions) {
+TEST(EngineConversionParserTest, ReportsErrorsWithPositions) {
   auto loaded = rules::LoadRulesFromString(R"(
 - id: r
   trigger: {event: login}
@@ -219,11 +217,11 @@ TEST(ConversionParserTest, ReportsErrorsWithPositions) {
       << errors;
 }
 
-using ImpactReplayTest = ReplayFixture;
+using EngineImpactReplayTest = ReplayFixture;
 
 // Replay: FIRED decisions and the purchases after them, through the processor, counted in the
 // store exactly as in `run`.
-TEST_F(ImpactReplayTest, CountsConversionsOfFiredDecisions) {
+TEST_F(EngineImpactReplayTest, CountsConversionsOfFiredDecisions) {
   auto at = [](int64_t ms) { return FormatRfc3339Ms(kT0 + ms); };
   const auto actions = ReplayActions(
       R"(

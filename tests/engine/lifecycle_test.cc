@@ -27,7 +27,7 @@ constexpr char kStageRule[] = R"Y(
   actions: [{emit: {kind: note, channel: crm, template: "{{ event.properties.from }}>{{ event.properties.to }}"}}]
 )Y";
 
-class LifecycleTest : public ReplayFixture {
+class EngineLifecycleTest : public ReplayFixture {
  protected:
   // Replays `events` (JSON lines) through `rules_yaml` until `until`; returns the actions.
   std::vector<std::string> Replay(const std::string& rules_yaml,
@@ -49,7 +49,7 @@ class LifecycleTest : public ReplayFixture {
 
 // An aggregate-driven at_risk entered by time (the daily re-evaluation sees the 30-day spend
 // run out) and left by the next purchase; stage names are free.
-TEST_F(LifecycleTest, AggregateDrivenAtRiskReturnsToActive) {
+TEST_F(EngineLifecycleTest, AggregateDrivenAtRiskReturnsToActive) {
   Config(R"Y(
 aggregates: {spend_30d: sum(purchase.amount) over 30d}
 lifecycle:
@@ -87,7 +87,7 @@ lifecycle:
 
 // Stages on P(alive): a buyer on six days in a row who stops goes at_risk, then churned, as the
 // weekly re-evaluation sees P(alive) fall; the stage is evaluated at the step's event time.
-TEST_F(LifecycleTest, PAliveDrivenStagesByTime) {
+TEST_F(EngineLifecycleTest, PAliveDrivenStagesByTime) {
   Config(R"Y(
 clv:
   bg_nbd: {r: 0.243, alpha: 4.414, a: 0.793, b: 2.426}
@@ -117,7 +117,7 @@ lifecycle:
 
 // Without time-driven re-evaluation (reevaluate_every: 0) no lifecycle timer is armed and the
 // stage changes only at events.
-TEST_F(LifecycleTest, NoReevaluationWithoutEvents) {
+TEST_F(EngineLifecycleTest, NoReevaluationWithoutEvents) {
   Config(R"Y(
 aggregates: {spend_30d: sum(purchase.amount) over 30d}
 lifecycle:
@@ -138,7 +138,7 @@ lifecycle:
 }
 
 // set_stage names a configured stage and holds until the computed stage changes.
-TEST_F(LifecycleTest, SetStageOverridesUntilTheComputedStageChanges) {
+TEST_F(EngineLifecycleTest, SetStageOverridesUntilTheComputedStageChanges) {
   Config(R"Y(
 lifecycle:
   stages:
@@ -166,7 +166,7 @@ lifecycle:
 }
 
 // Stage names of rules are checked against the configured stages.
-TEST_F(LifecycleTest, RulesNameConfiguredStagesOnly) {
+TEST_F(EngineLifecycleTest, RulesNameConfiguredStagesOnly) {
   Config(R"Y(
 lifecycle:
   stages:
@@ -198,7 +198,7 @@ lifecycle:
 }
 
 // The transition history keeps the latest kMaxStageTransitions, oldest first.
-TEST(StageTransitionsTest, HistoryIsBounded) {
+TEST(EngineStageTransitionsTest, HistoryIsBounded) {
   v1::CustomerState state;
   for (int i = 0; i < state::kMaxStageTransitions + 4; ++i) {
     ASSERT_TRUE(state::ApplyComputedStage(i % 2 == 0 ? "a" : "b", 1000 + i, &state));
@@ -212,7 +212,7 @@ TEST(StageTransitionsTest, HistoryIsBounded) {
 }
 
 // Config errors name the file, line and key (and the column inside a condition).
-TEST(LifecycleConfigTest, Errors) {
+TEST(EngineLifecycleConfigTest, Errors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"lifecycle:\n  stages:\n    - {name: a, when: \"customer.aggregates.purchase_count\"}\n"
        "    - {name: b}\n",
@@ -245,7 +245,7 @@ TEST(LifecycleConfigTest, Errors) {
 }
 
 // Stages are read in order with their conditions compiled; aggregates may be declared after.
-TEST(LifecycleConfigTest, StagesLoad) {
+TEST(EngineLifecycleConfigTest, StagesLoad) {
   auto config = LoadConfigFromString(R"Y(
 lifecycle:
   stages:

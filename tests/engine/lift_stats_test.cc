@@ -9,7 +9,7 @@ namespace touchstream::engine {
 namespace {
 
 // Wilson intervals: 0/10 is [0, 0.2775]; no decisions has none.
-TEST(LiftStatsTest, WilsonInterval) {
+TEST(EngineLiftStatsTest, WilsonInterval) {
   auto zero = WilsonInterval(0, 10);
   ASSERT_TRUE(zero.has_value());
   EXPECT_NEAR(zero->low, 0.0, 1e-12);
@@ -22,7 +22,7 @@ TEST(LiftStatsTest, WilsonInterval) {
 }
 
 // 56/70 vs 48/80: difference 0.2000, interval 0.0524 .. 0.3339 (Newcombe's example (a)).
-TEST(LiftStatsTest, NewcombeExampleA) {
+TEST(EngineLiftStatsTest, NewcombeExampleA) {
   const Lift lift = ComputeLift(56, 70, 48, 80);
   EXPECT_NEAR(*lift.treatment_rate, 0.8, 1e-12);
   EXPECT_NEAR(*lift.holdout_rate, 0.6, 1e-12);
@@ -34,7 +34,7 @@ TEST(LiftStatsTest, NewcombeExampleA) {
 }
 
 // 5/56 vs 0/29: interval -0.0381 .. 0.1926 (example (e)); no relative lift over a zero rate.
-TEST(LiftStatsTest, NewcombeExampleZeroHoldoutRate) {
+TEST(EngineLiftStatsTest, NewcombeExampleZeroHoldoutRate) {
   const Lift lift = ComputeLift(5, 56, 0, 29);
   EXPECT_NEAR(*lift.absolute, 5.0 / 56, 1e-12);
   EXPECT_FALSE(lift.relative.has_value());
@@ -43,7 +43,7 @@ TEST(LiftStatsTest, NewcombeExampleZeroHoldoutRate) {
 }
 
 // Without holdout decisions there is a treatment rate and nothing else.
-TEST(LiftStatsTest, NoHoldoutNoLift) {
+TEST(EngineLiftStatsTest, NoHoldoutNoLift) {
   const Lift lift = ComputeLift(3, 4, 0, 0);
   EXPECT_NEAR(*lift.treatment_rate, 0.75, 1e-12);
   EXPECT_FALSE(lift.holdout_rate.has_value());

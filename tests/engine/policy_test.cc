@@ -24,7 +24,7 @@ std::string Describe(const v1::Action& a) {
          (a.message().empty() ? "" : ": " + a.message());
 }
 
-class PolicyTest : public ReplayFixture {
+class EnginePolicyTest : public ReplayFixture {
  protected:
   // Replays `events` (JSON lines) through `rules_yaml`; returns the actions described and
   // keeps them in actions_.
@@ -54,9 +54,28 @@ std::string Consent(const std::string& id, const std::string& customer, const st
 
 using Strings = std::vector<std::string>;
 
+// Holdout arms pinned per customer: for customers <prefix>0 .. <prefix>(count-1) of the
+// experiment with `salt` holding out `percent`, arms[i] is 'H' (held out) or 'T' (treatment).
+// Computed independently of this code by tests/testing/golden_ids.py (python3
+// tests/testing/golden_ids.py prints the rows; the TestingGoldenIdsTest ctest checks they are still
+// here).
+struct PinnedArms {
+  const char* salt;
+  const char* prefix;
+  int count;
+  int percent;
+  const char* arms;
+};
+// clang-format off
+constexpr PinnedArms kPinnedArms[] = {
+    {"s1", "c", 40, 30, "TTTTHTTHTHHTTHHHTHHTHHTTTTTTTTTTTHTTTTTT"},
+    {"autumn", "cust-", 20, 50, "THTHTHHTHTHHTTHHHHHT"},
+};
+// clang-format on
+
 // Cooldown: a run exactly one cooldown after the last is allowed, one millisecond earlier is
 // not; once; max N per sliding window.
-TEST_F(PolicyTest, EligibilityOnceCooldownAndMaxPerWindowEdges) {
+TEST_F(EnginePolicyTest, EligibilityOnceCooldownAndMaxPerWindowEdges) {
   const auto actions = Replay(R"Y(
 - id: cool
   trigger: {event: login}
@@ -89,7 +108,7 @@ TEST_F(PolicyTest, EligibilityOnceCooldownAndMaxPerWindowEdges) {
 
 // The first channel of the preference list with consent and an address; do-not-contact
 // suppresses marketing but not operational alerts; no usable channel -> no_consent.
-TEST_F(PolicyTest, ConsentAndChannelChoice) {
+TEST_F(EnginePolicyTest, ConsentAndChannelChoice) {
   Config(R"Y(
 policy:
   unknown_consent: deny
@@ -131,7 +150,7 @@ policy:
 
 // Caps count what was sent across rules, per channel and across channels; suppressed actions
 // do not count; categories outside a cap's list are exempt.
-TEST_F(PolicyTest, CapsAcrossRulesAndChannels) {
+TEST_F(EnginePolicyTest, CapsAcrossRulesAndChannels) {
   Config(R"Y(
 policy:
   caps:
@@ -175,7 +194,7 @@ policy:
 
 // At most max_actions_per_moment rules send per event: highest priority first, equal
 // priorities by rule id, the same on every run.
-TEST_F(PolicyTest, ArbitrationByPriorityThenRuleId) {
+TEST_F(EnginePolicyTest, ArbitrationByPriorityThenRuleId) {
   Config("policy: {max_actions_per_moment: 1}\n");
   const std::string rules = R"Y(
 - id: low
@@ -202,7 +221,7 @@ TEST_F(PolicyTest, ArbitrationByPriorityThenRuleId) {
 
 // Rules of one exclusion group: one per moment (the higher priority) and none again within
 // the exclusion period.
-TEST_F(PolicyTest, ExclusionGroupWithinAMomentAndAPeriod) {
+TEST_F(EnginePolicyTest, ExclusionGroupWithinAMomentAndAPeriod) {
   Config("policy: {exclusion_period: 3d}\n");
   const auto actions = Replay(R"Y(
 - id: grp_a
@@ -234,7 +253,7 @@ TEST_F(PolicyTest, ExclusionGroupWithinAMomentAndAPeriod) {
 
 // Quiet hours 21:00-08:00 Paris time, across midnight: deferred actions are sent at 08:00
 // local, dropped ones never; a consent withdrawn before the deferred send suppresses it.
-TEST_F(PolicyTest, QuietHoursAcrossMidnightDeferDropAndConsentWithdrawn) {
+TEST_F(EnginePolicyTest, QuietHoursAcrossMidnightDeferDropAndConsentWithdrawn) {
   Config(R"Y(
 policy:
   default_time_zone: Europe/Paris
@@ -282,7 +301,7 @@ policy:
 // Quiet hours in the customer's own zone across daylight-saving changes: the window opens at
 // 08:00 local on both sides of the change, and an opening time the change skips opens at the
 // change.
-TEST_F(PolicyTest, QuietHoursAcrossDaylightSavingChanges) {
+TEST_F(EnginePolicyTest, QuietHoursAcrossDaylightSavingChanges) {
   const auto actions = Replay(R"Y(
 - id: morning
   trigger: {event: view}
@@ -309,7 +328,7 @@ TEST_F(PolicyTest, QuietHoursAcrossDaylightSavingChanges) {
 
 // Held-out customers get a HELD_OUT decision (with the experiment arm) and no action; the arm
 // is the same on every run and on two engine instances with their own state.
-TEST_F(PolicyTest, HoldoutIsRecordedNotSentAndStable) {
+TEST_F(EnginePolicyTest, HoldoutIsRecordedNotSentAndStable) {
   Config("policy: {experiments: {spring: {salt: s1}}}\n");
   const std::string rules = R"Y(
 - id: promo
@@ -337,7 +356,9 @@ TEST_F(PolicyTest, HoldoutIsRecordedNotSentAndStable) {
   for (const v1::Decision& d : decisions_) {
     ASSERT_EQ(d.experiment_arm() == "holdout", d.outcome() == v1::Decision::HELD_OUT);
     EXPECT_EQ(d.reason(), d.experiment_arm() == "holdout" ? "holdout" : "fired");
-    EXPECT_EQ(d.experiment_arm() == "holdout", InHoldout("s1", d.customer_id(), 30));
+    // kPinnedArms[0]: salt s1, 30%, customers c0..c39.
+    const int customer = std::stoi(d.customer_id().substr(1));
+    EXPECT_EQ(d.experiment_arm() == "holdout", kPinnedArms[0].arms[customer] == 'H');
     held += d.outcome() == v1::Decision::HELD_OUT;
   }
   EXPECT_GT(held, 0);
@@ -345,8 +366,19 @@ TEST_F(PolicyTest, HoldoutIsRecordedNotSentAndStable) {
   for (const v1::Action& a : actions_) EXPECT_EQ(a.experiment_arm(), "treatment");
 }
 
+// InHoldout gives every pinned customer its pinned arm.
+TEST(EngineHoldoutArmsTest, MatchThePinnedArms) {
+  for (const PinnedArms& pinned : kPinnedArms) {
+    std::string arms;
+    for (int i = 0; i < pinned.count; ++i) {
+      arms += InHoldout(pinned.salt, pinned.prefix + std::to_string(i), pinned.percent) ? 'H' : 'T';
+    }
+    EXPECT_EQ(arms, pinned.arms) << pinned.salt;
+  }
+}
+
 // Over 100,000 customers the held-out share is within 0.5 points of the configured percent.
-TEST(HoldoutShareTest, WithinHalfAPointOver100000Customers) {
+TEST(EngineHoldoutShareTest, WithinHalfAPointOver100000Customers) {
   for (double percent : {1.0, 10.0, 33.3, 50.0}) {
     int held = 0;
     for (int i = 0; i < 100000; ++i) held += InHoldout("exp", "cust-" + std::to_string(i), percent);
@@ -355,7 +387,7 @@ TEST(HoldoutShareTest, WithinHalfAPointOver100000Customers) {
 }
 
 // A re-delivered event, or a replay on another instance, yields the same action ids.
-TEST_F(PolicyTest, ActionIdsAreDeterministic) {
+TEST_F(EnginePolicyTest, ActionIdsAreDeterministic) {
   const std::string rules = R"Y(
 - id: welcome
   trigger: {event: signup}
@@ -373,7 +405,7 @@ TEST_F(PolicyTest, ActionIdsAreDeterministic) {
 
 // Randomized: whatever the stream of consent changes, cart adds and quiet hours, no action is
 // ever sent to a channel without granted consent at its send time, nor during do-not-contact.
-TEST_F(PolicyTest, NoActionWithoutConsentOverARandomStream) {
+TEST_F(EnginePolicyTest, NoActionWithoutConsentOverARandomStream) {
   Config(R"Y(
 policy:
   unknown_consent: deny
@@ -434,7 +466,7 @@ policy:
 }
 
 // A deferred message whose rule was disabled before the window opened is not sent.
-TEST_F(PolicyTest, DeferredSendOfADisabledRuleIsInactive) {
+TEST_F(EnginePolicyTest, DeferredSendOfADisabledRuleIsInactive) {
   Config("policy: {quiet_hours: {from: \"21:00\", to: \"08:00\"}}\n");
   const std::string rule = R"Y(
 - id: night
@@ -457,7 +489,7 @@ TEST_F(PolicyTest, DeferredSendOfADisabledRuleIsInactive) {
 }
 
 // Rule-level policy keys are checked where they are written.
-TEST(PolicyParseTest, MistakesAreReportedAtTheirLine) {
+TEST(EnginePolicyParseTest, MistakesAreReportedAtTheirLine) {
   const auto loaded = rules::LoadRulesFromString(R"Y(
 - id: a
   trigger: {event: view}
@@ -478,7 +510,7 @@ TEST(PolicyParseTest, MistakesAreReportedAtTheirLine) {
 }
 
 // The policy: config section: what it reads into, and its errors name the key.
-TEST(PolicyConfigTest, ReadsTheSectionAndNamesBadKeys) {
+TEST(EnginePolicyConfigTest, ReadsTheSectionAndNamesBadKeys) {
   auto config = LoadConfigFromString(R"Y(
 policy:
   default_time_zone: Europe/Paris

@@ -6,6 +6,7 @@
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
 #include "state/state_store.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::engine {
 namespace {
@@ -35,7 +36,7 @@ constexpr char kRules[] = R"(
     - emit: {kind: offer, channel: email, template: "never"}
 )";
 
-class ProcessorTest : public ::testing::Test {
+class EngineProcessorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     config_.output.format = "json";  // the tests decode JSON
@@ -80,7 +81,7 @@ constexpr char kPurchase[] =
 
 // The first purchase fires the welcome offer to the first channel of the preference list,
 // with a deterministic action id and every field filled in.
-TEST_F(ProcessorTest, FirstPurchaseFiresWelcomeOffer) {
+TEST_F(EngineProcessorTest, FirstPurchaseFiresWelcomeOffer) {
   auto out = Process(kPurchase);
   auto actions = OnTopic(out, "actions.email");
   ASSERT_EQ(actions.size(), 1u);
@@ -108,7 +109,7 @@ TEST_F(ProcessorTest, FirstPurchaseFiresWelcomeOffer) {
 }
 
 // output.topic_formats overrides output.format per topic: protobuf actions, JSON decisions.
-TEST_F(ProcessorTest, FormatIsChosenPerTopic) {
+TEST_F(EngineProcessorTest, FormatIsChosenPerTopic) {
   config_.output.format = "protobuf";
   config_.output.topic_formats = {{"decisions", "json"}};
   auto out = Process(kPurchase);
@@ -122,7 +123,7 @@ TEST_F(ProcessorTest, FormatIsChosenPerTopic) {
 }
 
 // The same event processed again (a re-delivery after a crash) yields the same action id.
-TEST_F(ProcessorTest, ActionIdIsDeterministic) {
+TEST_F(EngineProcessorTest, ActionIdIsDeterministic) {
   EngineMetrics metrics;
   auto store = state::NewInMemoryStore();
   state::CustomerCache cache(store.get(), 10);
@@ -137,7 +138,7 @@ TEST_F(ProcessorTest, ActionIdIsDeterministic) {
 }
 
 // A protobuf-encoded event is detected (input_format auto) and processed like its JSON twin.
-TEST_F(ProcessorTest, ProtobufInputIsProcessed) {
+TEST_F(EngineProcessorTest, ProtobufInputIsProcessed) {
   auto event = connectors::DecodeEvent(kPurchase, connectors::Format::kJson);
   ASSERT_TRUE(event.ok());
   auto out = Process(connectors::EncodeEvent(*event, connectors::Format::kProtobuf));
@@ -149,7 +150,7 @@ TEST_F(ProcessorTest, ProtobufInputIsProcessed) {
 }
 
 // A second purchase does not fire the welcome offer again; state counts both.
-TEST_F(ProcessorTest, SecondPurchaseDoesNotFire) {
+TEST_F(EngineProcessorTest, SecondPurchaseDoesNotFire) {
   Process(kPurchase);
   auto out = Process(
       R"({"event_id":"e-2","customer_id":"c-1","type":"purchase","ts":"2026-01-03T10:00:00Z","properties":{"amount":20.0,"qty":1}})");
@@ -162,14 +163,14 @@ TEST_F(ProcessorTest, SecondPurchaseDoesNotFire) {
 }
 
 // Alerts go to the alerts topic whatever their channel.
-TEST_F(ProcessorTest, AlertsGoToAlertsTopic) {
+TEST_F(EngineProcessorTest, AlertsGoToAlertsTopic) {
   auto out = Process(
       R"({"event_id":"e-3","customer_id":"c-2","type":"purchase","properties":{"amount":500.0,"qty":2}})");
   ASSERT_EQ(OnTopic(out, "alerts").size(), 1u);
 }
 
 // Division by zero at run time makes the condition false and is recorded as an eval error.
-TEST_F(ProcessorTest, RuntimeErrorIsRecordedNotFired) {
+TEST_F(EngineProcessorTest, RuntimeErrorIsRecordedNotFired) {
   auto out = Process(
       R"({"event_id":"e-4","customer_id":"c-3","type":"purchase","properties":{"amount":5.0,"qty":0}})");
   EXPECT_TRUE(OnTopic(out, "alerts").empty());
@@ -187,7 +188,7 @@ TEST_F(ProcessorTest, RuntimeErrorIsRecordedNotFired) {
 }
 
 // Missing event id and time are derived from the Kafka record.
-TEST_F(ProcessorTest, DerivesEventIdAndTime) {
+TEST_F(EngineProcessorTest, DerivesEventIdAndTime) {
   auto out = Process(
       R"({"customer_id":"c-9","type":"purchase","properties":{"amount":1.0,"qty":1,"sku":"Z"}})",
       42);
@@ -210,12 +211,12 @@ void PrintTo(const BadInput& input, std::ostream* out) {
   *out << input.name;
 }
 
-class ProcessorDeadLetterTest : public ProcessorTest,
-                                public ::testing::WithParamInterface<BadInput> {};
+class EngineProcessorDeadLetterTest : public EngineProcessorTest,
+                                      public ::testing::WithParamInterface<BadInput> {};
 
 // Each kind of bad input goes to the dead-letter topic, unchanged, with headers naming the
 // reason and where it came from; nothing else is produced.
-TEST_P(ProcessorDeadLetterTest, GoesToDeadLetterTopic) {
+TEST_P(EngineProcessorDeadLetterTest, GoesToDeadLetterTopic) {
   auto out = Process(GetParam().value, 99);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].topic(), "dlq");
@@ -228,7 +229,7 @@ TEST_P(ProcessorDeadLetterTest, GoesToDeadLetterTopic) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    BadInputs, ProcessorDeadLetterTest,
+    BadInputs, EngineProcessorDeadLetterTest,
     ::testing::Values(BadInput{"NotJson", "{not json", "undecodable"},
                       BadInput{"BadTime", R"({"customer_id":"c","type":"login","ts":"yesterday"})",
                                "undecodable"},
@@ -241,7 +242,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 // In stream-time mode "now" is the largest event time seen, never moving back.
-TEST(ProcessorTimeTest, StreamTimeIsMaxEventTime) {
+TEST(EngineProcessorTimeTest, StreamTimeIsMaxEventTime) {
   EngineConfig config;
   config.output.format = "json";
   config.output.decisions_topic = "decisions";
@@ -260,11 +261,8 @@ TEST(ProcessorTimeTest, StreamTimeIsMaxEventTime) {
   processor.SetRules(loaded.rule_set);
   std::vector<int64_t> times;
   for (int64_t ts : {1000, 5000, 3000}) {
-    v1::TouchpointEvent event;
-    event.set_event_id("e" + std::to_string(ts));
-    event.set_customer_id("c");
-    event.set_type("login");
-    event.set_ts_ms(ts);
+    const v1::TouchpointEvent event =
+        test::EventBuilder("c", "login", ts).Id("e" + std::to_string(ts));
     std::vector<v1::OutboxEntry> out;
     ASSERT_TRUE(processor.ProcessEvent(event, 999999, &out).ok());
     auto action = connectors::DecodeAction(out.at(0).value(), connectors::Format::kJson);

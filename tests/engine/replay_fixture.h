@@ -20,17 +20,17 @@
 #include "engine/runtime/replay.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
+#include "tests/testing/builders.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::engine {
 
-// One input event as a JSON line: `ts` in RFC 3339, `properties` a JSON object; `channel` is
-// left out when empty.
+// One input event as a JSON line (test::EventJson): `ts` in RFC 3339, `properties` a JSON
+// object; `channel` is left out when empty.
 inline std::string Event(const std::string& id, const std::string& customer,
                          const std::string& type, const std::string& ts,
                          const std::string& properties = "{}", const std::string& channel = "") {
-  return R"({"event_id":")" + id + R"(","customer_id":")" + customer + R"(","type":")" + type +
-         (channel.empty() ? "" : R"(","channel":")" + channel) + R"(","ts":")" + ts +
-         R"(","properties":)" + properties + "}";
+  return test::EventJson(id, customer, type, ts, properties, channel);
 }
 
 // A decision as "rule OUTCOME reason", e.g. "cool SUPPRESSED cooldown".
@@ -50,15 +50,7 @@ std::vector<std::string> DescribeAll(const std::vector<T>& items, Describe descr
 // replay, store_ replaced to start from an empty store.
 class ReplayFixture : public ::testing::Test {
  protected:
-  // The directory is <temp>/touchstream-<suite>-<test>, removed again by TearDown.
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-" + std::string(test->test_suite_name()) + "-" + test->name());
-    std::filesystem::create_directories(dir_);
-    store_ = state::NewInMemoryStore();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { store_ = state::NewInMemoryStore(); }
 
   // Replaces config_ with `yaml` (read as <dir>/touchstream.yaml); a config error fails the
   // test.
@@ -128,7 +120,9 @@ class ReplayFixture : public ::testing::Test {
     return state;
   }
 
-  std::filesystem::path dir_;
+  // A fresh directory per test (removed with the fixture), holding the replay's files.
+  test::TempDir temp_dir_{"touchstream-replay-fixture"};
+  const std::filesystem::path dir_ = temp_dir_.path();
   EngineConfig config_;
   EngineMetrics metrics_;
   std::unique_ptr<state::StateStore> store_;

@@ -9,6 +9,7 @@
 #include "connectors/codec.h"
 #include "rules/loader.h"
 #include "state/in_memory_store.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::engine {
 namespace {
@@ -20,14 +21,9 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-class ReplayTest : public ::testing::Test {
+class EngineReplayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        std::filesystem::temp_directory_path() /
-        ("touchstream-replay-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
     std::ofstream events(dir_ / "events.jsonl");
     events
         << R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":600.0}})"
@@ -50,8 +46,6 @@ class ReplayTest : public ::testing::Test {
     ASSERT_TRUE(loaded.ok());
     rules_ = loaded.rule_set;
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   Result<ReplayStats> Run(const std::string& actions_out, std::ostream* errors) {
     auto store = state::NewInMemoryStore();
     EngineMetrics metrics;
@@ -65,12 +59,13 @@ class ReplayTest : public ::testing::Test {
 
   EngineConfig config_;
   std::shared_ptr<const rules::RuleSet> rules_;
-  std::filesystem::path dir_;
+  test::TempDir temp_dir_{"touchstream-replay"};
+  const std::filesystem::path dir_ = temp_dir_.path();
 };
 
 // Replay emits exactly the crossing action, stamped with event time, and reports the bad line
 // by file and line number.
-TEST_F(ReplayTest, ExactActionsAndBadLineReported) {
+TEST_F(EngineReplayTest, ExactActionsAndBadLineReported) {
   std::ostringstream errors;
   auto stats = Run((dir_ / "actions.jsonl").string(), &errors);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
@@ -92,7 +87,7 @@ TEST_F(ReplayTest, ExactActionsAndBadLineReported) {
 }
 
 // The same input gives byte-identical output.
-TEST_F(ReplayTest, Deterministic) {
+TEST_F(EngineReplayTest, Deterministic) {
   std::ostringstream errors;
   ASSERT_TRUE(Run((dir_ / "a.jsonl").string(), &errors).ok());
   ASSERT_TRUE(Run((dir_ / "b.jsonl").string(), &errors).ok());

@@ -17,7 +17,7 @@ std::string Describe(const v1::Action& a) {
   return a.rule_id() + "@" + FormatRfc3339Ms(a.ts_ms()) + ": " + a.message();
 }
 
-class StateModelTest : public ReplayFixture {
+class EngineStateModelTest : public ReplayFixture {
  protected:
   // Replays `events` (JSON lines) through `rules_yaml`; returns the actions described.
   std::vector<std::string> Replay(const std::string& rules_yaml,
@@ -48,7 +48,7 @@ std::string Ev(const std::string& id, const std::string& type, const std::string
 }
 
 // NPS, CSAT and tickets with the default event names are readable by rules.
-TEST_F(StateModelTest, SatisfactionFieldsWithDefaults) {
+TEST_F(EngineStateModelTest, SatisfactionFieldsWithDefaults) {
   const auto actions = Replay(
       R"Y(
 - id: nps
@@ -80,7 +80,7 @@ TEST_F(StateModelTest, SatisfactionFieldsWithDefaults) {
 
 // The value score follows the configured expression; tier changes raise tier_changed, and a
 // profile attribute `tier` overrides the value tier while set.
-TEST_F(StateModelTest, ValueTiersDriveTierTransitions) {
+TEST_F(EngineStateModelTest, ValueTiersDriveTierTransitions) {
   Config(R"Y(
 value_tiers:
   score: customer.aggregates.total_spend * 0.5
@@ -110,7 +110,7 @@ value_tiers:
 }
 
 // A score that fails to evaluate leaves the value as it was and is counted.
-TEST_F(StateModelTest, ValueScoreErrorsKeepTheValue) {
+TEST_F(EngineStateModelTest, ValueScoreErrorsKeepTheValue) {
   Config(R"Y(
 value_tiers:
   score: customer.profile.margin * customer.aggregates.total_spend
@@ -126,7 +126,7 @@ value_tiers:
 
 // Points earned by rules expire by age; rules see the expired total and the loyalty tier by
 // balance, which goes down when points expire.
-TEST_F(StateModelTest, LoyaltyExpiryAndTiers) {
+TEST_F(EngineStateModelTest, LoyaltyExpiryAndTiers) {
   Config(R"Y(
 loyalty:
   points_expire_after: 30d
@@ -157,7 +157,7 @@ loyalty:
 }
 
 // Rules read the latest events, newest first, bounded by history.size.
-TEST_F(StateModelTest, HistoryIsReadable) {
+TEST_F(EngineStateModelTest, HistoryIsReadable) {
   Config("history: {size: 3}\n");
   const auto actions = Replay(
       R"Y(
@@ -175,7 +175,7 @@ TEST_F(StateModelTest, HistoryIsReadable) {
 }
 
 // Events a window refuses as late are counted per aggregate; out-of-order events are counted.
-TEST_F(StateModelTest, LateAndOutOfOrderEventsAreCounted) {
+TEST_F(EngineStateModelTest, LateAndOutOfOrderEventsAreCounted) {
   Config(R"Y(
 aggregates:
   spend_30d: sum(purchase.amount) over 30d
@@ -197,7 +197,7 @@ std::string ConfigError(const std::string& yaml) {
 }
 
 // The new sections read into the config, with defaults for what is left out.
-TEST(StateModelConfigTest, ReadsTheSections) {
+TEST(EngineStateModelConfigTest, ReadsTheSections) {
   auto config = LoadConfigFromString(R"Y(
 satisfaction: {csat_event: survey, max_open_tickets: 5}
 value_tiers:
@@ -227,7 +227,7 @@ aggregates: {spend_365d: sum(purchase.amount) over 365d}
 }
 
 // Mistakes name the file, line and key.
-TEST(StateModelConfigTest, ErrorsNameTheKey) {
+TEST(EngineStateModelConfigTest, ErrorsNameTheKey) {
   EXPECT_EQ(ConfigError("satisfaction: {nps: x}\n"),
             "engine.yaml:1: satisfaction.nps: unknown key (expected one of: csat_event, "
             "max_open_tickets, nps_event, score_property, ticket_id_property, "

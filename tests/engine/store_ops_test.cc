@@ -29,7 +29,7 @@ std::string Describe(const v1::Action& a) {
   return a.customer_id() + " " + a.rule_id() + "@" + FormatRfc3339Ms(a.ts_ms());
 }
 
-class StoreOpsTest : public ReplayFixture {
+class EngineStoreOpsTest : public ReplayFixture {
  protected:
   // Replays `events` through `rules_yaml` until `until`; returns the actions described.
   std::vector<std::string> Replay(const std::string& rules_yaml,
@@ -56,7 +56,7 @@ const std::vector<std::string> kRetentionEvents = {
 };
 
 // Without retention the follow-up of c-1 fires after 60 days (the control for the next test).
-TEST_F(StoreOpsTest, WithoutRetentionNothingExpires) {
+TEST_F(EngineStoreOpsTest, WithoutRetentionNothingExpires) {
   Config("rules: []\n");
   EXPECT_EQ(Replay(kFollowUpRule, kRetentionEvents, "2026-03-10T00:00:00Z"),
             (std::vector<std::string>{"c-1 follow-up@2026-03-02T10:00:00Z"}));
@@ -66,7 +66,7 @@ TEST_F(StoreOpsTest, WithoutRetentionNothingExpires) {
 
 // With 30 days of retention, the stream-time sweep on Feb 10 expires c-1 (last seen Jan 1):
 // its state and armed timer are deleted, so the follow-up never fires; c-2 stays.
-TEST_F(StoreOpsTest, RetentionExpiresStateAndTimersByStreamTime) {
+TEST_F(EngineStoreOpsTest, RetentionExpiresStateAndTimersByStreamTime) {
   Config("state: {retention: 30d}\n");
   EXPECT_EQ(Replay(kFollowUpRule, kRetentionEvents, "2026-03-10T00:00:00Z"),
             std::vector<std::string>{});
@@ -77,7 +77,7 @@ TEST_F(StoreOpsTest, RetentionExpiresStateAndTimersByStreamTime) {
 }
 
 // A customer's event after the retention starts a fresh state (expired first, counted once).
-TEST_F(StoreOpsTest, ExpiredCustomerReturnsFresh) {
+TEST_F(EngineStoreOpsTest, ExpiredCustomerReturnsFresh) {
   Config("state: {retention: 30d}\n");
   Replay("[]",
          {Event("e1", "c-1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":10})"),
@@ -93,7 +93,7 @@ TEST_F(StoreOpsTest, ExpiredCustomerReturnsFresh) {
 
 // An erase_request event erases the customer (state and timers), counted by source; a later
 // event starts afresh. The event type is configurable.
-TEST_F(StoreOpsTest, EraseEventErasesStateAndTimers) {
+TEST_F(EngineStoreOpsTest, EraseEventErasesStateAndTimers) {
   for (const std::string type : {"erase_request", "forget_me"}) {
     SetUp();
     Config(type == "erase_request" ? "rules: []\n" : "state: {erase_event_type: forget_me}\n");
@@ -133,7 +133,7 @@ int MonetaryScore(state::StateStore& store, const std::string& id) {
 // With quantile scoring and a daily refresh, the breakpoints are recomputed when stream time
 // enters Jan 2: monetary quantiles of c-1..c-5 are 20/30/40/50, so c-6's 35 scores 3 (the
 // configured [50, 200, 500, 1000], used on Jan 1, score it 1).
-TEST_F(StoreOpsTest, RfmQuantilesRefreshByStreamTime) {
+TEST_F(EngineStoreOpsTest, RfmQuantilesRefreshByStreamTime) {
   Config("rfm: {scoring: quantiles, refresh: 1d}\n");
   Replay("[]", kRfmEvents, "2026-01-02T10:00:00Z");
   EXPECT_EQ(MonetaryScore(*store_, "c-5"), 2);  // 50 on Jan 1, configured breakpoints
@@ -141,14 +141,14 @@ TEST_F(StoreOpsTest, RfmQuantilesRefreshByStreamTime) {
 }
 
 // Breakpoint scoring never reads the store for breakpoints.
-TEST_F(StoreOpsTest, RfmBreakpointScoringIsNotRefreshed) {
+TEST_F(EngineStoreOpsTest, RfmBreakpointScoringIsNotRefreshed) {
   Config("rfm: {scoring: breakpoints}\n");
   Replay("[]", kRfmEvents, "2026-01-02T10:00:00Z");
   EXPECT_EQ(MonetaryScore(*store_, "c-6"), 1);
 }
 
 // The state and admin keys are read; durations accept 0 (keep forever); bad ones name the key.
-TEST(StoreOpsConfigTest, ReadsRetentionEraseAndAdminKeys) {
+TEST(EngineStoreOpsConfigTest, ReadsRetentionEraseAndAdminKeys) {
   auto defaults = LoadConfigFromString("{}", "engine.yaml");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->state.retention_ms, 0);
@@ -177,7 +177,7 @@ admin: {address: ""}
 }
 
 // RfmRefresh is due at first, then once per refresh period.
-TEST(RfmRefreshTest, DueOncePerPeriod) {
+TEST(EngineRfmRefreshTest, DueOncePerPeriod) {
   state::AnalyticsConfig config;
   config.rfm_enabled = true;
   config.rfm.scoring = state::RfmScoring::kQuantiles;
@@ -196,7 +196,7 @@ TEST(RfmRefreshTest, DueOncePerPeriod) {
 
 // A sweep step examines at most `batch` customers, resumes after the last one and wraps at the
 // end; only customers past the retention are erased, and the erasure commits with the cache.
-TEST(RetentionSweepTest, StepsResumeAndWrap) {
+TEST(EngineRetentionSweepTest, StepsResumeAndWrap) {
   auto store = state::NewInMemoryStore();
   state::CommitBatch batch;
   for (const auto& [id, last_seen] : std::vector<std::pair<std::string, int64_t>>{
@@ -241,7 +241,7 @@ TEST(RetentionSweepTest, StepsResumeAndWrap) {
 
 // Tasks run in order on the draining thread; after Close new posts are refused and queued
 // tasks are dropped through their drop callback.
-TEST(TaskQueueTest, RunsInOrderAndDropsOnClose) {
+TEST(EngineTaskQueueTest, RunsInOrderAndDropsOnClose) {
   TaskQueue queue;
   std::vector<int> ran;
   EXPECT_TRUE(queue.Post([&] { ran.push_back(1); }));

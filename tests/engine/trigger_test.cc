@@ -17,7 +17,7 @@ std::string Describe(const v1::Action& a) {
          (a.message().empty() ? "" : ": " + a.message());
 }
 
-class TriggerTest : public ReplayFixture {
+class EngineTriggerTest : public ReplayFixture {
  protected:
   // Replays `events` (JSON lines) through `rules_yaml`; returns the actions described.
   std::vector<std::string> Replay(const std::string& rules_yaml,
@@ -30,7 +30,7 @@ class TriggerTest : public ReplayFixture {
   std::vector<std::string> Decisions() { return DescribeAll(LastDecisions(), DescribeDecision); }
 };
 
-TEST_F(TriggerTest, EventTriggerOnAListOfTypes) {
+TEST_F(EngineTriggerTest, EventTriggerOnAListOfTypes) {
   const auto actions = Replay(R"Y(
 - id: touch
   trigger: {event: [login, page_view]}
@@ -44,7 +44,7 @@ TEST_F(TriggerTest, EventTriggerOnAListOfTypes) {
                          "touch@2026-01-01T12:00:00Z event:login,page_view: page_view"}));
 }
 
-TEST_F(TriggerTest, SequenceWithinAWindowCorrelatedOnAProperty) {
+TEST_F(EngineTriggerTest, SequenceWithinAWindowCorrelatedOnAProperty) {
   const auto actions = Replay(
       R"Y(
 - id: browse-cart-buy
@@ -65,7 +65,7 @@ TEST_F(TriggerTest, SequenceWithinAWindowCorrelatedOnAProperty) {
                 "browse-cart-buy@2026-01-01T10:40:00Z sequence:page_view>cart_add>purchase: A"}));
 }
 
-TEST_F(TriggerTest, AbsenceFiresWhenTheWindowClosesUnlessCancelled) {
+TEST_F(EngineTriggerTest, AbsenceFiresWhenTheWindowClosesUnlessCancelled) {
   const auto actions = Replay(
       R"Y(
 - id: abandoned-cart
@@ -89,7 +89,7 @@ TEST_F(TriggerTest, AbsenceFiresWhenTheWindowClosesUnlessCancelled) {
   EXPECT_TRUE(State("c2").timers().empty());
 }
 
-TEST_F(TriggerTest, AbsenceRestartsOnANewStartEvent) {
+TEST_F(EngineTriggerTest, AbsenceRestartsOnANewStartEvent) {
   const auto actions = Replay(R"Y(
 - id: abandoned-cart
   trigger: {event: cart_add, not_followed_by: {event: purchase, within: 2h}}
@@ -103,7 +103,7 @@ TEST_F(TriggerTest, AbsenceRestartsOnANewStartEvent) {
                 "abandoned-cart@2026-01-01T13:00:00Z absence:cart_add!purchase@timer: e2"}));
 }
 
-TEST_F(TriggerTest, InactivityIsReArmedByEveryMatchingEvent) {
+TEST_F(EngineTriggerTest, InactivityIsReArmedByEveryMatchingEvent) {
   const auto actions = Replay(
       R"Y(
 - id: lapsed
@@ -119,7 +119,7 @@ TEST_F(TriggerTest, InactivityIsReArmedByEveryMatchingEvent) {
                          "2026-01-11T10:00:00Z"}));
 }
 
-TEST_F(TriggerTest, ScheduleFiresAfterEachEvent) {
+TEST_F(EngineTriggerTest, ScheduleFiresAfterEachEvent) {
   const auto actions = Replay(
       R"Y(
 - id: csat-follow-up
@@ -135,7 +135,7 @@ TEST_F(TriggerTest, ScheduleFiresAfterEachEvent) {
                 "csat-follow-up@2026-01-05T10:00:00Z schedule:ticket_resolved@timer: T2"}));
 }
 
-TEST_F(TriggerTest, ThresholdFiresOnTheEdgeOnly) {
+TEST_F(EngineTriggerTest, ThresholdFiresOnTheEdgeOnly) {
   const auto actions = Replay(
       R"Y(
 - id: promoter
@@ -150,7 +150,7 @@ TEST_F(TriggerTest, ThresholdFiresOnTheEdgeOnly) {
                                                "promoter@2026-01-04T10:00:00Z threshold: 9"}));
 }
 
-TEST_F(TriggerTest, SpendCrossingATier) {
+TEST_F(EngineTriggerTest, SpendCrossingATier) {
   const auto actions = Replay(
       R"Y(
 - id: vip
@@ -163,7 +163,7 @@ TEST_F(TriggerTest, SpendCrossingATier) {
   EXPECT_EQ(actions, (std::vector<std::string>{"vip@2026-01-02T10:00:00Z threshold: 1100"}));
 }
 
-TEST_F(TriggerTest, LifecycleTransitionsByPurchasesAndByTime) {
+TEST_F(EngineTriggerTest, LifecycleTransitionsByPurchasesAndByTime) {
   Config(R"Y(
 lifecycle: {new_for: 10d, at_risk_after: 30d, churned_after: 60d, won_back_for: 5d, loyal_purchases: 3}
 )Y");
@@ -195,7 +195,7 @@ lifecycle: {new_for: 10d, at_risk_after: 30d, churned_after: 60d, won_back_for: 
   EXPECT_EQ(State("c1").lifecycle().stage(), "loyal");
 }
 
-TEST_F(TriggerTest, TierTransition) {
+TEST_F(EngineTriggerTest, TierTransition) {
   const auto actions = Replay(
       R"Y(
 - id: gold
@@ -209,7 +209,7 @@ TEST_F(TriggerTest, TierTransition) {
             (std::vector<std::string>{"gold@2026-01-02T00:00:00Z tier:silver>gold: from silver"}));
 }
 
-TEST_F(TriggerTest, BirthdayAtALocalTimeEveryYear) {
+TEST_F(EngineTriggerTest, BirthdayAtALocalTimeEveryYear) {
   const auto actions = Replay(
       R"Y(
 - id: birthday
@@ -230,7 +230,7 @@ TEST_F(TriggerTest, BirthdayAtALocalTimeEveryYear) {
           "birthday@2027-03-15T08:00:00Z date:customer.profile.birthday@timer: Happy birthday"}));
 }
 
-TEST_F(TriggerTest, CalendarDates) {
+TEST_F(EngineTriggerTest, CalendarDates) {
   Config(R"Y(
 calendars:
   holidays: [2026-12-25, 2027-01-01]
@@ -247,7 +247,7 @@ calendars:
                          "season@2027-01-01T10:00:00Z calendar:holidays@timer: season"}));
 }
 
-TEST_F(TriggerTest, StateActionsAndRaisedEvents) {
+TEST_F(EngineTriggerTest, StateActionsAndRaisedEvents) {
   const auto actions = Replay(
       R"Y(
 - id: earn
@@ -292,7 +292,7 @@ TEST_F(TriggerTest, StateActionsAndRaisedEvents) {
             decisions.end());
 }
 
-TEST_F(TriggerTest, RaiseChainsAreBounded) {
+TEST_F(EngineTriggerTest, RaiseChainsAreBounded) {
   Config("processing: {max_raise_depth: 2}\n");
   const auto actions = Replay(
       R"Y(
@@ -315,7 +315,7 @@ TEST_F(TriggerTest, RaiseChainsAreBounded) {
 }
 
 // A timer due while the engine was down fires on recovery, once.
-TEST_F(TriggerTest, LateTimerFiresOnceOnRecovery) {
+TEST_F(EngineTriggerTest, LateTimerFiresOnceOnRecovery) {
   const std::string rules = R"Y(
 - id: abandoned-cart
   trigger: {event: cart_add, not_followed_by: {event: purchase, within: 2h}}
@@ -333,7 +333,7 @@ TEST_F(TriggerTest, LateTimerFiresOnceOnRecovery) {
 }
 
 // A removed rule's pending timers are dropped, not fired.
-TEST_F(TriggerTest, TimerOfARemovedRuleIsDropped) {
+TEST_F(EngineTriggerTest, TimerOfARemovedRuleIsDropped) {
   const auto first = Replay(R"Y(
 - id: lapsed
   trigger: {inactive_for: 1d}
@@ -353,7 +353,7 @@ TEST_F(TriggerTest, TimerOfARemovedRuleIsDropped) {
 
 // Customer value reaches the rules: a first-time buyer (x = 0) is alive with probability 1
 // under BG/NBD, whatever the parameters.
-TEST_F(TriggerTest, ClvFieldsAreReadable) {
+TEST_F(EngineTriggerTest, ClvFieldsAreReadable) {
   Config(R"Y(
 clv:
   bg_nbd: {r: 0.243, alpha: 4.414, a: 0.793, b: 2.426}

@@ -17,7 +17,7 @@
 namespace touchstream::testing {
 namespace {
 
-class AdminTest : public PipelineFixture {
+class IntegrationAdminTest : public PipelineFixture {
  protected:
   void Produce(const std::vector<std::pair<std::string, std::string>>& messages) {
     auto sink = connectors::KafkaSink::Create({bootstrap_, {}});
@@ -45,7 +45,7 @@ bool Contains(const std::string& text, const std::string& part) {
 
 // GET/DELETE customers, rules, reload and healthz through HTTP while the pipeline runs; an
 // erase_request event erases too; erasures are committed to the store and counted by source.
-TEST_F(AdminTest, CustomersRulesReloadAndEraseEvent) {
+TEST_F(IntegrationAdminTest, CustomersRulesReloadAndEraseEvent) {
   Produce(
       {{"c-1",
         R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":10.0,"sku":"A1"}})"},
@@ -142,7 +142,7 @@ TEST_F(AdminTest, CustomersRulesReloadAndEraseEvent) {
 
 // `run` expires customers past state.retention by its wall-clock sweep: a customer last seen in
 // 2020 is deleted once committed, a customer seen now stays.
-TEST_F(AdminTest, RunSweepExpiresOldCustomers) {
+TEST_F(IntegrationAdminTest, RunSweepExpiresOldCustomers) {
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
@@ -163,7 +163,7 @@ TEST_F(AdminTest, RunSweepExpiresOldCustomers) {
 }
 
 // After the engine stopped (queue closed), requests that need it are answered 503.
-TEST_F(AdminTest, StoppedEngineAnswers503) {
+TEST_F(IntegrationAdminTest, StoppedEngineAnswers503) {
   engine::TaskQueue tasks;
   tasks.Close();
   engine::AdminApi api(nullptr, &tasks, [](std::ostream&) -> Result<size_t> { return 0; });

@@ -14,6 +14,7 @@
 
 #include "base/time_format.h"
 #include "external_clients.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::testing {
 namespace {
@@ -87,21 +88,14 @@ std::string WaitFor(const std::filesystem::path& path, const std::string& needle
   return "";
 }
 
-class CliTest : public ::testing::Test {
+class IntegrationCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("touchstream-cli-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  test::TempDir temp_dir_{"touchstream-cli"};
+  const std::filesystem::path dir_ = temp_dir_.path();
 };
 
 // The demo rule pack is valid; a rule with a typo is refused with file:line:col and a caret.
-TEST_F(CliTest, RulesCheck) {
+TEST_F(IntegrationCliTest, RulesCheck) {
   auto ok = Touchstream("rules check --config " + kSource + "/deploy/config/demo.yaml " + kSource +
                         "/deploy/rules/demo");
   EXPECT_EQ(ok.exit_code, 0) << ok.text;
@@ -119,8 +113,20 @@ TEST_F(CliTest, RulesCheck) {
   EXPECT_NE(bad.text.find("did you mean 'total_spend'"), std::string::npos) << bad.text;
 }
 
+// --help lists every command, the state subcommands included.
+TEST_F(IntegrationCliTest, HelpListsEveryCommand) {
+  auto help = Touchstream("--help");
+  EXPECT_EQ(help.exit_code, 0) << help.text;
+  for (const char* command :
+       {"run --config", "demo", "broker", "replay --config", "state get", "state export",
+        "state erase", "rules check", "clv fit", "report impact", "version"}) {
+    EXPECT_NE(help.text.find(std::string("\n  ") + command), std::string::npos)
+        << command << " in " << help.text;
+  }
+}
+
 // Replay over a file writes the expected actions and reports the bad line.
-TEST_F(CliTest, Replay) {
+TEST_F(IntegrationCliTest, Replay) {
   std::ofstream(dir_ / "events.jsonl")
       << R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":10.0,"sku":"A1"}})"
       << "\nnot json\n"
@@ -141,7 +147,7 @@ TEST_F(CliTest, Replay) {
 }
 
 // `report impact` reads the impact counters `replay --state-dir` left in the store.
-TEST_F(CliTest, ReplayThenReportImpact) {
+TEST_F(IntegrationCliTest, ReplayThenReportImpact) {
   std::filesystem::create_directories(dir_ / "rules");
   std::ofstream(dir_ / "rules" / "nudge.yaml")
       << "- id: nudge\n  trigger: {event: cart_add}\n"
@@ -181,7 +187,7 @@ TEST_F(CliTest, ReplayThenReportImpact) {
 }
 
 // A bad config stops start-up with the file, line and key.
-TEST_F(CliTest, BadConfigNamesFileLineAndKey) {
+TEST_F(IntegrationCliTest, BadConfigNamesFileLineAndKey) {
   std::ofstream(dir_ / "engine.yaml") << "kafka:\n  group_id: g\nstate:\n  dri: /tmp/x\n";
   auto out = Touchstream("run --config " + (dir_ / "engine.yaml").string());
   EXPECT_EQ(out.exit_code, 1);
@@ -190,7 +196,7 @@ TEST_F(CliTest, BadConfigNamesFileLineAndKey) {
 
 // broker and run as separate processes: events produced with kcat become actions read with
 // kcat; SIGTERM stops the engine cleanly (exit 0) and `state get` shows the customer.
-TEST_F(CliTest, BrokerRunSigtermStateGet) {
+TEST_F(IntegrationCliTest, BrokerRunSigtermStateGet) {
   Child broker(
       {kBinary, "broker", "--config", kSource + "/deploy/config/demo.yaml", "--partitions", "2"},
       dir_ / "broker.out");
@@ -249,7 +255,7 @@ TEST_F(CliTest, BrokerRunSigtermStateGet) {
 // `run` fires timers by processing time (an abandoned cart from three hours ago is reminded
 // at once), and reloads its rules when a rule file changes: a broken file is refused as a
 // whole while the running rules keep serving, a fixed one is taken.
-TEST_F(CliTest, RunFiresTimersAndReloadsChangedRules) {
+TEST_F(IntegrationCliTest, RunFiresTimersAndReloadsChangedRules) {
   Child broker({kBinary, "broker", "--config", kSource + "/deploy/config/demo.yaml"},
                dir_ / "broker.out");
   const std::string bootstrap_line = WaitFor(dir_ / "broker.out", "\n");

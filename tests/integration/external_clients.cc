@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/testing/temp_dir.h"
+
 namespace touchstream::testing {
 
 namespace {
@@ -53,15 +55,14 @@ std::string RunShell(const std::string& command) {
 
 void KcatProduce(const std::string& bootstrap, const std::string& topic,
                  const std::vector<KeyedMessage>& messages) {
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("kcat-in-" + std::to_string(getpid()) + "-" + topic);
+  const test::TempDir dir("kcat-in");
+  const std::filesystem::path file = dir.File(topic);
   {
     std::ofstream out(file);
     for (const auto& m : messages) out << m.key << "\t" << m.value << "\n";
   }
   RunShell("timeout 30 kcat -b " + bootstrap + " -P -t " + topic + " -K '\t' -l " + file.string() +
            " 2>&1");
-  std::filesystem::remove(file);
 }
 
 std::vector<KeyedMessage> KcatConsumeAll(const std::string& bootstrap, const std::string& topic) {
@@ -89,15 +90,14 @@ std::vector<KeyedMessage> PythonConsumeAll(const std::string& bootstrap, const s
       "0))\n"
       "for m in c:\n"
       "    print((m.key or b'').decode() + '\\t' + m.value.decode())\n";
-  const auto file =
-      std::filesystem::temp_directory_path() / ("consume-" + std::to_string(getpid()) + ".py");
+  const test::TempDir dir("consume");
+  const std::filesystem::path file = dir.File("consume.py");
   {
     std::ofstream out(file);
     out << script;
   }
   auto messages = SplitKeyed(
       RunShell("timeout 60 /usr/bin/python3 " + file.string() + " " + bootstrap + " " + topic));
-  std::filesystem::remove(file);
   return messages;
 }
 

@@ -23,7 +23,7 @@ namespace {
 // The Kafka protocol's ApiKey of Produce requests (rdkafka_protocol.h is not installed).
 constexpr int16_t kProduceApiKey = 0;
 
-class NeverStopTest : public PipelineFixture {
+class IntegrationNeverStopTest : public PipelineFixture {
  protected:
   // Adds an inactivity rule (it arms a timer per purchase) to the rules of `config`.
   void AddTimedRule(engine::EngineConfig* config) {
@@ -66,7 +66,7 @@ std::string Purchase(const std::string& customer, const std::string& ts) {
 // A seeded stream of valid purchases with hostile records mixed in: every hostile record ends
 // on the dead-letter topic with its reason and source offset, every valid one is processed,
 // and the engine never stops.
-TEST_F(NeverStopTest, MalformedRecordsAreDeadLetteredAndTheRestProcessed) {
+TEST_F(IntegrationNeverStopTest, MalformedRecordsAreDeadLetteredAndTheRestProcessed) {
   engine::EngineConfig config = Variant("malformed");
   AddTimedRule(&config);
   const std::vector<std::pair<std::string, std::string>> hostile = {
@@ -134,7 +134,7 @@ TEST_F(NeverStopTest, MalformedRecordsAreDeadLetteredAndTheRestProcessed) {
 
 // Every broker down for longer than the consumer's session timeout, mid-stream: the engine
 // pauses, rejoins when the broker is back, and ends as an undisturbed run did.
-TEST_F(NeverStopTest, BrokerOutageLongerThanTheSessionTimeoutLosesNothing) {
+TEST_F(IntegrationNeverStopTest, BrokerOutageLongerThanTheSessionTimeoutLosesNothing) {
   const auto events = Journeys(60, 11);
   const size_t half = events.size() / 2;
   ProduceEvents({events.begin(), events.begin() + half});
@@ -180,7 +180,7 @@ TEST_F(NeverStopTest, BrokerOutageLongerThanTheSessionTimeoutLosesNothing) {
 // Produce errors injected at the broker: retriable ones are retried, a message the broker
 // refuses for good goes to the actions dead-letter topic with the reason; together the two
 // topics hold exactly the actions of an undisturbed run.
-TEST_F(NeverStopTest, RefusedActionsGoToTheActionsDeadLetterTopic) {
+TEST_F(IntegrationNeverStopTest, RefusedActionsGoToTheActionsDeadLetterTopic) {
   const auto events = Journeys(40, 5);
   ProduceEvents(events);
   const auto reference = Variant("reference");

@@ -21,17 +21,13 @@
 #include "engine/runtime/kafka_pipeline.h"
 #include "external_clients.h"
 #include "state/state_store.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::testing {
 
 class PipelineFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("touchstream-it-" + std::to_string(getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_);
     auto config =
         engine::LoadConfig(std::string(TOUCHSTREAM_SOURCE_DIR) + "/deploy/config/demo.yaml");
     ASSERT_TRUE(config.ok()) << config.status().ToString();
@@ -51,8 +47,6 @@ class PipelineFixture : public ::testing::Test {
     broker_ = std::move(*broker);
     bootstrap_ = broker_->bootstrap_servers();
   }
-
-  void TearDown() override { std::filesystem::remove_all(root_); }
 
   // Runs a pipeline over config (with `state_dir`) until the input is idle, or until
   // `stop_after` records were processed when positive.
@@ -158,7 +152,9 @@ class PipelineFixture : public ::testing::Test {
     ASSERT_TRUE((*sink)->Flush(30000, &reports).ok());
   }
 
-  std::filesystem::path root_;
+  // A fresh directory per test (removed with the fixture) for the stores.
+  test::TempDir temp_dir_{"touchstream-it"};
+  const std::filesystem::path root_ = temp_dir_.path();
   engine::EngineConfig config_;
   std::unique_ptr<connectors::DevBroker> broker_;
   std::string bootstrap_;

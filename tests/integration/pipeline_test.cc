@@ -27,12 +27,12 @@ std::ostream& operator<<(std::ostream& out, const ExpectedAction& a) {
   return out << a.topic << " " << a.customer << " " << a.rule << " \"" << a.message << "\"";
 }
 
-class PipelineTest : public PipelineFixture {};
+class IntegrationPipelineTest : public PipelineFixture {};
 
 // Events produced by the project's producer and by kcat go through the engine; the actions on
 // the channel and alert topics, read back with kcat and kafka-python, are exactly the ones the
 // demo rules promise.
-TEST_F(PipelineTest, ExactActionsThroughKafkaWithIndependentClients) {
+TEST_F(IntegrationPipelineTest, ExactActionsThroughKafkaWithIndependentClients) {
   // Produced with the project's own producer.
   const std::vector<std::string> ours = {
       R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":10.0,"sku":"A1"}})",
@@ -101,7 +101,7 @@ TEST_F(PipelineTest, ExactActionsThroughKafkaWithIndependentClients) {
 
 // Malformed events go to the dead-letter topic with headers naming the reason and origin,
 // and the good events around them are still processed.
-TEST_F(PipelineTest, MalformedEventsGoToDeadLetterTopic) {
+TEST_F(IntegrationPipelineTest, MalformedEventsGoToDeadLetterTopic) {
   KcatProduce(
       bootstrap_, "touchstream.events",
       {{"x", "{this is not json"},

@@ -15,10 +15,10 @@
 namespace touchstream::testing {
 namespace {
 
-using RestartTest = PipelineFixture;
+using IntegrationRestartTest = PipelineFixture;
 
 // Runs the same journeys once straight through and once stopped twice mid-stream.
-TEST_F(RestartTest, StopAndResumeEqualsUninterruptedRun) {
+TEST_F(IntegrationRestartTest, StopAndResumeEqualsUninterruptedRun) {
   connectors::JourneyOptions journeys;
   journeys.customers = 150;
   journeys.days = 30;

@@ -5,29 +5,23 @@
 
 #include <string>
 
+#include "tests/testing/builders.h"
+
 namespace touchstream::state {
 namespace {
 
 v1::TouchpointEvent Event(const std::string& type, int64_t ts_ms) {
-  v1::TouchpointEvent event;
-  event.set_customer_id("c-1");
-  event.set_type(type);
-  event.set_ts_ms(ts_ms);
-  return event;
+  return test::MakeEvent("c-1", type, ts_ms);
 }
 
 v1::TouchpointEvent Purchase(int64_t ts_ms) {
   return Event("purchase", ts_ms);
 }
 v1::TouchpointEvent Purchase(int64_t ts_ms, int64_t amount) {
-  v1::TouchpointEvent event = Purchase(ts_ms);
-  (*event.mutable_properties())["amount"].set_int_value(amount);
-  return event;
+  return test::EventBuilder("c-1", "purchase", ts_ms).Int("amount", amount);
 }
 v1::TouchpointEvent Purchase(int64_t ts_ms, double amount) {
-  v1::TouchpointEvent event = Purchase(ts_ms);
-  (*event.mutable_properties())["amount"].set_double_value(amount);
-  return event;
+  return test::MakePurchase("c-1", ts_ms, amount);
 }
 
 // The first event sets every range to its time; non-purchase events leave purchases alone.

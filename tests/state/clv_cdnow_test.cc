@@ -23,7 +23,7 @@ void ExpectThreeDigits(const char* name, double fitted, double published) {
       << name << ": fitted " << fitted << ", published " << published;
 }
 
-TEST(ClvCdnowTest, ReproducesPublishedEstimates) {
+TEST(StateClvCdnowTest, ReproducesPublishedEstimates) {
   const std::filesystem::path path =
       std::filesystem::path(TOUCHSTREAM_CDNOW_DIR) / "CDNOW_sample.txt";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is not here";

@@ -4,13 +4,14 @@
 #include "state/clv_fit.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::state {
 namespace {
@@ -25,7 +26,7 @@ int64_t Day(const char* iso) {
 }
 
 // CDNOW lines with and without the sample-id column, comments and blank lines.
-TEST(ClvFitTest, ReadsCdnow) {
+TEST(StateClvFitTest, ReadsCdnow) {
   auto tx = Read(
       " 00004 0001 19970101  2   29.33\n"
       "# comment\n"
@@ -42,8 +43,32 @@ TEST(ClvFitTest, ReadsCdnow) {
   EXPECT_DOUBLE_EQ((*tx)[1].amount, 10.5);
 }
 
+// A column-header first line (after comments and blank lines) is skipped; the same line later
+// in the file is an error, as is a first line with a number in it.
+TEST(StateClvFitTest, CdnowSkipsAColumnHeaderFirstLine) {
+  auto tx = Read(
+      "# CDNOW sample\n"
+      "\n"
+      "customer_id sample_id date quantity amount\n"
+      "00004 0001 19970101 2 29.33\n",
+      TransactionFormat::kCdnow);
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  ASSERT_EQ(tx->size(), 1u);
+  EXPECT_EQ((*tx)[0].customer_id, "00004");
+  EXPECT_DOUBLE_EQ((*tx)[0].amount, 29.33);
+
+  auto late = Read("00004 19970101 2 29.33\nid date quantity amount\n", TransactionFormat::kCdnow);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().message().rfind("tx.txt:2: bad date 'date'", 0), 0u)
+      << late.status().message();
+  auto numeric = Read("id 19970101 quantity amount\n", TransactionFormat::kCdnow);
+  ASSERT_FALSE(numeric.ok());
+  EXPECT_EQ(numeric.status().message().rfind("tx.txt:1: bad quantity 'quantity'", 0), 0u)
+      << numeric.status().message();
+}
+
 // Every bad CDNOW line is reported with file:line and what is wrong.
-TEST(ClvFitTest, CdnowErrorsNameFileAndLine) {
+TEST(StateClvFitTest, CdnowErrorsNameFileAndLine) {
   struct Case {
     const char* text;
     const char* message;
@@ -63,7 +88,7 @@ TEST(ClvFitTest, CdnowErrorsNameFileAndLine) {
 }
 
 // JSON Lines: purchases only, RFC 3339 or epoch-millisecond times, amount optional.
-TEST(ClvFitTest, ReadsJsonl) {
+TEST(StateClvFitTest, ReadsJsonl) {
   auto tx = Read(
       R"({"customer_id":"c-1","type":"purchase","ts":"2026-01-05T23:30:00-02:00","properties":{"amount":12.5}})"
       "\n"
@@ -83,7 +108,7 @@ TEST(ClvFitTest, ReadsJsonl) {
   EXPECT_DOUBLE_EQ((*tx)[2].amount, 0);
 }
 
-TEST(ClvFitTest, JsonlErrorsNameFileAndLine) {
+TEST(StateClvFitTest, JsonlErrorsNameFileAndLine) {
   struct Case {
     const char* text;
     const char* message;
@@ -104,7 +129,7 @@ TEST(ClvFitTest, JsonlErrorsNameFileAndLine) {
   }
 }
 
-TEST(ClvFitTest, MissingFileAndFormatNames) {
+TEST(StateClvFitTest, MissingFileAndFormatNames) {
   auto tx = ReadTransactions("/nonexistent/tx.jsonl", TransactionFormat::kJsonl);
   EXPECT_EQ(tx.status().code(), Status::Code::kNotFound);
   EXPECT_NE(tx.status().message().find("/nonexistent/tx.jsonl"), std::string::npos);
@@ -118,7 +143,7 @@ TEST(ClvFitTest, MissingFileAndFormatNames) {
 
 // The first CDNOW customer: x = 2, t_x = 30.43, T = 38.86 (the README's figures); same-day
 // purchases merge; holdout days are counted; a customer born after the calibration is left out.
-TEST(ClvFitTest, SummariesMergeSameDayAndSplitPeriods) {
+TEST(StateClvFitTest, SummariesMergeSameDayAndSplitPeriods) {
   auto tx = Read(
       "00004 0001 19970101 2 29.33\n"
       "00004 0001 19970118 2 29.73\n"
@@ -185,7 +210,7 @@ std::vector<Transaction> Simulate(const BgNbdParams& bg, const GammaGammaParams&
 
 // Maximum likelihood recovers the generating parameters, and is a maximum: moving any
 // parameter by 1% either way lowers the log-likelihood. Holdout predictions match actuals.
-TEST(ClvFitTest, FitRecoversSimulatedParameters) {
+TEST(StateClvFitTest, FitRecoversSimulatedParameters) {
   const BgNbdParams bg{0.6, 8, 0.7, 3};
   const GammaGammaParams gg{5, 4, 20};
   const std::vector<Transaction> tx = Simulate(bg, gg, 6000, 2 * 273, 42);
@@ -234,7 +259,7 @@ TEST(ClvFitTest, FitRecoversSimulatedParameters) {
 }
 
 // Data that cannot identify the models is an error, not a made-up answer.
-TEST(ClvFitTest, UnidentifiedModelsAreErrors) {
+TEST(StateClvFitTest, UnidentifiedModelsAreErrors) {
   const CustomerSummaries none = SummarizeCustomers({}, 100, std::nullopt);
   EXPECT_EQ(FitBgNbd(none.customers).status().code(), Status::Code::kInvalidArgument);
   const std::vector<Transaction> singles = {{"a", 1, 5}, {"b", 2, 5}};
@@ -245,10 +270,10 @@ TEST(ClvFitTest, UnidentifiedModelsAreErrors) {
 }
 
 // FitClv end to end on a file; a holdout end before the calibration end is refused.
-TEST(ClvFitTest, FitClvFromFile) {
+TEST(StateClvFitTest, FitClvFromFile) {
   const std::vector<Transaction> tx = Simulate({0.6, 8, 0.7, 3}, {5, 4, 20}, 1500, 2 * 273, 7);
-  const std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("clv_fit_test_" + std::to_string(getpid()) + ".txt");
+  const test::TempDir dir("clv_fit_test");
+  const std::filesystem::path path = dir.File("transactions.txt");
   {
     std::ofstream out(path);
     for (const auto& t : tx) {
@@ -268,7 +293,6 @@ TEST(ClvFitTest, FitClvFromFile) {
   EXPECT_DOUBLE_EQ(report->holdout->weeks, 39);
   options.holdout_end_day = 200;
   EXPECT_EQ(FitClv(options).status().code(), Status::Code::kInvalidArgument);
-  std::filesystem::remove(path);
 }
 
 }  // namespace

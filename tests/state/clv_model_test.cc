@@ -24,7 +24,7 @@ void ExpectRel(double actual, double expected, double tolerance = 1e-9) {
 
 // The published example (the note "Computing P(alive) using the BG/NBD model" and equation 10):
 // the first CDNOW customer, x = 2, t_x = 30.43, T = 38.86, expects 1.226 purchases in 39 weeks.
-TEST(ClvModelTest, PublishedExampleCustomer) {
+TEST(StateClvModelTest, PublishedExampleCustomer) {
   ExpectRel(ProbabilityAlive(kCdnow, 2, 30.43, 38.86), 0.72657857008067291);
   ExpectRel(ExpectedPurchases(kCdnow, 2, 30.43, 38.86, 39), 1.2260281747671444);
   EXPECT_NEAR(ExpectedPurchases(kCdnow, 2, 30.43, 38.86, 39), 1.226, 5e-4);
@@ -32,7 +32,7 @@ TEST(ClvModelTest, PublishedExampleCustomer) {
 }
 
 // x = 0: alive for sure, expectations from equation 10 with x = 0.
-TEST(ClvModelTest, CustomerWithoutRepeatPurchases) {
+TEST(StateClvModelTest, CustomerWithoutRepeatPurchases) {
   EXPECT_EQ(ProbabilityAlive(kCdnow, 0, 0, 38.86), 1.0);
   ExpectRel(ExpectedPurchases(kCdnow, 0, 0, 38.86, 39), 0.19509805201126264);
   ExpectRel(BgNbdLogLikelihood(kCdnow, 0, 0, 38.86), -0.55471327643815845);
@@ -40,14 +40,14 @@ TEST(ClvModelTest, CustomerWithoutRepeatPurchases) {
 }
 
 // Equation 9: a new customer's expected purchases; 52 weeks has z > 0.9 (the quadrature path).
-TEST(ClvModelTest, UnconditionalExpectation) {
+TEST(StateClvModelTest, UnconditionalExpectation) {
   ExpectRel(ExpectedPurchasesUnconditional(kCdnow, 39), 1.1967231933208168);
   ExpectRel(ExpectedPurchasesUnconditional(kCdnow, 52), 1.4460505953964037);
   EXPECT_EQ(ExpectedPurchasesUnconditional(kCdnow, 0), 0.0);
 }
 
 // Hundreds and thousands of purchases: no overflow, no NaN, exact values.
-TEST(ClvModelTest, VeryLargeX) {
+TEST(StateClvModelTest, VeryLargeX) {
   // 500 purchases, the last 10 weeks ago: almost surely gone.
   ExpectRel(ProbabilityAlive(kCdnow, 500, 300, 310), 6.0099313818534892e-5);
   ExpectRel(ExpectedPurchases(kCdnow, 500, 300, 310, 39), 0.003558917036602871);
@@ -70,7 +70,7 @@ TEST(ClvModelTest, VeryLargeX) {
 
 // Other parameter regimes: a + b < 1 (the hypergeometric's c <= 0 for x = 0), a = 1 (the
 // (a - 1) factor that the header's rewrite divides out), a > 1; short and long horizons.
-TEST(ClvModelTest, OtherParameterRegimes) {
+TEST(StateClvModelTest, OtherParameterRegimes) {
   const BgNbdParams small_ab{1.5, 10, 0.3, 0.4};
   ExpectRel(ExpectedPurchases(small_ab, 0, 0, 0, 20), 1.7846910896746022);
   ExpectRel(ExpectedPurchases(small_ab, 0, 0, 5, 200), 6.6245016258370033);
@@ -88,7 +88,7 @@ TEST(ClvModelTest, OtherParameterRegimes) {
 
 // The series and the quadrature agree where both apply: the expectation is continuous in t
 // across z = 0.9, where the evaluation switches from one to the other.
-TEST(ClvModelTest, SeriesAndQuadratureAgreeAtTheSwitch) {
+TEST(StateClvModelTest, SeriesAndQuadratureAgreeAtTheSwitch) {
   for (const BgNbdParams& p : {kCdnow, BgNbdParams{1.5, 10, 0.3, 0.4}, BgNbdParams{2, 3, 1, 2}}) {
     for (double x : {0.0, 3.0, 40.0}) {
       const double T = x > 0 ? 20 : 0;
@@ -101,7 +101,7 @@ TEST(ClvModelTest, SeriesAndQuadratureAgreeAtTheSwitch) {
 }
 
 // Expected purchases grow with the horizon and never exceed those of a customer known alive.
-TEST(ClvModelTest, ExpectationIsMonotoneInTime) {
+TEST(StateClvModelTest, ExpectationIsMonotoneInTime) {
   double previous = 0;
   for (double t = 1; t <= 2000; t *= 1.5) {
     const double e = ExpectedPurchases(kCdnow, 3, 20, 30, t);
@@ -111,7 +111,7 @@ TEST(ClvModelTest, ExpectationIsMonotoneInTime) {
 }
 
 // Gamma-Gamma: the posterior mean spend and the log-density of a mean.
-TEST(ClvModelTest, GammaGamma) {
+TEST(StateClvModelTest, GammaGamma) {
   ExpectRel(ExpectedSpendPerPurchase(kCdnowSpend, 2, 22.345), 24.659612860892388);
   ExpectRel(GammaGammaLogLikelihood(kCdnowSpend, 2, 22.345), -3.5511891641399508);
   ExpectRel(GammaGammaLogLikelihood(kCdnowSpend, 500, 35), -3.9948509697332975);
@@ -120,7 +120,7 @@ TEST(ClvModelTest, GammaGamma) {
 }
 
 // Predicted value: the discounted weekly increments of equation 10 times the expected spend.
-TEST(ClvModelTest, PredictedClv) {
+TEST(StateClvModelTest, PredictedClv) {
   const ClvInputs example{2, 30.43, 38.86, 22.345};
   ExpectRel(PredictedClv(kCdnow, kCdnowSpend, example, 52, 0.10), 36.758424485969864);
   ExpectRel(PredictedClv(kCdnow, kCdnowSpend, example, 52, 0.0), 38.437451644833271);
@@ -134,7 +134,7 @@ TEST(ClvModelTest, PredictedClv) {
 }
 
 // Invalid parameters or summaries give NaN (and the validators name the field).
-TEST(ClvModelTest, InvalidInput) {
+TEST(StateClvModelTest, InvalidInput) {
   EXPECT_TRUE(std::isnan(ProbabilityAlive({0, 1, 1, 1}, 1, 1, 2)));
   EXPECT_TRUE(std::isnan(ExpectedPurchases(kCdnow, 0.5, 0, 2, 1)));
   EXPECT_TRUE(std::isnan(ExpectedPurchases(kCdnow, 2, 3, 2, 1)));         // t_x > T

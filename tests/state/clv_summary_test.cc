@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "state/builtin_aggregates.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
@@ -12,16 +13,11 @@ namespace {
 constexpr int64_t kDay = 86'400'000;
 
 v1::TouchpointEvent Purchase(int64_t ts_ms, double amount) {
-  v1::TouchpointEvent event;
-  event.set_customer_id("c-1");
-  event.set_type("purchase");
-  event.set_ts_ms(ts_ms);
-  (*event.mutable_properties())["amount"].set_double_value(amount);
-  return event;
+  return test::MakePurchase("c-1", ts_ms, amount);
 }
 
 // No purchase: no inputs; other event types leave the summary alone.
-TEST(ClvSummaryTest, NoPurchaseNoInputs) {
+TEST(StateClvSummaryTest, NoPurchaseNoInputs) {
   v1::CustomerState state;
   v1::TouchpointEvent login;
   login.set_type("login");
@@ -32,7 +28,7 @@ TEST(ClvSummaryTest, NoPurchaseNoInputs) {
 }
 
 // Purchases in order: same-day ones merge; x, t_x, T in weeks; mean of the repeat days.
-TEST(ClvSummaryTest, InOrderPurchases) {
+TEST(StateClvSummaryTest, InOrderPurchases) {
   v1::CustomerState state;
   ApplyClvPurchase(Purchase(10 * kDay + 1000, 20), &state);
   ApplyClvPurchase(Purchase(10 * kDay + 5000, 5), &state);  // same day as the first
@@ -54,7 +50,7 @@ TEST(ClvSummaryTest, InOrderPurchases) {
 }
 
 // A single purchase: x = 0, t_x = 0; a clock behind the last purchase gives T = t_x.
-TEST(ClvSummaryTest, SinglePurchaseAndSkewedClock) {
+TEST(StateClvSummaryTest, SinglePurchaseAndSkewedClock) {
   v1::CustomerState state;
   ApplyClvPurchase(Purchase(10 * kDay, 20), &state);
   auto in = ClvInputsAt(state.clv(), 3 * kDay);
@@ -70,7 +66,7 @@ TEST(ClvSummaryTest, SinglePurchaseAndSkewedClock) {
 }
 
 // An older purchase becomes the first one; its former first day becomes a repeat day.
-TEST(ClvSummaryTest, OutOfOrderPurchases) {
+TEST(StateClvSummaryTest, OutOfOrderPurchases) {
   v1::CustomerState state;
   ApplyClvPurchase(Purchase(17 * kDay, 30), &state);
   ApplyClvPurchase(Purchase(10 * kDay, 20), &state);
@@ -87,7 +83,7 @@ TEST(ClvSummaryTest, OutOfOrderPurchases) {
 }
 
 // The engine's built-in aggregates keep the summary.
-TEST(ClvSummaryTest, MaintainedByBuiltinAggregates) {
+TEST(StateClvSummaryTest, MaintainedByBuiltinAggregates) {
   v1::CustomerState state;
   ApplyBuiltinAggregates(Purchase(10 * kDay, 20), &state);
   ApplyBuiltinAggregates(Purchase(12 * kDay, 10), &state);

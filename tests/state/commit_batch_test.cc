@@ -7,17 +7,12 @@
 #include <variant>
 
 #include "state/customer_codec.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
 
-v1::Timer Timer(const std::string& customer_id, const std::string& name, int64_t fire_ms) {
-  v1::Timer timer;
-  timer.set_customer_id(customer_id);
-  timer.set_name(name);
-  timer.set_fire_ms(fire_ms);
-  return timer;
-}
+using test::MakeTimer;
 
 // Operations are counted and kept in call order, with states encoded.
 TEST(StateCommitBatchTest, RecordsOperationsInOrder) {
@@ -30,7 +25,7 @@ TEST(StateCommitBatchTest, RecordsOperationsInOrder) {
   batch.AddOutbox(v1::OutboxEntry());
   batch.RemoveOutbox(3);
   batch.AddOutbox(v1::OutboxEntry());
-  batch.DeleteTimer(Timer("c-1", "t", 9));
+  batch.DeleteTimer(MakeTimer("c-1", "t", 9));
   EXPECT_FALSE(batch.empty());
   EXPECT_EQ(batch.size(), 5u);
   EXPECT_EQ(batch.outbox_additions(), 2u);
@@ -55,12 +50,13 @@ TEST(StateCommitBatchTest, ValidateRejectsInvalidOperations) {
        [](CommitBatch* b) { b->PutCustomer(v1::CustomerState()); }},
       {"customer id of DeleteCustomer is empty", [](CommitBatch* b) { b->DeleteCustomer(""); }},
       {"customer id of a timer contains a NUL byte",
-       [](CommitBatch* b) { b->PutTimer(Timer(std::string("c\0d", 3), "t", 1)); }},
+       [](CommitBatch* b) { b->PutTimer(MakeTimer(std::string("c\0d", 3), "t", 1)); }},
       {"timer name contains a NUL byte",
-       [](CommitBatch* b) { b->DeleteTimer(Timer("c", std::string("t\0", 2), 1)); }},
-      {"customer id of a timer is empty", [](CommitBatch* b) { b->PutTimer(Timer("", "t", 1)); }},
+       [](CommitBatch* b) { b->DeleteTimer(MakeTimer("c", std::string("t\0", 2), 1)); }},
+      {"customer id of a timer is empty",
+       [](CommitBatch* b) { b->PutTimer(MakeTimer("", "t", 1)); }},
       {"timer 't' of customer 'c' has negative fire_ms -1",
-       [](CommitBatch* b) { b->PutTimer(Timer("c", "t", -1)); }},
+       [](CommitBatch* b) { b->PutTimer(MakeTimer("c", "t", -1)); }},
       {"PutOffset events/-1 with negative partition or offset 5",
        [](CommitBatch* b) { b->PutOffset("events", -1, 5); }},
       {"PutOffset events/0 with negative partition or offset -2",
@@ -79,7 +75,7 @@ TEST(StateCommitBatchTest, ValidateRejectsInvalidOperations) {
 // An empty timer name is allowed.
 TEST(StateCommitBatchTest, EmptyTimerNameIsValid) {
   CommitBatch batch;
-  batch.PutTimer(Timer("c", "", 0));
+  batch.PutTimer(MakeTimer("c", "", 0));
   EXPECT_TRUE(batch.Validate().ok());
 }
 

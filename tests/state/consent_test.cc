@@ -7,28 +7,19 @@
 #include <string>
 
 #include "state/customer_analytics.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
 
-v1::TouchpointEvent Consent(int64_t ts_ms) {
-  v1::TouchpointEvent event;
-  event.set_customer_id("c-1");
-  event.set_type("consent");
-  event.set_ts_ms(ts_ms);
-  event.set_source("web");
-  return event;
+test::EventBuilder Consent(int64_t ts_ms) {
+  return std::move(test::EventBuilder("c-1", "consent", ts_ms).Source("web"));
 }
 v1::TouchpointEvent Channel(int64_t ts_ms, const std::string& channel, bool granted) {
-  v1::TouchpointEvent event = Consent(ts_ms);
-  (*event.mutable_properties())["channel"].set_string_value(channel);
-  (*event.mutable_properties())["granted"].set_bool_value(granted);
-  return event;
+  return Consent(ts_ms).String("channel", channel).Bool("granted", granted);
 }
 v1::TouchpointEvent DoNotContact(int64_t ts_ms, bool value) {
-  v1::TouchpointEvent event = Consent(ts_ms);
-  (*event.mutable_properties())["do_not_contact"].set_bool_value(value);
-  return event;
+  return Consent(ts_ms).Bool("do_not_contact", value);
 }
 
 // Opt-in and opt-out per channel, each with its time and source.

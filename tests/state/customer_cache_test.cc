@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "state/in_memory_store.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
@@ -55,12 +56,8 @@ class CountingStore final : public StateStore {
 class StateCustomerCacheTest : public ::testing::Test {
  protected:
   void Store(const std::string& id, int64_t event_count) {
-    v1::CustomerState state;
-    state.set_schema_version(1);
-    state.set_customer_id(id);
-    state.mutable_aggregates()->set_event_count(event_count);
     CommitBatch batch;
-    batch.PutCustomer(state);
+    batch.PutCustomer(test::MakeCustomer(id, event_count));
     ASSERT_TRUE(store_.Commit(batch, nullptr).ok());
   }
   int64_t StoredEventCount(const std::string& id) {

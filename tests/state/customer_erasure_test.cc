@@ -3,21 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "state/in_memory_store.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
 
-v1::Timer MakeTimer(const std::string& customer, const std::string& name, int64_t fire_ms) {
-  v1::Timer timer;
-  timer.set_customer_id(customer);
-  timer.set_name(name);
-  timer.set_fire_ms(fire_ms);
-  return timer;
-}
+using test::MakeTimer;
 
 // Erasing a customer removes its state, its timers and its unsent messages, and nothing of
 // another customer's.
-TEST(CustomerErasureTest, RemovesEveryTraceOfOneCustomerOnly) {
+TEST(StateCustomerErasureTest, RemovesEveryTraceOfOneCustomerOnly) {
   auto store = NewInMemoryStore();
   CommitBatch batch;
   for (const std::string id : {"c-1", "c-2"}) {

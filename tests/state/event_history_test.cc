@@ -3,16 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/builders.h"
+
 namespace touchstream::state {
 namespace {
 
 v1::TouchpointEvent Ev(const std::string& id, const std::string& type, int64_t ts) {
-  v1::TouchpointEvent e;
-  e.set_event_id(id);
-  e.set_type(type);
-  e.set_channel("web");
-  e.set_ts_ms(ts);
-  return e;
+  return test::EventBuilder("", type, ts).Id(id).Channel("web");
 }
 
 std::vector<std::string> Types(const v1::CustomerState& s) {
@@ -20,7 +17,7 @@ std::vector<std::string> Types(const v1::CustomerState& s) {
 }
 
 // The latest `size` events, newest first, with parallel ids, channels and times.
-TEST(EventHistoryTest, KeepsTheLatestNewestFirst) {
+TEST(StateEventHistoryTest, KeepsTheLatestNewestFirst) {
   v1::CustomerState state;
   RecordEvent(3, Ev("e1", "login", 10), &state);
   RecordEvent(3, Ev("e2", "page_view", 20), &state);
@@ -37,7 +34,7 @@ TEST(EventHistoryTest, KeepsTheLatestNewestFirst) {
 }
 
 // A smaller size trims the history; 0 clears it.
-TEST(EventHistoryTest, SizeChangesTrimOrClear) {
+TEST(StateEventHistoryTest, SizeChangesTrimOrClear) {
   v1::CustomerState state;
   for (int i = 0; i < 5; ++i) RecordEvent(5, Ev("e", "t" + std::to_string(i), i), &state);
   RecordEvent(2, Ev("e", "t5", 5), &state);

@@ -20,7 +20,7 @@ LoyaltyConfig Expiring(int64_t days) {
 }
 
 // One lot per day of earning; expiry removes whole lots into the expired total.
-TEST(LoyaltyTest, LotsExpireByAge) {
+TEST(StateLoyaltyTest, LotsExpireByAge) {
   const LoyaltyConfig config = Expiring(30);
   v1::Loyalty l;
   EarnPoints(config, 100, 1 * kDay, &l);
@@ -38,7 +38,7 @@ TEST(LoyaltyTest, LotsExpireByAge) {
 }
 
 // Redeeming takes points earned without expiry first, then the oldest lots.
-TEST(LoyaltyTest, RedeemConsumesOldestFirst) {
+TEST(StateLoyaltyTest, RedeemConsumesOldestFirst) {
   const LoyaltyConfig config = Expiring(30);
   v1::Loyalty l;
   EarnPoints(LoyaltyConfig(), 20, 0, &l);  // before expiry was configured: no lot
@@ -58,7 +58,7 @@ TEST(LoyaltyTest, RedeemConsumesOldestFirst) {
 }
 
 // Readers see expiry as of their now, before the state is updated.
-TEST(LoyaltyTest, ExpiryOnRead) {
+TEST(StateLoyaltyTest, ExpiryOnRead) {
   const LoyaltyConfig config = Expiring(10);
   v1::Loyalty l;
   ExpirePoints(config, 0, &l);
@@ -72,7 +72,7 @@ TEST(LoyaltyTest, ExpiryOnRead) {
 }
 
 // Tiers by balance go up and down, with the time the tier was entered.
-TEST(LoyaltyTest, TierByPointsUpAndDown) {
+TEST(StateLoyaltyTest, TierByPointsUpAndDown) {
   LoyaltyConfig config = Expiring(30);
   config.tier_basis = "points";
   config.levels = {{"member", 0}, {"silver", 100}, {"gold", 500}};
@@ -94,7 +94,7 @@ TEST(LoyaltyTest, TierByPointsUpAndDown) {
 }
 
 // Tiers by a declared spend aggregate, read as of the given time.
-TEST(LoyaltyTest, TierBySpendWindow) {
+TEST(StateLoyaltyTest, TierBySpendWindow) {
   LoyaltyConfig config;
   config.tier_basis = "spend_30d";
   config.levels = {{"silver", 100}, {"gold", 1000}};
@@ -114,7 +114,7 @@ TEST(LoyaltyTest, TierBySpendWindow) {
 }
 
 // Without loyalty configuration nothing is touched.
-TEST(LoyaltyTest, UnconfiguredIsANoOp) {
+TEST(StateLoyaltyTest, UnconfiguredIsANoOp) {
   v1::CustomerState state;
   ApplyLoyalty(LoyaltyConfig(), kDay, &state);
   EXPECT_FALSE(state.has_loyalty());

@@ -9,6 +9,7 @@
 #include "state/builtin_aggregates.h"
 #include "state/customer_analytics.h"
 #include "state/in_memory_store.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
@@ -17,18 +18,8 @@ constexpr int64_t kHour = 3'600'000;
 constexpr int64_t kDay = kMsPerDay;
 constexpr int64_t kD0 = 1767571200000;  // 2026-01-05T00:00:00Z
 
-v1::TouchpointEvent Event(const std::string& customer, const std::string& type, int64_t ts_ms) {
-  v1::TouchpointEvent event;
-  event.set_customer_id(customer);
-  event.set_type(type);
-  event.set_ts_ms(ts_ms);
-  return event;
-}
-v1::TouchpointEvent Purchase(const std::string& customer, int64_t ts_ms, double amount) {
-  v1::TouchpointEvent event = Event(customer, "purchase", ts_ms);
-  (*event.mutable_properties())["amount"].set_double_value(amount);
-  return event;
-}
+using test::MakeEvent;
+using test::MakePurchase;
 
 AnalyticsConfig RfmOn(RfmConfig rfm = RfmConfig()) {
   AnalyticsConfig config;
@@ -124,12 +115,12 @@ TEST(StateRfmTest, DerivedValuesAsOfNow) {
   rfm.monetary_window_ms = 90 * kDay;
   const CustomerAnalytics analytics(RfmOn(rfm));
   v1::CustomerState state;
-  Apply(analytics, Event("c", "login", kD0 - 70 * kDay), &state);
+  Apply(analytics, MakeEvent("c", "login", kD0 - 70 * kDay), &state);
   EXPECT_EQ(state.rfm().segment(), "prospects");
   EXPECT_EQ(state.rfm().r_score(), 0);
-  Apply(analytics, Purchase("c", kD0 - 60 * kDay, 100), &state);
-  Apply(analytics, Purchase("c", kD0 - 10 * kDay, 50), &state);
-  Apply(analytics, Purchase("c", kD0 - 2 * kDay, 25.5), &state);
+  Apply(analytics, MakePurchase("c", kD0 - 60 * kDay, 100), &state);
+  Apply(analytics, MakePurchase("c", kD0 - 10 * kDay, 50), &state);
+  Apply(analytics, MakePurchase("c", kD0 - 2 * kDay, 25.5), &state);
   // Apply refreshed as of the latest event: a purchase today.
   EXPECT_EQ(state.rfm().as_of_ms(), kD0 - 2 * kDay);
   EXPECT_EQ(RfmRecencyDays(state.rfm(), state.rfm().as_of_ms()), 0);
@@ -164,10 +155,10 @@ TEST(StateRfmTest, ConfiguredTableAndBreakpoints) {
   rfm.default_segment = "rest";
   CustomerAnalytics analytics(RfmOn(rfm));
   v1::CustomerState state;
-  v1::TouchpointEvent order = Event("c", "order", kD0);
+  v1::TouchpointEvent order = MakeEvent("c", "order", kD0);
   (*order.mutable_properties())["total"].set_int_value(300);
   Apply(analytics, order, &state);
-  Apply(analytics, Purchase("c", kD0, 5000), &state);  // not the purchase event here
+  Apply(analytics, MakePurchase("c", kD0, 5000), &state);  // not the purchase event here
   EXPECT_EQ(state.rfm().frequency(), 1);
   EXPECT_EQ(state.rfm().monetary(), 300.0);
   EXPECT_EQ(state.rfm().segment(), "any_buyer");  // f = 2 (>= 1), m = 3 (>= 50, >= 200)
@@ -209,11 +200,11 @@ TEST(StateRfmTest, QuantileBreakpointsFromStore) {
     for (const auto& e : events) Apply(analytics, e, &state);
     batch.PutCustomer(state);
   };
-  put({Purchase("c1", kD0 - 1 * kDay, 100)});
-  put({Purchase("c2", kD0 - 10 * kDay, 50), Purchase("c2", kD0 - 5 * kDay, 50)});
-  put({Purchase("c3", kD0 - 40 * kDay, 20)});
-  put({Purchase("c4", kD0 - 100 * kDay, 500)});
-  put({Event("c5", "login", kD0 - kDay)});
+  put({MakePurchase("c1", kD0 - 1 * kDay, 100)});
+  put({MakePurchase("c2", kD0 - 10 * kDay, 50), MakePurchase("c2", kD0 - 5 * kDay, 50)});
+  put({MakePurchase("c3", kD0 - 40 * kDay, 20)});
+  put({MakePurchase("c4", kD0 - 100 * kDay, 500)});
+  put({MakeEvent("c5", "login", kD0 - kDay)});
   ASSERT_TRUE(store->Commit(batch, nullptr).ok());
 
   auto q = ComputeRfmQuantileBreakpoints(*store, analytics.config().rfm, kD0);

@@ -11,7 +11,7 @@
 #include "state/customer_cache.h"
 #include "state/customer_codec.h"
 #include "state/rocksdb_layout.h"
-#include "tests/state/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::state {
 namespace {
@@ -83,8 +83,8 @@ class StateRocksDbStoreTest : public ::testing::Test {
   // Creates the store and closes it again.
   void Create() { ASSERT_TRUE(Open().ok()); }
 
-  testing::TempDir dir_;
-  std::string path_ = dir_.path() + "/db";
+  test::TempDir dir_;
+  std::string path_ = dir_.File("db");
 };
 
 // A new store records format version 1 in meta "schema_version", 8 bytes big-endian.

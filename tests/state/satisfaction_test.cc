@@ -6,29 +6,27 @@
 #include <cmath>
 
 #include "proto/state_read.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
 
 v1::TouchpointEvent Ev(const std::string& type, int64_t ts, const std::string& key = "",
                        int64_t value = 0) {
-  v1::TouchpointEvent e;
-  e.set_event_id(type + "@" + std::to_string(ts));
-  e.set_customer_id("c1");
-  e.set_type(type);
-  e.set_ts_ms(ts);
-  if (!key.empty()) (*e.mutable_properties())[key].set_int_value(value);
+  test::EventBuilder e("c1", type, ts);
+  e.Id(type + "@" + std::to_string(ts));
+  if (!key.empty()) e.Int(key, value);
   return e;
 }
 
 v1::TouchpointEvent Ticket(const std::string& type, int64_t ts, const std::string& id) {
-  v1::TouchpointEvent e = Ev(type, ts);
-  (*e.mutable_properties())["ticket_id"].set_string_value(id);
-  return e;
+  return test::EventBuilder("c1", type, ts)
+      .Id(type + "@" + std::to_string(ts))
+      .String("ticket_id", id);
 }
 
 // Categories by score, counts, the running NPS and the latest answer by event time.
-TEST(SatisfactionTest, NpsCountsCategoriesAndRunningScore) {
+TEST(StateSatisfactionTest, NpsCountsCategoriesAndRunningScore) {
   const SatisfactionConfig config;
   v1::CustomerState state;
   for (int score : {10, 9, 8, 3, 0}) {
@@ -53,7 +51,7 @@ TEST(SatisfactionTest, NpsCountsCategoriesAndRunningScore) {
 }
 
 // Scores out of 0-10, missing or not numeric count for nothing; other event types are ignored.
-TEST(SatisfactionTest, UnusableAnswersAreIgnored) {
+TEST(StateSatisfactionTest, UnusableAnswersAreIgnored) {
   const SatisfactionConfig config;
   v1::CustomerState state;
   EXPECT_FALSE(ApplySatisfactionEvent(config, Ev("nps_response", 1, "score", 11), &state));
@@ -63,7 +61,7 @@ TEST(SatisfactionTest, UnusableAnswersAreIgnored) {
 }
 
 // CSAT: latest by event time, count and mean; property and event names are configurable.
-TEST(SatisfactionTest, CsatLatestAndAverage) {
+TEST(StateSatisfactionTest, CsatLatestAndAverage) {
   SatisfactionConfig config;
   config.csat_event = "survey";
   config.score_property = "rating";
@@ -79,7 +77,7 @@ TEST(SatisfactionTest, CsatLatestAndAverage) {
 }
 
 // Tickets open and resolve by id; the oldest open one comes first; duplicates are ignored.
-TEST(SatisfactionTest, TicketsOpenAndResolveById) {
+TEST(StateSatisfactionTest, TicketsOpenAndResolveById) {
   const SatisfactionConfig config;
   v1::CustomerState state;
   EXPECT_TRUE(ApplySatisfactionEvent(config, Ticket("ticket_opened", 200, "t2"), &state));
@@ -101,7 +99,7 @@ TEST(SatisfactionTest, TicketsOpenAndResolveById) {
 
 // Beyond max_open_tickets the oldest open ticket is dropped; a ticket without an id property
 // is known by its event id.
-TEST(SatisfactionTest, OpenTicketsAreBounded) {
+TEST(StateSatisfactionTest, OpenTicketsAreBounded) {
   SatisfactionConfig config;
   config.max_open_tickets = 2;
   v1::CustomerState state;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/state/store_harness.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
@@ -19,11 +20,7 @@ using testing::InMemoryHarness;
 using testing::RocksDbHarness;
 
 v1::CustomerState Customer(const std::string& id, int64_t event_count) {
-  v1::CustomerState state;
-  state.set_schema_version(1);
-  state.set_customer_id(id);
-  state.mutable_aggregates()->set_event_count(event_count);
-  return state;
+  return test::MakeCustomer(id, event_count);
 }
 
 v1::OutboxEntry Outbox(const std::string& id) {
@@ -35,15 +32,7 @@ v1::OutboxEntry Outbox(const std::string& id) {
   return entry;
 }
 
-v1::Timer Timer(const std::string& customer_id, const std::string& name, int64_t fire_ms,
-                const std::string& payload = "") {
-  v1::Timer timer;
-  timer.set_customer_id(customer_id);
-  timer.set_name(name);
-  timer.set_fire_ms(fire_ms);
-  timer.set_payload(payload);
-  return timer;
-}
+using test::MakeTimer;
 
 // (fire_ms, customer_id, name, payload) of each timer, for exact comparisons.
 using TimerTuple = std::tuple<int64_t, std::string, std::string, std::string>;
@@ -135,7 +124,7 @@ TYPED_TEST(StateStoreTest, CommitAppliesEveryKindOfOperationTogether) {
   batch.PutCustomer(Customer("c-2", 2));
   batch.PutOffset("events", 3, 42);
   batch.AddOutbox(Outbox("a-1"));
-  batch.PutTimer(Timer("c-1", "inactive", 5000, "p"));
+  batch.PutTimer(MakeTimer("c-1", "inactive", 5000, "p"));
   EXPECT_EQ(batch.size(), 5u);
   EXPECT_EQ(CommitOrDie(this->store_, batch), (std::vector<uint64_t>{1}));
   this->Reopen();
@@ -154,8 +143,8 @@ TYPED_TEST(StateStoreTest, InvalidBatchChangesNothing) {
   batch.PutCustomer(Customer("c-1", 1));
   batch.PutOffset("events", 0, 10);
   batch.AddOutbox(Outbox("a-1"));
-  batch.PutTimer(Timer("c-1", "ok", 100));
-  batch.PutTimer(Timer("c-1", "bad", -5));
+  batch.PutTimer(MakeTimer("c-1", "ok", 100));
+  batch.PutTimer(MakeTimer("c-1", "bad", -5));
   std::vector<uint64_t> sequences = {99};
   Status status = this->store_->Commit(batch, &sequences);
   EXPECT_EQ(status.code(), Status::Code::kInvalidArgument);
@@ -283,12 +272,12 @@ TYPED_TEST(StateStoreTest, ForEachCustomerVisitsInIdOrderUntilStopped) {
 // Due timers come in (fire_ms, customer_id, name) order, up to and including up_to_ms.
 TYPED_TEST(StateStoreTest, DueTimersInFiringOrderUpToInclusiveBound) {
   CommitBatch batch;
-  batch.PutTimer(Timer("c-2", "b", 1'700'000'000'000));
-  batch.PutTimer(Timer("c-1", "z", 300));
-  batch.PutTimer(Timer("c-2", "a", 1'700'000'000'000));
-  batch.PutTimer(Timer("c-1", "a", 1'700'000'000'000));
-  batch.PutTimer(Timer("c-9", "a", 256));
-  batch.PutTimer(Timer("c-1", "late", 1'700'000'000'001));
+  batch.PutTimer(MakeTimer("c-2", "b", 1'700'000'000'000));
+  batch.PutTimer(MakeTimer("c-1", "z", 300));
+  batch.PutTimer(MakeTimer("c-2", "a", 1'700'000'000'000));
+  batch.PutTimer(MakeTimer("c-1", "a", 1'700'000'000'000));
+  batch.PutTimer(MakeTimer("c-9", "a", 256));
+  batch.PutTimer(MakeTimer("c-1", "late", 1'700'000'000'001));
   CommitOrDie(this->store_, batch);
   std::vector<v1::Timer> due;
   ASSERT_TRUE(this->store_->DueTimers(1'700'000'000'000, 100, &due).ok());
@@ -306,7 +295,7 @@ TYPED_TEST(StateStoreTest, DueTimersInFiringOrderUpToInclusiveBound) {
 // bound before every timer.
 TYPED_TEST(StateStoreTest, DueTimersHonoursLimit) {
   CommitBatch batch;
-  for (int i = 5; i >= 1; --i) batch.PutTimer(Timer("c-" + std::to_string(i), "t", i * 10));
+  for (int i = 5; i >= 1; --i) batch.PutTimer(MakeTimer("c-" + std::to_string(i), "t", i * 10));
   CommitOrDie(this->store_, batch);
   std::vector<v1::Timer> due;
   ASSERT_TRUE(this->store_->DueTimers(1000, 3, &due).ok());
@@ -323,21 +312,21 @@ TYPED_TEST(StateStoreTest, DueTimersHonoursLimit) {
 // within one batch and across a restart; other names and customers are untouched.
 TYPED_TEST(StateStoreTest, PutTimerReplacesTimerOfSameName) {
   CommitBatch first;
-  first.PutTimer(Timer("c-1", "nudge", 1000, "v1"));
-  first.PutTimer(Timer("c-1", "other", 1000, "o"));
-  first.PutTimer(Timer("c-2", "nudge", 1000, "c2"));
+  first.PutTimer(MakeTimer("c-1", "nudge", 1000, "v1"));
+  first.PutTimer(MakeTimer("c-1", "other", 1000, "o"));
+  first.PutTimer(MakeTimer("c-2", "nudge", 1000, "c2"));
   CommitOrDie(this->store_, first);
   CommitBatch earlier;
-  earlier.PutTimer(Timer("c-1", "nudge", 500, "v2"));
+  earlier.PutTimer(MakeTimer("c-1", "nudge", 500, "v2"));
   CommitOrDie(this->store_, earlier);
   EXPECT_EQ(AllTimers(this->store_), (std::vector<TimerTuple>{{500, "c-1", "nudge", "v2"},
                                                               {1000, "c-1", "other", "o"},
                                                               {1000, "c-2", "nudge", "c2"}}));
   this->Reopen();
   CommitBatch several;
-  several.PutTimer(Timer("c-1", "nudge", 3000, "v3"));
-  several.PutTimer(Timer("c-1", "nudge", 2000, "v4"));
-  several.PutTimer(Timer("c-1", "nudge", 2000, "v5"));
+  several.PutTimer(MakeTimer("c-1", "nudge", 3000, "v3"));
+  several.PutTimer(MakeTimer("c-1", "nudge", 2000, "v4"));
+  several.PutTimer(MakeTimer("c-1", "nudge", 2000, "v5"));
   CommitOrDie(this->store_, several);
   EXPECT_EQ(AllTimers(this->store_), (std::vector<TimerTuple>{{1000, "c-1", "other", "o"},
                                                               {1000, "c-2", "nudge", "c2"},
@@ -347,24 +336,24 @@ TYPED_TEST(StateStoreTest, PutTimerReplacesTimerOfSameName) {
 // DeleteTimer removes only the timer at exactly that fire_ms; a deleted timer can be re-armed.
 TYPED_TEST(StateStoreTest, DeleteTimerMatchesExactFireTime) {
   CommitBatch arm;
-  arm.PutTimer(Timer("c-1", "nudge", 1000, "v1"));
+  arm.PutTimer(MakeTimer("c-1", "nudge", 1000, "v1"));
   CommitOrDie(this->store_, arm);
   CommitBatch stale;
-  stale.DeleteTimer(Timer("c-1", "nudge", 999));
+  stale.DeleteTimer(MakeTimer("c-1", "nudge", 999));
   CommitOrDie(this->store_, stale);
   EXPECT_EQ(AllTimers(this->store_), (std::vector<TimerTuple>{{1000, "c-1", "nudge", "v1"}}));
   CommitBatch fire_and_rearm;
-  fire_and_rearm.DeleteTimer(Timer("c-1", "nudge", 1000));
-  fire_and_rearm.PutTimer(Timer("c-1", "nudge", 4000, "v2"));
+  fire_and_rearm.DeleteTimer(MakeTimer("c-1", "nudge", 1000));
+  fire_and_rearm.PutTimer(MakeTimer("c-1", "nudge", 4000, "v2"));
   CommitOrDie(this->store_, fire_and_rearm);
   EXPECT_EQ(AllTimers(this->store_), (std::vector<TimerTuple>{{4000, "c-1", "nudge", "v2"}}));
   CommitBatch fire;
-  fire.DeleteTimer(Timer("c-1", "nudge", 4000));
+  fire.DeleteTimer(MakeTimer("c-1", "nudge", 4000));
   CommitOrDie(this->store_, fire);
   EXPECT_TRUE(AllTimers(this->store_).empty());
   this->Reopen();
   CommitBatch again;
-  again.PutTimer(Timer("c-1", "nudge", 50, "v3"));
+  again.PutTimer(MakeTimer("c-1", "nudge", 50, "v3"));
   CommitOrDie(this->store_, again);
   EXPECT_EQ(AllTimers(this->store_), (std::vector<TimerTuple>{{50, "c-1", "nudge", "v3"}}));
 }
@@ -373,7 +362,7 @@ TYPED_TEST(StateStoreTest, DeleteTimerMatchesExactFireTime) {
 TYPED_TEST(StateStoreTest, FlushKeepsDataReadable) {
   CommitBatch batch;
   batch.PutCustomer(Customer("c-1", 1));
-  batch.PutTimer(Timer("c-1", "t", 10));
+  batch.PutTimer(MakeTimer("c-1", "t", 10));
   CommitOrDie(this->store_, batch);
   ASSERT_TRUE(this->store_->Flush().ok());
   this->Reopen();

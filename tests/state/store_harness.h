@@ -10,7 +10,7 @@
 
 #include "state/in_memory_store.h"
 #include "state/rocksdb_store.h"
-#include "tests/state/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace touchstream::state::testing {
 
@@ -21,7 +21,7 @@ class RocksDbHarness {
   StateStore* Open() {
     store_.reset();
     RocksDbStoreOptions options;
-    options.path = dir_.path() + "/db";
+    options.path = dir_.File("db");
     options.block_cache_bytes = 1 << 20;
     options.write_buffer_bytes = 1 << 20;
     Result<std::unique_ptr<StateStore>> opened = OpenRocksDbStore(options);
@@ -32,7 +32,7 @@ class RocksDbHarness {
   StateStore* Reopen() { return Open(); }
 
  private:
-  TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<StateStore> store_;
 };
 

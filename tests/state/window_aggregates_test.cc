@@ -12,6 +12,7 @@
 #include "state/customer_analytics.h"
 #include "state/window_aggregate.h"
 #include "state/window_declaration.h"
+#include "tests/testing/builders.h"
 
 namespace touchstream::state {
 namespace {
@@ -22,17 +23,12 @@ constexpr int64_t kDay = kMsPerDay;
 constexpr int64_t kD0 = 1767571200000;
 
 v1::TouchpointEvent Event(const std::string& type, int64_t ts_ms) {
-  v1::TouchpointEvent event;
-  event.set_customer_id("c-1");
-  event.set_type(type);
-  event.set_ts_ms(ts_ms);
-  return event;
+  return test::MakeEvent("c-1", type, ts_ms);
 }
 v1::TouchpointEvent Purchase(int64_t ts_ms, double amount, const std::string& category) {
-  v1::TouchpointEvent event = Event("purchase", ts_ms);
-  (*event.mutable_properties())["amount"].set_double_value(amount);
-  (*event.mutable_properties())["category"].set_string_value(category);
-  return event;
+  return test::EventBuilder("c-1", "purchase", ts_ms)
+      .Double("amount", amount)
+      .String("category", category);
 }
 
 WindowDeclaration Declare(const std::string& name, const std::string& text) {
