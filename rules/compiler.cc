@@ -309,4 +309,17 @@ std::shared_ptr<const Program> CompileExpression(std::string_view text,
   return program;
 }
 
+std::shared_ptr<const Program> CompileScalarExpression(std::string_view text,
+                                                       const SourceFile& source, int mark_line,
+                                                       int mark_column, const RuleEnvironment& env,
+                                                       std::vector<Diagnostic>* errors) {
+  DiagnosticSink sink(&source, errors);
+  const ExprLocation location = ExprLocation::ForScalar(source, mark_line, mark_column, text);
+  CheckScope scope;
+  scope.event_types = {"*"};
+  const size_t errors_before = errors->size();
+  std::shared_ptr<const Program> program = CompileExpression(text, location, scope, env, &sink);
+  return errors->size() == errors_before ? program : nullptr;
+}
+
 }  // namespace touchstream::rules

@@ -745,14 +745,4 @@ bool EvaluateConstant(const Program& program, uint32_t index, EvalScratch* scrat
   return result->type != kFailed;
 }
 
-const date::time_zone* CustomerZone(const touchstream::v1::CustomerState& customer,
-                                    ZoneCache* zones) {
-  const auto& profile = customer.profile();
-  auto it = profile.find(std::string_view("time_zone"));
-  if (it == profile.end() || it->second.kind_case() != touchstream::v1::Value::kStringValue) {
-    return nullptr;
-  }
-  return zones->Find(it->second.string_value());
-}
-
 }  // namespace touchstream::rules

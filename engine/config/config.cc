@@ -14,10 +14,9 @@
 #include <sstream>
 
 #include "engine/config/config_reader.h"
-#include "rules/compiler.h"
 #include "rules/date_schedule.h"
+#include "rules/expression.h"
 #include "rules/field_catalog.h"
-#include "rules/policy_parser.h"
 #include "rules/source.h"
 #include "rules/zone_cache.h"
 
@@ -249,17 +248,13 @@ void CompileStageConditions(ConfigReader& r, const std::string& file_name,
                             const std::vector<std::optional<YAML::Node>>& nodes,
                             const rules::RuleEnvironment& env, LifecycleStagesConfig* config) {
   const rules::SourceFile source(file_name, yaml_text);
-  rules::CheckScope scope;
-  scope.event_types = {"*"};
   for (size_t i = 0; i < nodes.size() && !r.failed(); ++i) {
     if (!nodes[i]) continue;  // the last stage
     const YAML::Node& node = *nodes[i];
     LifecycleStage& stage = config->stages[i];
     std::vector<rules::Diagnostic> diagnostics;
-    rules::DiagnosticSink sink(&source, &diagnostics);
-    const rules::ExprLocation location = rules::ExprLocation::ForScalar(
-        source, node.Mark().line, node.Mark().column, stage.when_text);
-    stage.rule.condition = rules::CompileExpression(stage.when_text, location, scope, env, &sink);
+    stage.rule.condition = rules::CompileScalarExpression(stage.when_text, source, node.Mark().line,
+                                                          node.Mark().column, env, &diagnostics);
     if (!diagnostics.empty()) {
       const rules::Diagnostic& d = diagnostics.front();
       return r.Fail(node, stage.rule.file, "column " + std::to_string(d.column) + ": " + d.message);
@@ -607,12 +602,8 @@ void CompileValueScore(ConfigReader& r, const std::string& file_name, const std:
                        ValueTiersConfig* tiers) {
   const rules::SourceFile source(file_name, yaml_text);
   std::vector<rules::Diagnostic> diagnostics;
-  rules::DiagnosticSink sink(&source, &diagnostics);
-  const rules::ExprLocation location = rules::ExprLocation::ForScalar(
-      source, node.Mark().line, node.Mark().column, tiers->score_text);
-  rules::CheckScope scope;
-  scope.event_types = {"*"};
-  tiers->score = rules::CompileExpression(tiers->score_text, location, scope, env, &sink);
+  tiers->score = rules::CompileScalarExpression(tiers->score_text, source, node.Mark().line,
+                                                node.Mark().column, env, &diagnostics);
   if (!diagnostics.empty()) {
     const rules::Diagnostic& d = diagnostics.front();
     return r.Fail(node, "value_tiers.score",

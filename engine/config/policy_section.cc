@@ -3,7 +3,6 @@
 
 #include "engine/config/config_reader.h"
 #include "rules/date_schedule.h"
-#include "rules/policy_parser.h"
 #include "rules/zone_cache.h"
 
 namespace touchstream::engine {
