@@ -102,10 +102,7 @@ class Compiler {
       case OpCode::kHas:
         return false;
       case OpCode::kCall:
-        if (node.builtin == Builtin::kDaysSince || node.builtin == Builtin::kHourOfDay ||
-            node.builtin == Builtin::kDayOfWeek) {
-          return false;
-        }
+        if (!GetBuiltin(node.builtin).pure) return false;
         break;
       default:
         break;
