@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 
+#include "base/duration.h"
 #include "base/time_format.h"
 #include "rules/lexer.h"
 #include "rules/zone_cache.h"
@@ -76,8 +77,7 @@ T RoundType(BuiltinTypeCheck& c) {
 
 T DurationType(BuiltinTypeCheck& c) {
   if (!Expect(c, 0, {T::kString}, "a string such as \"36h\"")) return T::kDyn;
-  int64_t ms = 0;
-  if (const auto text = Literal(c, 0); text && !ParseDurationMs(*text, &ms)) {
+  if (const auto text = Literal(c, 0); text && !ParseDuration(*text).ok()) {
     c.ErrorAtArg(0, "invalid duration \"" + std::string(*text) +
                         "\" (use e.g. \"36h\", \"1h30m\", \"250ms\")");
   }
@@ -263,11 +263,9 @@ RtValue RunString(const RtValue* args, BuiltinRuntime& rt) {
 RtValue RunDuration(const RtValue* args, BuiltinRuntime& rt) {
   const RtValue& a = args[0];
   if (a.type != T::kString) return rt.Unsupported(a);
-  int64_t ms = 0;
-  if (!ParseDurationMs(a.s(), &ms)) {
-    return rt.Fail("invalid duration \"" + std::string(a.s()) + "\"");
-  }
-  return RtValue::Duration(ms);
+  const Result<int64_t> ms = ParseDuration(a.s());
+  if (!ms.ok()) return rt.Fail("invalid duration \"" + std::string(a.s()) + "\"");
+  return RtValue::Duration(*ms);
 }
 
 RtValue RunTimestamp(const RtValue* args, BuiltinRuntime& rt) {

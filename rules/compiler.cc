@@ -1,5 +1,6 @@
 #include "rules/compiler.h"
 
+#include "base/duration.h"
 #include "base/time_format.h"
 #include "rules/builtins.h"
 #include "rules/interpreter.h"
@@ -176,9 +177,8 @@ class Compiler {
     const BuiltinInfo* builtin = FindBuiltin(e.text);
     const Expr& first = *e.args[0];
     if (builtin->id == Builtin::kDuration && first.kind == Expr::Kind::kString) {
-      int64_t ms = 0;
-      ParseDurationMs(first.text, &ms);
-      return Constant(e, RtValue::Duration(ms));
+      // The checker accepted the literal, so it parses.
+      return Constant(e, RtValue::Duration(ParseDuration(first.text).value()));
     }
     if (builtin->id == Builtin::kTimestamp && first.kind == Expr::Kind::kString) {
       return Constant(e, RtValue::Timestamp(ParseRfc3339Ms(first.text).value_or(0)));

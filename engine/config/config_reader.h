@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/text_match.h"
 #include "engine/config/config.h"
 #include "state/window_declaration.h"
@@ -71,23 +72,16 @@ class ConfigReader {
     *out = value;
   }
 
-  // A duration in the config's syntax (state::ParseConfigDuration: 90d, 12h, 1h30m, 2w); zero
-  // ("0", "0s") is accepted only when allow_zero.
+  // A duration (base/duration.h: 90d, 12h, 1h30m, 2w), positive; zero ("0", "0s") is accepted
+  // only when allow_zero.
   void Duration(const YAML::Node& node, const std::string& key, bool allow_zero, int64_t* out) {
     const std::string text = node.IsScalar() ? node.Scalar() : "";
-    if (state::ParseConfigDuration(text, out)) return;
-    const size_t digits = text.find_first_not_of('0');
-    const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
-    const bool zero = !text.empty() && text[0] == '0' &&
-                      (unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" ||
-                       unit == "d" || unit == "w");
-    if (zero && allow_zero) {
-      *out = 0;
-      return;
+    const Result<int64_t> ms = ParseDuration(text);
+    if (!ms.ok()) {
+      return Fail(node, key, "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
     }
-    Fail(node, key,
-         zero ? "must be positive"
-              : "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
+    if (*ms < 0 || (*ms == 0 && !allow_zero)) return Fail(node, key, "must be positive");
+    *out = *ms;
   }
 
   void StringList(const YAML::Node& node, const std::string& key, std::vector<std::string>* out) {

@@ -106,5 +106,18 @@ output:
             "t.yaml:2: output.topic_formats.touchstream.actions: expected json or protobuf");
 }
 
+// Config durations use the grammar of rule files (base/duration.h): weeks included, zero and
+// negatives refused where a positive duration is needed.
+TEST(EngineConfigTest, DurationsShareTheRuleGrammar) {
+  auto config = LoadConfigFromString("state: {retention: 2w}\n", "engine.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->state.retention_ms, 14 * 86'400'000LL);
+  auto negative = LoadConfigFromString("state:\n  retention: -1d\n", "engine.yaml");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("state.retention: must be positive"),
+            std::string::npos)
+      << negative.status().message();
+}
+
 }  // namespace
 }  // namespace touchstream::engine
