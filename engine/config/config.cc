@@ -30,21 +30,30 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
 }
 
 void ReadKafka(ConfigReader& r, const YAML::Node& node, KafkaConfig* kafka) {
-  r.ForEach(node, "kafka",
-            {"bootstrap_servers", "group_id", "input_topics", "embedded_partitions", "consumer",
-             "producer"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "bootstrap_servers") r.String(v, full, &kafka->bootstrap_servers);
-              if (key == "group_id") r.String(v, full, &kafka->group_id);
-              if (key == "input_topics") r.StringList(v, full, &kafka->input_topics);
-              if (key == "embedded_partitions") {
-                int64_t n = 0;
-                r.Int(v, full, 1, &n);
-                kafka->embedded_partitions = static_cast<int>(n);
-              }
-              if (key == "consumer") r.StringMap(v, full, &kafka->consumer_properties);
-              if (key == "producer") r.StringMap(v, full, &kafka->producer_properties);
-            });
+  r.Read(node, "kafka",
+         {{"bootstrap_servers",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &kafka->bootstrap_servers);
+           }},
+          {"group_id", [&](const YAML::Node& v,
+                           const std::string& full) { r.String(v, full, &kafka->group_id); }},
+          {"input_topics",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.StringList(v, full, &kafka->input_topics);
+           }},
+          {"embedded_partitions",
+           [&](const YAML::Node& v, const std::string& full) {
+             int64_t n = kafka->embedded_partitions;
+             r.Int(v, full, 1, &n);
+             kafka->embedded_partitions = static_cast<int>(n);
+           }},
+          {"consumer",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.StringMap(v, full, &kafka->consumer_properties);
+           }},
+          {"producer", [&](const YAML::Node& v, const std::string& full) {
+             r.StringMap(v, full, &kafka->producer_properties);
+           }}});
 }
 
 // output.topic_formats: each key must be an output topic the section names (read after the
@@ -77,68 +86,81 @@ void CheckTopicFormats(ConfigReader& r, const YAML::Node& node, const OutputConf
 }
 
 void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
-  r.ForEach(node, "output",
-            {"channel_topics", "default_topic", "alerts_topic", "decisions_topic",
-             "dead_letter_topic", "format", "topic_formats"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "channel_topics") r.StringMap(v, full, &out->channel_topics);
-              if (key == "default_topic") r.String(v, full, &out->default_topic);
-              if (key == "alerts_topic") r.String(v, full, &out->alerts_topic);
-              if (key == "decisions_topic") r.String(v, full, &out->decisions_topic);
-              if (key == "dead_letter_topic") r.String(v, full, &out->dead_letter_topic);
-              if (key == "format") {
-                r.String(v, full, &out->format);
-                if (out->format != "json" && out->format != "protobuf")
-                  r.Fail(v, full, "expected json or protobuf");
-              }
-              if (key == "topic_formats") ReadTopicFormats(r, v, full, out);
-            });
+  auto string_into = [&](std::string* field) {
+    return [&r, field](const YAML::Node& v, const std::string& full) { r.String(v, full, field); };
+  };
+  r.Read(node, "output",
+         {{"channel_topics",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.StringMap(v, full, &out->channel_topics);
+           }},
+          {"default_topic", string_into(&out->default_topic)},
+          {"alerts_topic", string_into(&out->alerts_topic)},
+          {"decisions_topic", string_into(&out->decisions_topic)},
+          {"dead_letter_topic", string_into(&out->dead_letter_topic)},
+          {"format",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &out->format);
+             if (out->format != "json" && out->format != "protobuf") {
+               r.Fail(v, full, "expected json or protobuf");
+             }
+           }},
+          {"topic_formats", [&](const YAML::Node& v, const std::string& full) {
+             ReadTopicFormats(r, v, full, out);
+           }}});
 }
 
 void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
-  r.ForEach(node, "state",
-            {"dir", "block_cache_mb", "cache_customers", "retention", "retention_sweep_batch",
-             "retention_sweep_interval_ms", "erase_event_type"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "dir") r.String(v, full, &state->dir);
-              if (key == "block_cache_mb") {
-                int64_t mb = 0;
-                r.Int(v, full, 1, &mb);
-                state->block_cache_bytes = mb << 20;
-              }
-              if (key == "cache_customers") r.Int(v, full, 1, &state->cache_customers);
-              if (key == "retention") r.Duration(v, full, true, &state->retention_ms);
-              if (key == "retention_sweep_batch") r.Int(v, full, 1, &state->retention_sweep_batch);
-              if (key == "retention_sweep_interval_ms") {
-                r.Int(v, full, 1, &state->retention_sweep_interval_ms);
-              }
-              if (key == "erase_event_type") r.String(v, full, &state->erase_event_type);
-            });
+  auto int_into = [&](int64_t min, int64_t* field) {
+    return [&r, min, field](const YAML::Node& v, const std::string& full) {
+      r.Int(v, full, min, field);
+    };
+  };
+  r.Read(node, "state",
+         {{"dir",
+           [&](const YAML::Node& v, const std::string& full) { r.String(v, full, &state->dir); }},
+          {"block_cache_mb",
+           [&](const YAML::Node& v, const std::string& full) {
+             int64_t mb = state->block_cache_bytes >> 20;
+             r.Int(v, full, 1, &mb);
+             state->block_cache_bytes = mb << 20;
+           }},
+          {"cache_customers", int_into(1, &state->cache_customers)},
+          {"retention",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.Duration(v, full, true, &state->retention_ms);
+           }},
+          {"retention_sweep_batch", int_into(1, &state->retention_sweep_batch)},
+          {"retention_sweep_interval_ms", int_into(1, &state->retention_sweep_interval_ms)},
+          {"erase_event_type", [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &state->erase_event_type);
+           }}});
 }
 
 void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p) {
-  r.ForEach(node, "processing",
-            {"input_format", "max_event_bytes", "commit_interval_ms", "commit_max_events",
-             "max_in_flight", "max_raise_depth", "max_timers_per_customer", "timer_interval_ms",
-             "timer_batch", "rules_watch_interval_ms"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "input_format") {
-                r.String(v, full, &p->input_format);
-                if (p->input_format != "json" && p->input_format != "protobuf" &&
-                    p->input_format != "auto") {
-                  r.Fail(v, full, "expected json, protobuf or auto");
-                }
-              }
-              if (key == "max_event_bytes") r.Int(v, full, 16, &p->max_event_bytes);
-              if (key == "commit_interval_ms") r.Int(v, full, 1, &p->commit_interval_ms);
-              if (key == "commit_max_events") r.Int(v, full, 1, &p->commit_max_events);
-              if (key == "max_in_flight") r.Int(v, full, 1, &p->max_in_flight);
-              if (key == "max_raise_depth") r.Int(v, full, 0, &p->max_raise_depth);
-              if (key == "max_timers_per_customer") r.Int(v, full, 1, &p->max_timers_per_customer);
-              if (key == "timer_interval_ms") r.Int(v, full, 1, &p->timer_interval_ms);
-              if (key == "timer_batch") r.Int(v, full, 1, &p->timer_batch);
-              if (key == "rules_watch_interval_ms") r.Int(v, full, 0, &p->rules_watch_interval_ms);
-            });
+  auto int_into = [&](int64_t min, int64_t* field) {
+    return [&r, min, field](const YAML::Node& v, const std::string& full) {
+      r.Int(v, full, min, field);
+    };
+  };
+  r.Read(node, "processing",
+         {{"input_format",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &p->input_format);
+             if (p->input_format != "json" && p->input_format != "protobuf" &&
+                 p->input_format != "auto") {
+               r.Fail(v, full, "expected json, protobuf or auto");
+             }
+           }},
+          {"max_event_bytes", int_into(16, &p->max_event_bytes)},
+          {"commit_interval_ms", int_into(1, &p->commit_interval_ms)},
+          {"commit_max_events", int_into(1, &p->commit_max_events)},
+          {"max_in_flight", int_into(1, &p->max_in_flight)},
+          {"max_raise_depth", int_into(0, &p->max_raise_depth)},
+          {"max_timers_per_customer", int_into(1, &p->max_timers_per_customer)},
+          {"timer_interval_ms", int_into(1, &p->timer_interval_ms)},
+          {"timer_batch", int_into(1, &p->timer_batch)},
+          {"rules_watch_interval_ms", int_into(0, &p->rules_watch_interval_ms)}});
 }
 
 void ReadEvents(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironment* env) {
@@ -248,22 +270,22 @@ void CompileStageConditions(ConfigReader& r, const std::string& file_name,
                             const std::vector<std::optional<YAML::Node>>& nodes,
                             const rules::RuleEnvironment& env, LifecycleStagesConfig* config) {
   const rules::SourceFile source(file_name, yaml_text);
-  for (size_t i = 0; i < nodes.size() && !r.failed(); ++i) {
+  for (size_t i = 0; i < nodes.size(); ++i) {
     if (!nodes[i]) continue;  // the last stage
     const YAML::Node& node = *nodes[i];
     LifecycleStage& stage = config->stages[i];
     std::vector<rules::Diagnostic> diagnostics;
     stage.rule.condition = rules::CompileScalarExpression(stage.when_text, source, node.Mark().line,
                                                           node.Mark().column, env, &diagnostics);
-    if (!diagnostics.empty()) {
-      const rules::Diagnostic& d = diagnostics.front();
-      return r.Fail(node, stage.rule.file, "column " + std::to_string(d.column) + ": " + d.message);
+    for (const rules::Diagnostic& d : diagnostics) {
+      r.FailAt(d.line - 1, d.column - 1, stage.rule.file, d.message);
     }
+    if (!diagnostics.empty()) continue;
     const rules::ValueType type = stage.rule.condition->type;
     if (type != rules::ValueType::kBool && type != rules::ValueType::kDyn) {
-      return r.Fail(node, stage.rule.file,
-                    "expected a bool condition, but '" + stage.when_text + "' is " +
-                        std::string(rules::ValueTypeName(type)));
+      r.Fail(node, stage.rule.file,
+             "expected a bool condition, but '" + stage.when_text + "' is " +
+                 std::string(rules::ValueTypeName(type)));
     }
   }
 }
@@ -604,11 +626,10 @@ void CompileValueScore(ConfigReader& r, const std::string& file_name, const std:
   std::vector<rules::Diagnostic> diagnostics;
   tiers->score = rules::CompileScalarExpression(tiers->score_text, source, node.Mark().line,
                                                 node.Mark().column, env, &diagnostics);
-  if (!diagnostics.empty()) {
-    const rules::Diagnostic& d = diagnostics.front();
-    return r.Fail(node, "value_tiers.score",
-                  "column " + std::to_string(d.column) + ": " + d.message);
+  for (const rules::Diagnostic& d : diagnostics) {
+    r.FailAt(d.line - 1, d.column - 1, "value_tiers.score", d.message);
   }
+  if (!diagnostics.empty()) return;
   const rules::ValueType type = tiers->score->type;
   if (type != rules::ValueType::kInt && type != rules::ValueType::kDouble &&
       type != rules::ValueType::kDyn) {
@@ -689,7 +710,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+                                   std::to_string(e.mark.column + 1) + ": error: " + e.msg);
   }
   EngineConfig config;
   config.source_file = file_name;
@@ -699,69 +720,65 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   std::optional<YAML::Node> value_score_node, loyalty_basis_node;
   std::vector<std::optional<YAML::Node>> stage_when_nodes;
   try {
-    r.ForEach(root, "", {"kafka",        "output",      "state",     "processing", "rules",
-                         "events",       "metrics",     "lifecycle", "calendars",  "aggregates",
-                         "lateness",     "rfm",         "consent",   "clv",        "admin",
-                         "satisfaction", "value_tiers", "loyalty",   "history",    "policy"},
-              [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-                if (key == "kafka") ReadKafka(r, v, &config.kafka);
-                if (key == "output") ReadOutput(r, v, &config.output);
-                if (key == "output" && !r.failed()) CheckTopicFormats(r, v, config.output);
-                if (key == "state") ReadState(r, v, &config.state);
-                if (key == "processing") ReadProcessing(r, v, &config.processing);
-                if (key == "rules") r.StringList(v, full, &config.rules_paths);
-                if (key == "events") ReadEvents(r, v, &config.rule_environment);
-                if (key == "aggregates") {
-                  ReadAggregates(r, v, &config.analytics, &config.rule_environment);
-                }
-                if (key == "lateness") {
-                  r.Duration(v, full, true, &config.analytics.lateness_ms);
-                }
-                if (key == "rfm") ReadRfm(r, v, &config.analytics);
-                if (key == "consent") ReadConsent(r, v, &config.analytics.consent);
-                if (key == "clv") ReadClv(r, v, &config.clv);
-                if (key == "satisfaction") ReadSatisfaction(r, v, &config.satisfaction);
-                if (key == "value_tiers") {
-                  ReadValueTiers(r, v, &config.value_tiers, &value_score_node);
-                }
-                if (key == "loyalty") ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node);
-                if (key == "history") ReadHistory(r, v, &config.history_size);
-                if (key == "policy") ReadPolicy(r, v, &config.policy);
-                if (key == "lifecycle") ReadLifecycle(r, v, &config, &stage_when_nodes);
-                if (key == "calendars") ReadCalendars(r, v, &config.rule_environment);
-                if (key == "admin") {
-                  r.ForEach(v, full, {"address"},
-                            [&](const std::string&, const YAML::Node& a, const std::string& f) {
-                              r.String(a, f, &config.admin.address);
-                            });
-                }
-                if (key == "metrics") {
-                  r.ForEach(v, full, {"address"},
-                            [&](const std::string&, const YAML::Node& a, const std::string& f) {
-                              r.String(a, f, &config.metrics_address);
-                            });
-                }
-              });
-    // Sections that refer to others (declared aggregates), whatever the order in the file.
-    if (!r.failed() && value_score_node) {
+    using V = const YAML::Node&;
+    using P = const std::string&;
+    auto address_into = [&](std::string* field) {
+      return [&r, field](V v, P full) {
+        r.Read(v, full, {{"address", [&r, field](V a, P f) { r.String(a, f, field); }}});
+      };
+    };
+    r.Read(root, "",
+           {{"kafka", [&](V v, P) { ReadKafka(r, v, &config.kafka); }},
+            {"output",
+             [&](V v, P) {
+               ReadOutput(r, v, &config.output);
+               if (!r.failed()) CheckTopicFormats(r, v, config.output);
+             }},
+            {"state", [&](V v, P) { ReadState(r, v, &config.state); }},
+            {"processing", [&](V v, P) { ReadProcessing(r, v, &config.processing); }},
+            {"rules", [&](V v, P full) { r.StringList(v, full, &config.rules_paths); }},
+            {"events", [&](V v, P) { ReadEvents(r, v, &config.rule_environment); }},
+            {"metrics", address_into(&config.metrics_address)},
+            {"lifecycle", [&](V v, P) { ReadLifecycle(r, v, &config, &stage_when_nodes); }},
+            {"calendars", [&](V v, P) { ReadCalendars(r, v, &config.rule_environment); }},
+            {"aggregates",
+             [&](V v, P) { ReadAggregates(r, v, &config.analytics, &config.rule_environment); }},
+            {"lateness",
+             [&](V v, P full) { r.Duration(v, full, true, &config.analytics.lateness_ms); }},
+            {"rfm", [&](V v, P) { ReadRfm(r, v, &config.analytics); }},
+            {"consent", [&](V v, P) { ReadConsent(r, v, &config.analytics.consent); }},
+            {"clv", [&](V v, P) { ReadClv(r, v, &config.clv); }},
+            {"admin", address_into(&config.admin.address)},
+            {"satisfaction", [&](V v, P) { ReadSatisfaction(r, v, &config.satisfaction); }},
+            {"value_tiers",
+             [&](V v, P) { ReadValueTiers(r, v, &config.value_tiers, &value_score_node); }},
+            {"loyalty", [&](V v, P) { ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node); }},
+            {"history", [&](V v, P) { ReadHistory(r, v, &config.history_size); }},
+            {"policy", [&](V v, P) { ReadPolicy(r, v, &config.policy); }}},
+           /*sections=*/true);
+    // Sections that refer to others (declared aggregates), whatever the order in the file;
+    // checked when every section read without error.
+    const bool sections_ok = !r.any_failed();
+    r.BeginSection();
+    if (sections_ok && value_score_node) {
       CompileValueScore(r, file_name, yaml_text, *value_score_node, config.rule_environment,
                         &config.value_tiers);
     }
-    if (!r.failed() && !config.lifecycle_stages.stages.empty()) {
+    if (sections_ok && !config.lifecycle_stages.stages.empty()) {
       CompileStageConditions(r, file_name, yaml_text, stage_when_nodes, config.rule_environment,
                              &config.lifecycle_stages);
       for (const LifecycleStage& stage : config.lifecycle_stages.stages) {
         config.rule_environment.lifecycle_stages.push_back(stage.name);
       }
     }
-    if (!r.failed() && loyalty_basis_node) {
+    if (sections_ok && loyalty_basis_node) {
       CheckLoyaltyBasis(r, *loyalty_basis_node, config.analytics, config.loyalty.tier_basis);
     }
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(file_name + ":" + std::to_string(e.mark.line + 1) + ": " +
-                                   e.msg);
+    r.FailAt(e.mark.line, e.mark.column, "", e.msg);
+    return r.status();
   }
-  if (r.failed()) return r.status();
+  if (r.any_failed()) return r.status();
   if (Status analytics = state::ValidateAnalyticsConfig(config.analytics); !analytics.ok()) {
     return Status::InvalidArgument(file_name + ": " + analytics.message());
   }

@@ -1,6 +1,7 @@
 // ConfigReader: the YAML reading vocabulary of the engine config (engine/config/config.cc and the
-// section readers split from it): walks mappings key by key and keeps the first error with
-// file:line and the key path.
+// section readers split from it): walks mappings key by key, reading each key with the reader
+// its table names, and collects every error as "file:line:col: error: <key path>: <message>",
+// the style of rule-file diagnostics, with a did-you-mean for unknown keys.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -11,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,40 +23,79 @@
 
 namespace touchstream::engine {
 
-// Reads a YAML mapping key by key, remembering the first error with file:line and key path.
+// Reads a YAML mapping key by key, collecting every error with file:line:col and key path.
+// A section (BeginSection) stops its own cross-key checks after its first error (failed()),
+// while later sections are still read, so one load reports the errors of every section.
 class ConfigReader {
  public:
+  // How one key's value is read: (value node, full key path such as "state.retention").
+  using KeyReader = std::function<void(const YAML::Node&, const std::string&)>;
+  // Key -> reader: the keys a mapping may have.
+  using KeyTable = std::map<std::string, KeyReader, std::less<>>;
+
   explicit ConfigReader(std::string file) : file_(std::move(file)) {}
 
-  bool failed() const { return !error_.empty(); }
-  Status status() const { return failed() ? Status::InvalidArgument(error_) : Status::Ok(); }
-
-  void Fail(const YAML::Node& node, const std::string& key, const std::string& what) {
-    if (failed()) return;
-    std::ostringstream out;
-    out << file_;
-    if (node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
-    out << ": " << key << ": " << what;
-    error_ = out.str();
+  // Starts a top-level section: failed() now counts only its errors.
+  void BeginSection() { section_start_ = errors_.size(); }
+  // True when the current section has an error.
+  bool failed() const { return errors_.size() > section_start_; }
+  // True when any section has an error.
+  bool any_failed() const { return !errors_.empty(); }
+  // InvalidArgument with every error, one a line in file order of reading; ok when none.
+  Status status() const {
+    if (errors_.empty()) return Status::Ok();
+    std::string text;
+    for (const std::string& e : errors_) text += (text.empty() ? "" : "\n") + e;
+    return Status::InvalidArgument(text);
   }
 
-  // Calls fn(key, value) for each entry of a mapping; unknown keys (not in `known`) are errors.
+  // Records "file:line:col: error: key: what" at `node`'s position (only "file: error: ..." when
+  // the node has none).
+  void Fail(const YAML::Node& node, const std::string& key, const std::string& what) {
+    FailAt(node.Mark().line, node.Mark().column, key, what);
+  }
+  // The same at a 0-based line and column (-1: no position); an empty key is left out.
+  void FailAt(int line, int column, const std::string& key, const std::string& what) {
+    std::string out = file_;
+    if (line >= 0) out += ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1);
+    out += ": error: " + (key.empty() ? std::string() : key + ": ") + what;
+    errors_.push_back(std::move(out));
+  }
+
+  // Calls fn(key, value, full path) for each entry of a mapping; unknown keys (not in `known`,
+  // when it is not empty) are errors with a did-you-mean, and reading goes on after errors.
   void ForEach(
       const YAML::Node& map, const std::string& path, const std::set<std::string>& known,
       const std::function<void(const std::string&, const YAML::Node&, const std::string&)>& fn) {
     if (!map || map.IsNull()) return;
     if (!map.IsMap()) return Fail(map, path.empty() ? "(top level)" : path, "expected a mapping");
     for (const auto& entry : map) {
-      const std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) {
+        Fail(entry.first, path.empty() ? "(top level)" : path, "expected a key name");
+        continue;
+      }
+      const std::string key = entry.first.Scalar();
       const std::string full = path.empty() ? key : path + "." + key;
       if (!known.empty() && !known.count(key)) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        return Fail(entry.first, full, "unknown key (expected one of: " + list + ")");
+        UnknownKey(entry.first, full, key,
+                   std::vector<std::string_view>(known.begin(), known.end()));
+        continue;
       }
       fn(key, entry.second, full);
-      if (failed()) return;
     }
+  }
+
+  // Reads each entry of a mapping with the reader `table` names for its key; unknown keys are
+  // errors with a did-you-mean. With `sections`, each key starts a section (BeginSection).
+  void Read(const YAML::Node& map, const std::string& path, const KeyTable& table,
+            bool sections = false) {
+    std::set<std::string> known;
+    for (const auto& [key, reader] : table) known.insert(key);
+    ForEach(map, path, known,
+            [&](const std::string& key, const YAML::Node& value, const std::string& full) {
+              if (sections) BeginSection();
+              table.find(key)->second(value, full);
+            });
   }
 
   void String(const YAML::Node& node, const std::string& key, std::string* out) {
@@ -106,8 +147,20 @@ class ConfigReader {
   }
 
  private:
+  void UnknownKey(const YAML::Node& node, const std::string& full, const std::string& key,
+                  const std::vector<std::string_view>& known) {
+    const std::string_view suggestion = ClosestMatch(key, known);
+    if (!suggestion.empty()) {
+      return Fail(node, full, "unknown key (did you mean '" + std::string(suggestion) + "'?)");
+    }
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    Fail(node, full, "unknown key (expected one of: " + list + ")");
+  }
+
   std::string file_;
-  std::string error_;
+  std::vector<std::string> errors_;
+  size_t section_start_ = 0;
 };
 
 // policy: section of the engine config (engine/config/policy_section.cc).
