@@ -86,18 +86,15 @@ void CheckTopicFormats(ConfigReader& r, const YAML::Node& node, const OutputConf
 }
 
 void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
-  auto string_into = [&](std::string* field) {
-    return [&r, field](const YAML::Node& v, const std::string& full) { r.String(v, full, field); };
-  };
   r.Read(node, "output",
          {{"channel_topics",
            [&](const YAML::Node& v, const std::string& full) {
              r.StringMap(v, full, &out->channel_topics);
            }},
-          {"default_topic", string_into(&out->default_topic)},
-          {"alerts_topic", string_into(&out->alerts_topic)},
-          {"decisions_topic", string_into(&out->decisions_topic)},
-          {"dead_letter_topic", string_into(&out->dead_letter_topic)},
+          {"default_topic", r.StringInto(&out->default_topic)},
+          {"alerts_topic", r.StringInto(&out->alerts_topic)},
+          {"decisions_topic", r.StringInto(&out->decisions_topic)},
+          {"dead_letter_topic", r.StringInto(&out->dead_letter_topic)},
           {"format",
            [&](const YAML::Node& v, const std::string& full) {
              r.String(v, full, &out->format);
@@ -111,11 +108,6 @@ void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
 }
 
 void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
-  auto int_into = [&](int64_t min, int64_t* field) {
-    return [&r, min, field](const YAML::Node& v, const std::string& full) {
-      r.Int(v, full, min, field);
-    };
-  };
   r.Read(node, "state",
          {{"dir",
            [&](const YAML::Node& v, const std::string& full) { r.String(v, full, &state->dir); }},
@@ -125,24 +117,16 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
              r.Int(v, full, 1, &mb);
              state->block_cache_bytes = mb << 20;
            }},
-          {"cache_customers", int_into(1, &state->cache_customers)},
-          {"retention",
-           [&](const YAML::Node& v, const std::string& full) {
-             r.Duration(v, full, true, &state->retention_ms);
-           }},
-          {"retention_sweep_batch", int_into(1, &state->retention_sweep_batch)},
-          {"retention_sweep_interval_ms", int_into(1, &state->retention_sweep_interval_ms)},
+          {"cache_customers", r.IntInto(1, &state->cache_customers)},
+          {"retention", r.DurationInto(true, &state->retention_ms)},
+          {"retention_sweep_batch", r.IntInto(1, &state->retention_sweep_batch)},
+          {"retention_sweep_interval_ms", r.IntInto(1, &state->retention_sweep_interval_ms)},
           {"erase_event_type", [&](const YAML::Node& v, const std::string& full) {
              r.String(v, full, &state->erase_event_type);
            }}});
 }
 
 void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p) {
-  auto int_into = [&](int64_t min, int64_t* field) {
-    return [&r, min, field](const YAML::Node& v, const std::string& full) {
-      r.Int(v, full, min, field);
-    };
-  };
   r.Read(node, "processing",
          {{"input_format",
            [&](const YAML::Node& v, const std::string& full) {
@@ -152,15 +136,15 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
                r.Fail(v, full, "expected json, protobuf or auto");
              }
            }},
-          {"max_event_bytes", int_into(16, &p->max_event_bytes)},
-          {"commit_interval_ms", int_into(1, &p->commit_interval_ms)},
-          {"commit_max_events", int_into(1, &p->commit_max_events)},
-          {"max_in_flight", int_into(1, &p->max_in_flight)},
-          {"max_raise_depth", int_into(0, &p->max_raise_depth)},
-          {"max_timers_per_customer", int_into(1, &p->max_timers_per_customer)},
-          {"timer_interval_ms", int_into(1, &p->timer_interval_ms)},
-          {"timer_batch", int_into(1, &p->timer_batch)},
-          {"rules_watch_interval_ms", int_into(0, &p->rules_watch_interval_ms)}});
+          {"max_event_bytes", r.IntInto(16, &p->max_event_bytes)},
+          {"commit_interval_ms", r.IntInto(1, &p->commit_interval_ms)},
+          {"commit_max_events", r.IntInto(1, &p->commit_max_events)},
+          {"max_in_flight", r.IntInto(1, &p->max_in_flight)},
+          {"max_raise_depth", r.IntInto(0, &p->max_raise_depth)},
+          {"max_timers_per_customer", r.IntInto(1, &p->max_timers_per_customer)},
+          {"timer_interval_ms", r.IntInto(1, &p->timer_interval_ms)},
+          {"timer_batch", r.IntInto(1, &p->timer_batch)},
+          {"rules_watch_interval_ms", r.IntInto(0, &p->rules_watch_interval_ms)}});
 }
 
 void ReadEvents(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironment* env) {
@@ -403,39 +387,41 @@ void RfmSegments(ConfigReader& r, const YAML::Node& node, const std::string& key
 void ReadRfm(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* analytics) {
   analytics->rfm_enabled = true;
   state::RfmConfig& rfm = analytics->rfm;
-  r.ForEach(node, "rfm",
-            {"purchase_event", "amount_property", "frequency_window", "monetary_window", "bucket",
-             "scoring", "refresh", "recency_days", "frequency", "monetary", "segments",
-             "default_segment", "no_purchase_segment"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "purchase_event") r.String(v, full, &rfm.purchase_event);
-              if (key == "amount_property") r.String(v, full, &rfm.amount_property);
-              if (key == "frequency_window") {
-                r.Duration(v, full, false, &rfm.frequency_window_ms);
-              }
-              if (key == "monetary_window") {
-                r.Duration(v, full, false, &rfm.monetary_window_ms);
-              }
-              if (key == "bucket") r.Duration(v, full, false, &rfm.bucket_ms);
-              if (key == "refresh") r.Duration(v, full, false, &rfm.refresh_ms);
-              if (key == "scoring") {
-                std::string scoring;
-                r.String(v, full, &scoring);
-                if (scoring == "breakpoints") {
-                  rfm.scoring = state::RfmScoring::kBreakpoints;
-                } else if (scoring == "quantiles") {
-                  rfm.scoring = state::RfmScoring::kQuantiles;
-                } else {
-                  r.Fail(v, full, "expected breakpoints or quantiles");
-                }
-              }
-              if (key == "recency_days") Breakpoints(r, v, full, &rfm.breakpoints.recency_days);
-              if (key == "frequency") Breakpoints(r, v, full, &rfm.breakpoints.frequency);
-              if (key == "monetary") Breakpoints(r, v, full, &rfm.breakpoints.monetary);
-              if (key == "segments") RfmSegments(r, v, full, &rfm.segments);
-              if (key == "default_segment") r.String(v, full, &rfm.default_segment);
-              if (key == "no_purchase_segment") r.String(v, full, &rfm.no_purchase_segment);
-            });
+  r.Read(node, "rfm",
+         {{"purchase_event", r.StringInto(&rfm.purchase_event)},
+          {"amount_property", r.StringInto(&rfm.amount_property)},
+          {"frequency_window", r.DurationInto(false, &rfm.frequency_window_ms)},
+          {"monetary_window", r.DurationInto(false, &rfm.monetary_window_ms)},
+          {"bucket", r.DurationInto(false, &rfm.bucket_ms)},
+          {"refresh", r.DurationInto(false, &rfm.refresh_ms)},
+          {"scoring",
+           [&](const YAML::Node& v, const std::string& full) {
+             std::string scoring;
+             r.String(v, full, &scoring);
+             if (scoring == "breakpoints") {
+               rfm.scoring = state::RfmScoring::kBreakpoints;
+             } else if (scoring == "quantiles") {
+               rfm.scoring = state::RfmScoring::kQuantiles;
+             } else {
+               r.Fail(v, full, "expected breakpoints or quantiles");
+             }
+           }},
+          {"recency_days",
+           [&](const YAML::Node& v, const std::string& full) {
+             Breakpoints(r, v, full, &rfm.breakpoints.recency_days);
+           }},
+          {"frequency",
+           [&](const YAML::Node& v, const std::string& full) {
+             Breakpoints(r, v, full, &rfm.breakpoints.frequency);
+           }},
+          {"monetary",
+           [&](const YAML::Node& v, const std::string& full) {
+             Breakpoints(r, v, full, &rfm.breakpoints.monetary);
+           }},
+          {"segments", [&](const YAML::Node& v,
+                           const std::string& full) { RfmSegments(r, v, full, &rfm.segments); }},
+          {"default_segment", r.StringInto(&rfm.default_segment)},
+          {"no_purchase_segment", r.StringInto(&rfm.no_purchase_segment)}});
   if (r.failed()) return;
   // Cross-field checks (windows are whole buckets, ...); the message names the key.
   const Status valid = state::ValidateRfmConfig(rfm);
@@ -448,11 +434,9 @@ void ReadRfm(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* an
 }
 
 void ReadConsent(ConfigReader& r, const YAML::Node& node, state::ConsentConfig* consent) {
-  r.ForEach(node, "consent", {"event_type", "channels"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "event_type") r.String(v, full, &consent->event_type);
-              if (key == "channels") r.StringList(v, full, &consent->channels);
-            });
+  r.Read(node, "consent",
+         {{"event_type", r.StringInto(&consent->event_type)},
+          {"channels", r.StringListInto(&consent->channels)}});
 }
 
 // A number for clv.*: finite and within [min, max] (exclusive of min when min_exclusive).
@@ -543,21 +527,20 @@ void ReadClv(ConfigReader& r, const YAML::Node& node, ClvConfig* clv) {
 // ---- Satisfaction, value tiers, loyalty, history ----
 
 void ReadSatisfaction(ConfigReader& r, const YAML::Node& node, state::SatisfactionConfig* s) {
-  r.ForEach(node, "satisfaction",
-            {"nps_event", "csat_event", "ticket_opened_event", "ticket_resolved_event",
-             "score_property", "ticket_id_property", "max_open_tickets"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "nps_event") r.String(v, full, &s->nps_event);
-              if (key == "csat_event") r.String(v, full, &s->csat_event);
-              if (key == "ticket_opened_event") r.String(v, full, &s->ticket_opened_event);
-              if (key == "ticket_resolved_event") r.String(v, full, &s->ticket_resolved_event);
-              if (key == "score_property") r.String(v, full, &s->score_property);
-              if (key == "ticket_id_property") r.String(v, full, &s->ticket_id_property);
-              if (key == "max_open_tickets") r.Int(v, full, 1, &s->max_open_tickets);
-              if (!r.failed() && key == "max_open_tickets" && s->max_open_tickets > 1000) {
-                r.Fail(v, full, "must be at most 1000");
-              }
-            });
+  r.Read(node, "satisfaction",
+         {{"nps_event", r.StringInto(&s->nps_event)},
+          {"csat_event", r.StringInto(&s->csat_event)},
+          {"ticket_opened_event", r.StringInto(&s->ticket_opened_event)},
+          {"ticket_resolved_event", r.StringInto(&s->ticket_resolved_event)},
+          {"score_property", r.StringInto(&s->score_property)},
+          {"ticket_id_property", r.StringInto(&s->ticket_id_property)},
+          {"max_open_tickets", [&](const YAML::Node& v, const std::string& full) {
+             const size_t errors = r.error_count();
+             r.Int(v, full, 1, &s->max_open_tickets);
+             if (r.error_count() == errors && s->max_open_tickets > 1000) {
+               r.Fail(v, full, "must be at most 1000");
+             }
+           }}});
 }
 
 // [{name: bronze, min: 0}, {name: silver, min: 500}, ...]: names unique, min strictly
@@ -736,15 +719,14 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
              }},
             {"state", [&](V v, P) { ReadState(r, v, &config.state); }},
             {"processing", [&](V v, P) { ReadProcessing(r, v, &config.processing); }},
-            {"rules", [&](V v, P full) { r.StringList(v, full, &config.rules_paths); }},
+            {"rules", r.StringListInto(&config.rules_paths)},
             {"events", [&](V v, P) { ReadEvents(r, v, &config.rule_environment); }},
             {"metrics", address_into(&config.metrics_address)},
             {"lifecycle", [&](V v, P) { ReadLifecycle(r, v, &config, &stage_when_nodes); }},
             {"calendars", [&](V v, P) { ReadCalendars(r, v, &config.rule_environment); }},
             {"aggregates",
              [&](V v, P) { ReadAggregates(r, v, &config.analytics, &config.rule_environment); }},
-            {"lateness",
-             [&](V v, P full) { r.Duration(v, full, true, &config.analytics.lateness_ms); }},
+            {"lateness", r.DurationInto(true, &config.analytics.lateness_ms)},
             {"rfm", [&](V v, P) { ReadRfm(r, v, &config.analytics); }},
             {"consent", [&](V v, P) { ReadConsent(r, v, &config.analytics.consent); }},
             {"clv", [&](V v, P) { ReadClv(r, v, &config.clv); }},

@@ -39,6 +39,8 @@ class ConfigReader {
   void BeginSection() { section_start_ = errors_.size(); }
   // True when the current section has an error.
   bool failed() const { return errors_.size() > section_start_; }
+  // Errors so far (to tell whether one reader added any).
+  size_t error_count() const { return errors_.size(); }
   // True when any section has an error.
   bool any_failed() const { return !errors_.empty(); }
   // InvalidArgument with every error, one a line in file order of reading; ok when none.
@@ -96,6 +98,23 @@ class ConfigReader {
               if (sections) BeginSection();
               table.find(key)->second(value, full);
             });
+  }
+
+  // Table entries for the common value kinds: read the value into *out (kept alive by the
+  // caller while the table is used).
+  KeyReader StringInto(std::string* out) {
+    return [this, out](const YAML::Node& v, const std::string& key) { String(v, key, out); };
+  }
+  KeyReader StringListInto(std::vector<std::string>* out) {
+    return [this, out](const YAML::Node& v, const std::string& key) { StringList(v, key, out); };
+  }
+  KeyReader IntInto(int64_t min, int64_t* out) {
+    return [this, min, out](const YAML::Node& v, const std::string& key) { Int(v, key, min, out); };
+  }
+  KeyReader DurationInto(bool allow_zero, int64_t* out) {
+    return [this, allow_zero, out](const YAML::Node& v, const std::string& key) {
+      Duration(v, key, allow_zero, out);
+    };
   }
 
   void String(const YAML::Node& node, const std::string& key, std::string* out) {
