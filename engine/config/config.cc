@@ -219,22 +219,29 @@ void ReadLifecycle(ConfigReader& r, const YAML::Node& node, EngineConfig* config
   LifecycleStagesConfig* stages = &config->lifecycle_stages;
   std::string threshold_key;
   bool has_reevaluate = false;
-  r.ForEach(node, "lifecycle",
-            {"new_for", "at_risk_after", "churned_after", "won_back_for", "loyal_purchases",
-             "stages", "reevaluate_every"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "new_for") r.Duration(v, full, false, &lifecycle->new_for_ms);
-              if (key == "at_risk_after") r.Duration(v, full, false, &lifecycle->at_risk_after_ms);
-              if (key == "churned_after") r.Duration(v, full, false, &lifecycle->churned_after_ms);
-              if (key == "won_back_for") r.Duration(v, full, false, &lifecycle->won_back_for_ms);
-              if (key == "loyal_purchases") r.Int(v, full, 1, &lifecycle->loyal_purchases);
-              if (key == "stages") ReadStages(r, v, stages, when_nodes);
-              if (key == "reevaluate_every") {
-                r.Duration(v, full, true, &stages->reevaluate_every_ms);
-                has_reevaluate = true;
-              }
-              if (key != "stages" && key != "reevaluate_every") threshold_key = full;
-            });
+  // A threshold key of the built-in stages: read, and remembered to refuse it with `stages`.
+  auto threshold = [&](int64_t* out) {
+    return [&r, &threshold_key, out](const YAML::Node& v, const std::string& full) {
+      r.Duration(v, full, false, out);
+      threshold_key = full;
+    };
+  };
+  r.Read(node, "lifecycle",
+         {{"new_for", threshold(&lifecycle->new_for_ms)},
+          {"at_risk_after", threshold(&lifecycle->at_risk_after_ms)},
+          {"churned_after", threshold(&lifecycle->churned_after_ms)},
+          {"won_back_for", threshold(&lifecycle->won_back_for_ms)},
+          {"loyal_purchases",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.Int(v, full, 1, &lifecycle->loyal_purchases);
+             threshold_key = full;
+           }},
+          {"stages",
+           [&](const YAML::Node& v, const std::string&) { ReadStages(r, v, stages, when_nodes); }},
+          {"reevaluate_every", [&](const YAML::Node& v, const std::string& full) {
+             r.Duration(v, full, true, &stages->reevaluate_every_ms);
+             has_reevaluate = true;
+           }}});
   if (r.failed()) return;
   if (!stages->stages.empty() && !threshold_key.empty()) {
     return r.Fail(node, threshold_key, "applies only without lifecycle.stages");
@@ -486,40 +493,44 @@ void ReadClv(ConfigReader& r, const YAML::Node& node, ClvConfig* clv) {
     }
   };
   bool has_bg_nbd = false, has_gamma_gamma = false;
-  r.ForEach(
-      node, "clv",
-      {"bg_nbd", "gamma_gamma", "horizon_weeks", "annual_discount_rate", "expected_purchases_days"},
-      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-        if (key == "bg_nbd") {
-          has_bg_nbd = true;
-          read_model(v, full,
-                     {{"r", &clv->bg_nbd.r},
-                      {"alpha", &clv->bg_nbd.alpha},
-                      {"a", &clv->bg_nbd.a},
-                      {"b", &clv->bg_nbd.b}});
-        }
-        if (key == "gamma_gamma") {
-          has_gamma_gamma = true;
-          read_model(v, full,
-                     {{"p", &clv->gamma_gamma.p},
-                      {"q", &clv->gamma_gamma.q},
-                      {"gamma", &clv->gamma_gamma.gamma}});
-          if (!r.failed() && clv->gamma_gamma.q <= 1) {
-            r.Fail(v["q"], full + ".q",
-                   "must be greater than 1 (the mean spend is infinite otherwise)");
-          }
-        }
-        if (key == "horizon_weeks") r.Int(v, full, 1, &clv->horizon_weeks);
-        if (!r.failed() && key == "horizon_weeks" && clv->horizon_weeks > 1040) {
-          r.Fail(v, full, "must be at most 1040 (20 years)");
-        }
-        if (key == "annual_discount_rate") {
-          ClvNumber(r, v, full, 0, false, 10, &clv->annual_discount_rate);
-        }
-        if (key == "expected_purchases_days") {
-          ClvNumber(r, v, full, 0, true, 36500, &clv->expected_purchases_days);
-        }
-      });
+  using V = const YAML::Node&;
+  using P = const std::string&;
+  r.Read(node, "clv",
+         {{"bg_nbd",
+           [&](V v, P full) {
+             has_bg_nbd = true;
+             read_model(v, full,
+                        {{"r", &clv->bg_nbd.r},
+                         {"alpha", &clv->bg_nbd.alpha},
+                         {"a", &clv->bg_nbd.a},
+                         {"b", &clv->bg_nbd.b}});
+           }},
+          {"gamma_gamma",
+           [&](V v, P full) {
+             has_gamma_gamma = true;
+             const size_t errors = r.error_count();
+             read_model(v, full,
+                        {{"p", &clv->gamma_gamma.p},
+                         {"q", &clv->gamma_gamma.q},
+                         {"gamma", &clv->gamma_gamma.gamma}});
+             if (r.error_count() == errors && clv->gamma_gamma.q <= 1) {
+               r.Fail(v["q"], full + ".q",
+                      "must be greater than 1 (the mean spend is infinite otherwise)");
+             }
+           }},
+          {"horizon_weeks",
+           [&](V v, P full) {
+             const size_t errors = r.error_count();
+             r.Int(v, full, 1, &clv->horizon_weeks);
+             if (r.error_count() == errors && clv->horizon_weeks > 1040) {
+               r.Fail(v, full, "must be at most 1040 (20 years)");
+             }
+           }},
+          {"annual_discount_rate",
+           [&](V v, P full) { ClvNumber(r, v, full, 0, false, 10, &clv->annual_discount_rate); }},
+          {"expected_purchases_days", [&](V v, P full) {
+             ClvNumber(r, v, full, 0, true, 36500, &clv->expected_purchases_days);
+           }}});
   if (!has_bg_nbd) r.Fail(node, "clv.bg_nbd", "missing (required in a clv: section)");
   if (!has_gamma_gamma) r.Fail(node, "clv.gamma_gamma", "missing (required in a clv: section)");
 }
