@@ -598,14 +598,15 @@ void Levels(ConfigReader& r, const YAML::Node& node, const std::string& key,
 // expression's node, compiled by CompileValueScore once the whole file is read.
 void ReadValueTiers(ConfigReader& r, const YAML::Node& node, ValueTiersConfig* tiers,
                     std::optional<YAML::Node>* score_node) {
-  r.ForEach(node, "value_tiers", {"score", "tiers"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "score") {
-                r.String(v, full, &tiers->score_text);
-                *score_node = v;
-              }
-              if (key == "tiers") Levels(r, v, full, &tiers->levels);
-            });
+  r.Read(node, "value_tiers",
+         {{"score",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &tiers->score_text);
+             *score_node = v;
+           }},
+          {"tiers", [&](const YAML::Node& v, const std::string& full) {
+             Levels(r, v, full, &tiers->levels);
+           }}});
   if (r.failed()) return;
   if (!*score_node) return r.Fail(node, "value_tiers.score", "missing");
   if (tiers->levels.empty()) return r.Fail(node, "value_tiers.tiers", "missing");
@@ -637,25 +638,24 @@ void CompileValueScore(ConfigReader& r, const std::string& file_name, const std:
 // loyalty: {points_expire_after: 365d, tiers: {basis: points|<aggregate>, levels: [...]}}
 void ReadLoyalty(ConfigReader& r, const YAML::Node& node, state::LoyaltyConfig* loyalty,
                  std::optional<YAML::Node>* basis_node) {
-  r.ForEach(node, "loyalty", {"points_expire_after", "tiers"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "points_expire_after") {
-                r.Duration(v, full, true, &loyalty->points_expire_after_ms);
-              }
-              if (key != "tiers") return;
-              r.ForEach(v, full, {"basis", "levels"},
-                        [&](const std::string& k, const YAML::Node& t, const std::string& at) {
-                          if (k == "basis") {
-                            r.String(t, at, &loyalty->tier_basis);
-                            *basis_node = t;
-                          }
-                          if (k == "levels") Levels(r, t, at, &loyalty->levels);
-                        });
-              if (r.failed()) return;
-              if (!*basis_node)
-                return r.Fail(v, full + ".basis", "missing (points or an aggregate)");
-              if (loyalty->levels.empty()) return r.Fail(v, full + ".levels", "missing");
-            });
+  r.Read(node, "loyalty",
+         {{"points_expire_after", r.DurationInto(true, &loyalty->points_expire_after_ms)},
+          {"tiers", [&](const YAML::Node& v, const std::string& full) {
+             const size_t errors = r.error_count();
+             r.Read(v, full,
+                    {{"basis",
+                      [&](const YAML::Node& t, const std::string& at) {
+                        r.String(t, at, &loyalty->tier_basis);
+                        *basis_node = t;
+                      }},
+                     {"levels", [&](const YAML::Node& t, const std::string& at) {
+                        Levels(r, t, at, &loyalty->levels);
+                      }}});
+             if (r.error_count() != errors) return;
+             if (!*basis_node)
+               return r.Fail(v, full + ".basis", "missing (points or an aggregate)");
+             if (loyalty->levels.empty()) return r.Fail(v, full + ".levels", "missing");
+           }}});
 }
 
 // The loyalty tier basis, once the aggregates are known: points or a declared sum/count.
