@@ -49,11 +49,18 @@ class BuiltinRuntime {
   // Appends the text of a scalar value (as string() renders it) to a scratch buffer and
   // returns it copied to scratch string memory; the failed value on an error.
   virtual RtValue Format(const RtValue& value) = 0;
-  // The value of `now` (ms since the epoch) and the customer's time zone (null = UTC).
-  virtual int64_t now_ms() const = 0;
+  // The customer's time zone (null = UTC).
   virtual const date::time_zone* customer_zone() = 0;
   // The failed value: what Fail returns (used to pass a failure on).
   virtual RtValue Failed() const = 0;
+  // The value of `now` (ms since the epoch); a plain read, as days_since() is common.
+  int64_t now_ms() const { return now_ms_; }
+
+ protected:
+  explicit BuiltinRuntime(int64_t now_ms) : now_ms_(now_ms) {}
+
+ private:
+  int64_t now_ms_;
 };
 
 struct BuiltinInfo {

@@ -570,7 +570,10 @@ class Interpreter {
   class CallRuntime final : public BuiltinRuntime {
    public:
     CallRuntime(Interpreter* interpreter, const ProgramNode& node, std::string_view name)
-        : in_(*interpreter), node_(node), name_(name) {}
+        : BuiltinRuntime(interpreter->fields_.now_ms),
+          in_(*interpreter),
+          node_(node),
+          name_(name) {}
     RtValue Fail(std::string_view message) override { return in_.Fail(node_, message); }
     RtValue Unsupported(const RtValue& value) override {
       return in_.Fail(node_, std::string(name_) + "() cannot be applied to " + TypeOf(value));
@@ -585,7 +588,6 @@ class Interpreter {
       AppendText(value, "", &buffer);
       return in_.Concat(node_, buffer, {});
     }
-    int64_t now_ms() const override { return in_.fields_.now_ms; }
     const date::time_zone* customer_zone() override {
       return CustomerZone(in_.fields_.customer, &in_.scratch_->zones);
     }
