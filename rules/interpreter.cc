@@ -1,12 +1,9 @@
 #include "rules/interpreter.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
-#include <optional>
 
-#include "base/time_format.h"
 #include "rules/builtins.h"
 #include "rules/lexer.h"
 
