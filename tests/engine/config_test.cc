@@ -156,5 +156,21 @@ TEST(EngineConfigTest, UnknownKeysGetSuggestions) {
             "engine.yaml:1:11: error: history.zzz: unknown key (expected one of: size)");
 }
 
+// Expression errors in the config (lifecycle conditions) are reported one each, at the line and
+// column inside the expression, like rule-file errors.
+TEST(EngineConfigTest, ExpressionErrorsAreEachPositioned) {
+  auto config = LoadConfigFromString(R"yaml(lifecycle:
+  stages:
+    - {name: a, when: "customer.spend_30 > 1"}
+    - {name: b, when: "nothing(1)"}
+    - {name: c}
+)yaml",
+                                     "engine.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "engine.yaml:3:33: error: lifecycle.stages[0].when: unknown field 'customer.spend_30'\n"
+            "engine.yaml:4:24: error: lifecycle.stages[1].when: unknown function 'nothing'");
+}
+
 }  // namespace
 }  // namespace touchstream::engine
