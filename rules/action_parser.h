@@ -1,5 +1,5 @@
 // Parsing one entry of a rule's `actions:` list (internal to ts_rules). The action kinds and
-// their YAML forms are documented in README.md ("Actions").
+// their YAML forms are documented in docs/rules.md ("Actions").
 #pragma once
 
 #include <yaml-cpp/yaml.h>

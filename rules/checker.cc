@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "base/time_format.h"
 #include "rules/builtins.h"
 #include "rules/field_catalog.h"
 
@@ -64,6 +63,24 @@ class Checker {
     ++errors_;
     sink_->ErrorAt(location_, offset, std::move(message));
   }
+
+  // One builtin call as its registry type rule sees it.
+  class CallCheck final : public BuiltinTypeCheck {
+   public:
+    CallCheck(Checker* checker, const Expr* call) : checker_(checker), call_(call) {}
+    std::string_view name() const override { return call_->text; }
+    const std::vector<ExprPtr>& args() const override { return call_->args; }
+    void ErrorAtCall(std::string message) override {
+      checker_->Error(call_->offset, std::move(message));
+    }
+    void ErrorAtArg(size_t index, std::string message) override {
+      checker_->Error(call_->args[index]->offset, std::move(message));
+    }
+
+   private:
+    Checker* checker_;
+    const Expr* call_;
+  };
 
   bool IsParam(std::string_view name) const {
     return scope_.params != nullptr && scope_.params->find(name) != scope_.params->end();
@@ -320,11 +337,6 @@ class Checker {
     }
   }
 
-  bool Accepts(const Expr* arg, std::initializer_list<T> allowed) const {
-    if (arg->type == T::kDyn) return true;
-    return std::find(allowed.begin(), allowed.end(), arg->type) != allowed.end();
-  }
-
   T Call(Expr* e) {
     if (e->text == "has" && !e->receiver_call) {
       if (e->args.size() != 1) {
@@ -360,79 +372,8 @@ class Checker {
                 " argument(s), got " + std::to_string(e->args.size() - (e->receiver_call ? 1 : 0)));
       return T::kDyn;
     }
-    auto bad = [&](size_t i, std::string_view expected) {
-      Error(e->args[i]->offset,
-            e->text + "() expects " + std::string(expected) + ", got " + Quoted(e->args[i]->type));
-      return T::kDyn;
-    };
-    const Expr* a = e->args[0].get();
-    switch (builtin->id) {
-      case Builtin::kSize:
-        if (!Accepts(a, {T::kString, T::kList, T::kMap})) return bad(0, "a string, list or map");
-        return T::kInt;
-      case Builtin::kStartsWith:
-      case Builtin::kEndsWith:
-      case Builtin::kContains:
-        if (!Accepts(a, {T::kString})) return bad(0, "a string");
-        if (!Accepts(e->args[1].get(), {T::kString})) return bad(1, "a string");
-        return T::kBool;
-      case Builtin::kLower:
-      case Builtin::kUpper:
-        if (!Accepts(a, {T::kString})) return bad(0, "a string");
-        return T::kString;
-      case Builtin::kMin:
-      case Builtin::kMax: {
-        const T b = e->args[1]->type;
-        if (a->type == T::kDyn || b == T::kDyn) return T::kDyn;
-        if (IsNumeric(a->type) && IsNumeric(b)) {
-          return a->type == T::kInt && b == T::kInt ? T::kInt : T::kDouble;
-        }
-        if (a->type == b && (b == T::kTimestamp || b == T::kDuration)) return b;
-        Error(e->offset, e->text + "() cannot compare " + Quoted(a->type) + " and " + Quoted(b));
-        return T::kDyn;
-      }
-      case Builtin::kAbs:
-        if (!Accepts(a, {T::kInt, T::kDouble, T::kDuration})) return bad(0, "a number or duration");
-        return a->type;
-      case Builtin::kRound:
-        if (!Accepts(a, {T::kInt, T::kDouble})) return bad(0, "a number");
-        return T::kInt;
-      case Builtin::kDuration: {
-        if (!Accepts(a, {T::kString})) return bad(0, "a string such as \"36h\"");
-        int64_t ms = 0;
-        if (a->kind == Expr::Kind::kString && !ParseDurationMs(a->text, &ms)) {
-          Error(a->offset,
-                "invalid duration \"" + a->text + "\" (use e.g. \"36h\", \"1h30m\", \"250ms\")");
-        }
-        return T::kDuration;
-      }
-      case Builtin::kTimestamp:
-        if (!Accepts(a, {T::kString})) return bad(0, "an RFC 3339 string");
-        if (a->kind == Expr::Kind::kString && !ParseRfc3339Ms(a->text)) {
-          Error(a->offset, "invalid timestamp \"" + a->text +
-                               "\" (use RFC 3339, e.g. \"2026-01-05T10:00:00Z\")");
-        }
-        return T::kTimestamp;
-      case Builtin::kDaysSince:
-        if (!Accepts(a, {T::kTimestamp})) return bad(0, "a timestamp");
-        return T::kDouble;
-      case Builtin::kHourOfDay:
-      case Builtin::kDayOfWeek:
-        if (!Accepts(a, {T::kTimestamp})) return bad(0, "a timestamp");
-        return T::kInt;
-      case Builtin::kInt:
-        if (!Accepts(a, {T::kInt, T::kDouble, T::kString})) return bad(0, "a number or string");
-        return T::kInt;
-      case Builtin::kDouble:
-        if (!Accepts(a, {T::kInt, T::kDouble, T::kString})) return bad(0, "a number or string");
-        return T::kDouble;
-      case Builtin::kString:
-        if (!Accepts(a, {T::kBool, T::kInt, T::kDouble, T::kString, T::kTimestamp, T::kDuration})) {
-          return bad(0, "a scalar value");
-        }
-        return T::kString;
-    }
-    return T::kDyn;
+    CallCheck check(this, e);
+    return builtin->type_rule(check);
   }
 
   T Unary(Expr* e) {

@@ -1,5 +1,6 @@
 #include "rules/compiler.h"
 
+#include "base/duration.h"
 #include "base/time_format.h"
 #include "rules/builtins.h"
 #include "rules/interpreter.h"
@@ -102,10 +103,7 @@ class Compiler {
       case OpCode::kHas:
         return false;
       case OpCode::kCall:
-        if (node.builtin == Builtin::kDaysSince || node.builtin == Builtin::kHourOfDay ||
-            node.builtin == Builtin::kDayOfWeek) {
-          return false;
-        }
+        if (!GetBuiltin(node.builtin).pure) return false;
         break;
       default:
         break;
@@ -179,9 +177,8 @@ class Compiler {
     const BuiltinInfo* builtin = FindBuiltin(e.text);
     const Expr& first = *e.args[0];
     if (builtin->id == Builtin::kDuration && first.kind == Expr::Kind::kString) {
-      int64_t ms = 0;
-      ParseDurationMs(first.text, &ms);
-      return Constant(e, RtValue::Duration(ms));
+      // The checker accepted the literal, so it parses.
+      return Constant(e, RtValue::Duration(ParseDuration(first.text).value()));
     }
     if (builtin->id == Builtin::kTimestamp && first.kind == Expr::Kind::kString) {
       return Constant(e, RtValue::Timestamp(ParseRfc3339Ms(first.text).value_or(0)));
@@ -307,6 +304,19 @@ std::shared_ptr<const Program> CompileExpression(std::string_view text,
   }
   if (ast != nullptr) *ast = std::move(expr);
   return program;
+}
+
+std::shared_ptr<const Program> CompileScalarExpression(std::string_view text,
+                                                       const SourceFile& source, int mark_line,
+                                                       int mark_column, const RuleEnvironment& env,
+                                                       std::vector<Diagnostic>* errors) {
+  DiagnosticSink sink(&source, errors);
+  const ExprLocation location = ExprLocation::ForScalar(source, mark_line, mark_column, text);
+  CheckScope scope;
+  scope.event_types = {"*"};
+  const size_t errors_before = errors->size();
+  std::shared_ptr<const Program> program = CompileExpression(text, location, scope, env, &sink);
+  return errors->size() == errors_before ? program : nullptr;
 }
 
 }  // namespace touchstream::rules

@@ -1,5 +1,5 @@
 // Parsing a rule's `conversion:` map (internal to ts_rules). The form is documented in
-// README.md ("Measuring impact"):
+// docs/impact.md:
 //   conversion: {event: purchase, condition: "event.properties.amount > 0", within: 7d,
 //                value: "event.properties.amount"}
 #pragma once

@@ -109,4 +109,18 @@ std::optional<int64_t> NextDateFiring(const DateTrigger& trigger,
   return std::nullopt;
 }
 
+bool ParseClockMinutes(std::string_view text, int* minutes) {
+  if (text.size() != 5 || text[2] != ':') return false;
+  int h = 0;
+  int m = 0;
+  auto [e1, c1] = std::from_chars(text.data(), text.data() + 2, h);
+  auto [e2, c2] = std::from_chars(text.data() + 3, text.data() + 5, m);
+  if (c1 != std::errc() || c2 != std::errc() || e1 != text.data() + 2 || e2 != text.data() + 5) {
+    return false;
+  }
+  if (h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0)) return false;
+  *minutes = h * 60 + m;
+  return true;
+}
+
 }  // namespace touchstream::rules

@@ -28,4 +28,8 @@ std::optional<int64_t> NextDateFiring(const DateTrigger& trigger,
 // Days since 1970-01-01 of a "YYYY-MM-DD" text, or nullopt when it is not a valid date.
 std::optional<int32_t> ParseIsoDate(std::string_view text);
 
+// "HH:MM" (00:00-23:59, also 24:00 meaning midnight) -> minutes after midnight; false when
+// malformed.
+bool ParseClockMinutes(std::string_view text, int* minutes);
+
 }  // namespace touchstream::rules

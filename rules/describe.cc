@@ -1,7 +1,6 @@
 #include "rules/describe.h"
 
 #include "base/time_format.h"
-#include "rules/trigger_parser.h"
 
 namespace touchstream::rules {
 

@@ -1,12 +1,10 @@
 #include "rules/interpreter.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
-#include <optional>
 
-#include "base/time_format.h"
+#include "rules/builtins.h"
 #include "rules/lexer.h"
 
 namespace touchstream::rules {
@@ -55,36 +53,11 @@ std::string_view OpName(OpCode op) {
   }
 }
 
-std::string_view BuiltinName(Builtin b) {
-  static constexpr std::string_view kNames[] = {
-      "size",       "startsWith",  "endsWith",    "contains", "lower",    "upper",
-      "min",        "max",         "abs",         "round",    "duration", "timestamp",
-      "days_since", "hour_of_day", "day_of_week", "int",      "double",   "string"};
-  return kNames[static_cast<size_t>(b)];
-}
-
 double AsDouble(const RtValue& v) {
   return v.type == T::kInt ? static_cast<double>(v.i) : v.d;
 }
 bool Numeric(const RtValue& v) {
   return v.type == T::kInt || v.type == T::kDouble;
-}
-
-size_t MapSize(const RtValue& m) {
-  switch (m.map_kind()) {
-    case MapKind::kEventProperties:
-    case MapKind::kProfile:
-      return static_cast<const ValueMap*>(m.object)->size();
-    case MapKind::kActivity:
-      return static_cast<const google::protobuf::Map<std::string, touchstream::v1::TypeActivity>*>(
-                 m.object)
-          ->size();
-    case MapKind::kRuleHistory:
-      return static_cast<const google::protobuf::Map<std::string, touchstream::v1::RuleHistory>*>(
-                 m.object)
-          ->size();
-  }
-  return 0;
 }
 
 bool MapContains(const RtValue& m, std::string_view key) {
@@ -574,132 +547,54 @@ class Interpreter {
   }
 
   RtValue Call(const ProgramNode& node) {
-    const RtValue a = Operand(node, 0);
-    if (a.type == kFailed) return a;
-    RtValue b;
-    if (node.arg_count > 1) {
-      b = Operand(node, 1);
-      if (b.type == kFailed) return b;
+    RtValue args[2];
+    for (uint32_t k = 0; k < node.arg_count; ++k) {
+      args[k] = Operand(node, k);
+      if (args[k].type == kFailed) return args[k];
     }
-    const std::string_view name = BuiltinName(node.builtin);
-    if (a.is_null() || (node.arg_count > 1 && b.is_null())) {
-      return Fail(node, std::string(name) + "() received null (use has() to check presence)");
-    }
-    auto bad = [&](const RtValue& v) {
-      return Fail(node, std::string(name) + "() cannot be applied to " + TypeOf(v));
-    };
-    switch (node.builtin) {
-      case Builtin::kSize:
-        if (a.type == T::kString) {
-          int64_t code_points = 0;
-          for (char c : a.s()) code_points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-          return RtValue::Int(code_points);
-        }
-        if (a.type == T::kList) return RtValue::Int(static_cast<int64_t>(a.size));
-        if (a.type == T::kMap) return RtValue::Int(static_cast<int64_t>(MapSize(a)));
-        return bad(a);
-      case Builtin::kStartsWith:
-      case Builtin::kEndsWith:
-      case Builtin::kContains:
-        if (a.type != T::kString) return bad(a);
-        if (b.type != T::kString) return bad(b);
-        return RtValue::Bool(node.builtin == Builtin::kStartsWith ? a.s().starts_with(b.s())
-                             : node.builtin == Builtin::kEndsWith
-                                 ? a.s().ends_with(b.s())
-                                 : a.s().find(b.s()) != std::string_view::npos);
-      case Builtin::kLower:
-      case Builtin::kUpper: {
-        if (a.type != T::kString) return bad(a);
-        char* data = NewString(node, a.size);
-        if (data == nullptr) return Failed();
-        const bool lower = node.builtin == Builtin::kLower;
-        for (size_t k = 0; k < a.size; ++k) {
-          const char c = a.chars[k];
-          data[k] = lower ? (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c)
-                          : (c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-        }
-        return RtValue::String(std::string_view(data, a.size));
-      }
-      case Builtin::kMin:
-      case Builtin::kMax: {
-        int order = 0;
-        if (!Compare(node, a, b, &order)) return Failed();
-        const RtValue& pick = (node.builtin == Builtin::kMin) == (order <= 0) ? a : b;
-        return Numeric(a) && Numeric(b) && a.type != b.type ? RtValue::Double(AsDouble(pick))
-                                                            : pick;
-      }
-      case Builtin::kAbs:
-        if (a.type == T::kDouble) return RtValue::Double(std::fabs(a.d));
-        if (a.type != T::kInt && a.type != T::kDuration) return bad(a);
-        if (a.i == std::numeric_limits<int64_t>::min()) return Fail(node, "integer overflow");
-        {
-          RtValue out = a;
-          out.i = a.i < 0 ? -a.i : a.i;
-          return out;
-        }
-      case Builtin::kRound:
-      case Builtin::kInt: {
-        if (a.type == T::kInt) return a;
-        if (a.type == T::kString && node.builtin == Builtin::kInt) {
-          int64_t v = 0;
-          const std::string_view text = a.s();
-          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-          if (ec != std::errc() || end != text.data() + text.size()) {
-            return Fail(node, "int() cannot parse \"" + std::string(text) + "\"");
-          }
-          return RtValue::Int(v);
-        }
-        if (a.type != T::kDouble) return bad(a);
-        const double v = node.builtin == Builtin::kRound ? std::round(a.d) : std::trunc(a.d);
-        if (!(v >= -9.2233720368547758e18 && v < 9.2233720368547758e18)) {
-          return Fail(node, std::string(name) + "() result out of the int range");
-        }
-        return RtValue::Int(static_cast<int64_t>(v));
-      }
-      case Builtin::kDouble:
-        if (Numeric(a)) return RtValue::Double(AsDouble(a));
-        if (a.type == T::kString) {
-          double v = 0;
-          const std::string_view text = a.s();
-          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-          if (ec != std::errc() || end != text.data() + text.size()) {
-            return Fail(node, "double() cannot parse \"" + std::string(text) + "\"");
-          }
-          return RtValue::Double(v);
-        }
-        return bad(a);
-      case Builtin::kString:
-        if (a.type == T::kString) return a;
-        if (a.type == T::kList || a.type == T::kMap) return bad(a);
-        scratch_->format_buffer.clear();
-        AppendText(a, "", &scratch_->format_buffer);
-        return Concat(node, scratch_->format_buffer, {});
-      case Builtin::kDuration: {
-        int64_t ms = 0;
-        if (a.type != T::kString) return bad(a);
-        if (!ParseDurationMs(a.s(), &ms)) {
-          return Fail(node, "invalid duration \"" + std::string(a.s()) + "\"");
-        }
-        return RtValue::Duration(ms);
-      }
-      case Builtin::kTimestamp: {
-        if (a.type != T::kString) return bad(a);
-        const std::optional<int64_t> ms = ParseRfc3339Ms(a.s());
-        if (!ms) return Fail(node, "invalid timestamp \"" + std::string(a.s()) + "\"");
-        return RtValue::Timestamp(*ms);
-      }
-      case Builtin::kDaysSince:
-        if (a.type != T::kTimestamp) return bad(a);
-        return RtValue::Double(static_cast<double>(fields_.now_ms - a.i) / 86400000.0);
-      case Builtin::kHourOfDay:
-      case Builtin::kDayOfWeek: {
-        if (a.type != T::kTimestamp) return bad(a);
-        const LocalTime local = ToLocalTime(a.i, CustomerZone(fields_.customer, &scratch_->zones));
-        return RtValue::Int(node.builtin == Builtin::kHourOfDay ? local.hour : local.weekday);
+    const BuiltinInfo& builtin = GetBuiltin(node.builtin);
+    for (uint32_t k = 0; k < node.arg_count; ++k) {
+      if (args[k].is_null()) {
+        return Fail(node,
+                    std::string(builtin.name) + "() received null (use has() to check presence)");
       }
     }
-    return bad(a);
+    CallRuntime runtime(this, node, builtin.name);
+    return builtin.run(args, runtime);
   }
+
+  // What a builtin's implementation sees of this interpreter during one call.
+  class CallRuntime final : public BuiltinRuntime {
+   public:
+    CallRuntime(Interpreter* interpreter, const ProgramNode& node, std::string_view name)
+        : BuiltinRuntime(interpreter->fields_.now_ms),
+          in_(*interpreter),
+          node_(node),
+          name_(name) {}
+    RtValue Fail(std::string_view message) override { return in_.Fail(node_, message); }
+    RtValue Unsupported(const RtValue& value) override {
+      return in_.Fail(node_, std::string(name_) + "() cannot be applied to " + TypeOf(value));
+    }
+    char* NewString(size_t size) override { return in_.NewString(node_, size); }
+    bool Compare(const RtValue& a, const RtValue& b, int* order) override {
+      return in_.Compare(node_, a, b, order);
+    }
+    RtValue Format(const RtValue& value) override {
+      std::string& buffer = in_.scratch_->format_buffer;
+      buffer.clear();
+      AppendText(value, "", &buffer);
+      return in_.Concat(node_, buffer, {});
+    }
+    const date::time_zone* customer_zone() override {
+      return CustomerZone(in_.fields_.customer, &in_.scratch_->zones);
+    }
+    RtValue Failed() const override { return Interpreter::Failed(); }
+
+   private:
+    Interpreter& in_;
+    const ProgramNode& node_;
+    std::string_view name_;
+  };
 
   const Program& program_;
   const FieldContext& fields_;
@@ -743,16 +638,6 @@ bool EvaluateConstant(const Program& program, uint32_t index, EvalScratch* scrat
   *result = interpreter.Eval(index);
   *steps = interpreter.steps();
   return result->type != kFailed;
-}
-
-const date::time_zone* CustomerZone(const touchstream::v1::CustomerState& customer,
-                                    ZoneCache* zones) {
-  const auto& profile = customer.profile();
-  auto it = profile.find(std::string_view("time_zone"));
-  if (it == profile.end() || it->second.kind_case() != touchstream::v1::Value::kStringValue) {
-    return nullptr;
-  }
-  return zones->Find(it->second.string_value());
 }
 
 }  // namespace touchstream::rules

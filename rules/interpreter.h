@@ -40,9 +40,4 @@ bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch*
 bool EvaluateConstant(const Program& program, uint32_t index, EvalScratch* scratch, RtValue* result,
                       int64_t* steps);
 
-// The customer's time zone (profile attribute `time_zone`), or null (UTC) when it is absent,
-// not a string or unknown.
-const date::time_zone* CustomerZone(const touchstream::v1::CustomerState& customer,
-                                    ZoneCache* zones);
-
 }  // namespace touchstream::rules

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "base/duration.h"
+
 namespace touchstream::rules {
 
 std::string TokenKindName(TokenKind kind) {
@@ -86,39 +88,6 @@ bool IsIdentStart(char c) {
 }
 bool IsIdentChar(char c) {
   return IsIdentStart(c) || IsDigit(c);
-}
-
-int64_t UnitMs(std::string_view unit) {
-  if (unit == "ms") return 1;
-  if (unit == "s") return 1000;
-  if (unit == "m") return 60 * 1000;
-  if (unit == "h") return 3600 * 1000;
-  if (unit == "d") return 86400 * 1000;
-  return 0;
-}
-
-// Reads "<digits><unit>" repeated from `text` at `pos`; returns false on a malformed duration.
-bool ReadDuration(std::string_view text, size_t* pos, int64_t* ms) {
-  int64_t total = 0;
-  bool any = false;
-  while (*pos < text.size() && IsDigit(text[*pos])) {
-    size_t start = *pos;
-    while (*pos < text.size() && IsDigit(text[*pos])) ++*pos;
-    int64_t count = 0;
-    auto [end, ec] = std::from_chars(text.data() + start, text.data() + *pos, count);
-    if (ec != std::errc()) return false;
-    size_t unit_start = *pos;
-    while (*pos < text.size() && (text[*pos] >= 'a' && text[*pos] <= 'z')) ++*pos;
-    const int64_t unit = UnitMs(text.substr(unit_start, *pos - unit_start));
-    int64_t part = 0;
-    if (unit == 0 || __builtin_mul_overflow(count, unit, &part) ||
-        __builtin_add_overflow(total, part, &total)) {
-      return false;
-    }
-    any = true;
-  }
-  *ms = total;
-  return any;
 }
 
 struct Punct {
@@ -243,8 +212,7 @@ class Lexer {
       }
       while (pos_ < text_.size() && IsIdentChar(text_[pos_])) ++pos_;
       token->kind = TokenKind::kError;
-      token->string_value = "invalid duration '" + std::string(text_.substr(start, pos_ - start)) +
-                            "' (use a number with a unit d, h, m, s or ms, e.g. 36h or 1h30m)";
+      token->string_value = ParseDuration(text_.substr(start, pos_ - start)).status().message();
       return;
     }
     const char* first = text_.data() + start;
@@ -347,19 +315,6 @@ class Lexer {
 
 std::vector<Token> Tokenize(std::string_view text, const LexerLimits& limits) {
   return Lexer(text, limits).Run();
-}
-
-bool ParseDurationMs(std::string_view text, int64_t* ms) {
-  bool negative = false;
-  if (!text.empty() && text[0] == '-') {
-    negative = true;
-    text.remove_prefix(1);
-  }
-  size_t pos = 0;
-  int64_t value = 0;
-  if (!ReadDuration(text, &pos, &value) || pos != text.size()) return false;
-  *ms = negative ? -value : value;
-  return true;
 }
 
 }  // namespace touchstream::rules

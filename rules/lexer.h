@@ -67,8 +67,4 @@ struct LexerLimits {
 // `text`, which must outlive them.
 std::vector<Token> Tokenize(std::string_view text, const LexerLimits& limits);
 
-// Parses a duration such as "7d", "36h", "1h30m", "250ms", "-5m" (units d, h, m, s, ms) into
-// milliseconds. Returns false when the text is not such a duration or overflows.
-bool ParseDurationMs(std::string_view text, int64_t* ms);
-
 }  // namespace touchstream::rules

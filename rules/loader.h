@@ -1,5 +1,5 @@
 // Loading rule files: YAML files with one or more rules each (a top-level list, or a map
-// with a `rules:` list). See /tmp/rules_readme.md (merged into README.md) for the format.
+// with a `rules:` list). The format is documented in docs/rules.md ("Rule file format").
 #pragma once
 
 #include <memory>

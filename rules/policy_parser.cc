@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "rules/date_schedule.h"
+
 namespace touchstream::rules {
 
 namespace {
@@ -132,10 +134,6 @@ void Holdout(const YAML::Node& node, YamlReader* r, const std::string& rule_id, 
 
 }  // namespace
 
-bool IsPolicyKey(std::string_view key) {
-  return std::find(std::begin(kPolicyKeys), std::end(kPolicyKeys), key) != std::end(kPolicyKeys);
-}
-
 void ParsePolicyKey(std::string_view key, const YAML::Node& node, YamlReader* r, Rule* rule) {
   RulePolicy& p = rule->policy;
   if (key == "category") {
@@ -154,19 +152,4 @@ void ParsePolicyKey(std::string_view key, const YAML::Node& node, YamlReader* r,
     Holdout(node, r, rule->id, &p);
   }
 }
-
-bool ParseClockMinutes(std::string_view text, int* minutes) {
-  if (text.size() != 5 || text[2] != ':') return false;
-  int h = 0;
-  int m = 0;
-  auto [e1, c1] = std::from_chars(text.data(), text.data() + 2, h);
-  auto [e2, c2] = std::from_chars(text.data() + 3, text.data() + 5, m);
-  if (c1 != std::errc() || c2 != std::errc() || e1 != text.data() + 2 || e2 != text.data() + 5) {
-    return false;
-  }
-  if (h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0)) return false;
-  *minutes = h * 60 + m;
-  return true;
-}
-
 }  // namespace touchstream::rules

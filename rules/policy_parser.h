@@ -1,6 +1,6 @@
-// Parsing a rule's delivery-policy keys (internal to ts_rules, except ParseClockMinutes):
+// Parsing a rule's delivery-policy keys (internal to ts_rules):
 // category, eligibility, exclusion_group, quiet_hours / send_window and holdout. Their YAML
-// forms are documented in README.md ("Delivery policy").
+// forms are documented in docs/delivery-policy.md.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -17,15 +17,8 @@ namespace touchstream::rules {
 inline constexpr std::string_view kPolicyKeys[] = {"category",    "eligibility", "exclusion_group",
                                                    "quiet_hours", "send_window", "holdout"};
 
-// True when `key` is one of kPolicyKeys.
-bool IsPolicyKey(std::string_view key);
-
 // Parses the value of the rule key `key` (one of kPolicyKeys) into rule->policy; every
 // problem is reported to `reader` at the offending node.
 void ParsePolicyKey(std::string_view key, const YAML::Node& node, YamlReader* reader, Rule* rule);
-
-// "HH:MM" (00:00-23:59, also 24:00 meaning midnight) -> minutes after midnight; false when
-// malformed.
-bool ParseClockMinutes(std::string_view text, int* minutes);
 
 }  // namespace touchstream::rules

@@ -81,6 +81,10 @@ struct DateTrigger {
 using Trigger = std::variant<EventTrigger, SequenceTrigger, AbsenceTrigger, InactivityTrigger,
                              ScheduleTrigger, ThresholdTrigger, TransitionTrigger, DateTrigger>;
 
+// A short text naming the trigger, as put in Action.trigger / Decision.trigger
+// ("absence:cart_add!purchase").
+std::string TriggerName(const Trigger& trigger);
+
 // Names of the internal events transitions are delivered as (properties `from` and `to`).
 inline constexpr std::string_view kStageChangedEvent = "stage_changed";
 inline constexpr std::string_view kTierChangedEvent = "tier_changed";
@@ -133,7 +137,7 @@ struct RaiseAction {
 using Action =
     std::variant<EmitAction, SetAction, PointsAction, TagAction, SetStageAction, RaiseAction>;
 
-// What counts as a conversion of the rule's decisions (README "Measuring impact"): an event of
+// What counts as a conversion of the rule's decisions (docs/impact.md): an event of
 // `event_type` for which `condition` holds, at most `within_ms` after the decision.
 struct Conversion {
   std::string event_type;
@@ -152,7 +156,7 @@ struct QuietHours {
   bool defer = true;
 };
 
-// A rule's delivery policy (README "Delivery policy"); applied by engine/policy/delivery_policy.h.
+// A rule's delivery policy (docs/delivery-policy.md); applied by engine/policy/delivery_policy.h.
 struct RulePolicy {
   // "operational" (staff alerts: no customer consent, do-not-contact, caps or global quiet
   // hours) or any other name, which is marketing-like; default "marketing".

@@ -6,6 +6,15 @@ namespace touchstream::rules {
 
 namespace {
 
+std::string Join(const std::vector<std::string>& items, char separator) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
 void SortByPriority(std::vector<const Rule*>* rules) {
   std::sort(rules->begin(), rules->end(), [](const Rule* a, const Rule* b) {
     return a->priority != b->priority ? a->priority > b->priority : a->id < b->id;
@@ -13,6 +22,36 @@ void SortByPriority(std::vector<const Rule*>* rules) {
 }
 
 }  // namespace
+
+std::string TriggerName(const Trigger& trigger) {
+  struct Namer {
+    std::string operator()(const EventTrigger& t) const {
+      return "event:" + Join(t.event_types, ',');
+    }
+    std::string operator()(const SequenceTrigger& t) const {
+      return "sequence:" + Join(t.steps, '>');
+    }
+    std::string operator()(const AbsenceTrigger& t) const {
+      return "absence:" + t.event_type + "!" + t.absent_type;
+    }
+    std::string operator()(const InactivityTrigger& t) const {
+      return "inactivity:" + Join(t.event_types, ',');
+    }
+    std::string operator()(const ScheduleTrigger& t) const {
+      return "schedule:" + Join(t.event_types, ',');
+    }
+    std::string operator()(const ThresholdTrigger&) const { return "threshold"; }
+    std::string operator()(const TransitionTrigger& t) const {
+      return std::string(t.what == TransitionTrigger::What::kStage ? "stage:" : "tier:") + t.from +
+             ">" + t.to;
+    }
+    std::string operator()(const DateTrigger& t) const {
+      return t.attribute.empty() ? "calendar:" + t.calendar
+                                 : "date:customer.profile." + t.attribute;
+    }
+  };
+  return std::visit(Namer{}, trigger);
+}
 
 RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
   for (const Rule& rule : rules_) {

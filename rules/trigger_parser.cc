@@ -311,50 +311,11 @@ class TriggerParser {
   YamlEntries e_;
 };
 
-std::string Join(const std::vector<std::string>& items, char separator) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
 }  // namespace
 
 void ParseTrigger(const YAML::Node& node, YamlReader* reader, Rule* rule,
                   std::vector<std::string>* event_scope) {
   TriggerParser(reader, rule, event_scope).Parse(node);
-}
-
-std::string TriggerName(const Trigger& trigger) {
-  struct Namer {
-    std::string operator()(const EventTrigger& t) const {
-      return "event:" + Join(t.event_types, ',');
-    }
-    std::string operator()(const SequenceTrigger& t) const {
-      return "sequence:" + Join(t.steps, '>');
-    }
-    std::string operator()(const AbsenceTrigger& t) const {
-      return "absence:" + t.event_type + "!" + t.absent_type;
-    }
-    std::string operator()(const InactivityTrigger& t) const {
-      return "inactivity:" + Join(t.event_types, ',');
-    }
-    std::string operator()(const ScheduleTrigger& t) const {
-      return "schedule:" + Join(t.event_types, ',');
-    }
-    std::string operator()(const ThresholdTrigger&) const { return "threshold"; }
-    std::string operator()(const TransitionTrigger& t) const {
-      return std::string(t.what == TransitionTrigger::What::kStage ? "stage:" : "tier:") + t.from +
-             ">" + t.to;
-    }
-    std::string operator()(const DateTrigger& t) const {
-      return t.attribute.empty() ? "calendar:" + t.calendar
-                                 : "date:customer.profile." + t.attribute;
-    }
-  };
-  return std::visit(Namer{}, trigger);
 }
 
 }  // namespace touchstream::rules

@@ -1,5 +1,5 @@
 // Parsing a rule's `trigger:` map (internal to ts_rules). The trigger kinds and their YAML
-// forms are documented in README.md ("Triggers").
+// forms are documented in docs/rules.md ("Triggers").
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -17,9 +17,5 @@ namespace touchstream::rules {
 // for typing event.properties in its condition and actions.
 void ParseTrigger(const YAML::Node& node, YamlReader* reader, Rule* rule,
                   std::vector<std::string>* event_scope);
-
-// A short text naming the trigger, as put in Action.trigger / Decision.trigger
-// ("absence:cart_add!purchase").
-std::string TriggerName(const Trigger& trigger);
 
 }  // namespace touchstream::rules

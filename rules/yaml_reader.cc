@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/duration.h"
 #include "rules/compiler.h"
 #include "rules/lexer.h"
 
@@ -88,11 +89,12 @@ bool YamlReader::Duration(const YAML::Node& node, std::string_view what, bool al
                           int64_t* ms) {
   std::string text;
   if (!Scalar(node, what, &text)) return false;
-  if (!ParseDurationMs(text, ms)) {
-    ErrorAt(node,
-            std::string(what) + " must be a duration such as 2h, 30d or 1h30m, not '" + text + "'");
+  const Result<int64_t> parsed = ParseDuration(text);
+  if (!parsed.ok()) {
+    ErrorAt(node, std::string(what) + ": " + parsed.status().message());
     return false;
   }
+  *ms = *parsed;
   if (!allow_negative && *ms <= 0) {
     ErrorAt(node, std::string(what) + " must be a positive duration");
     return false;

@@ -46,7 +46,8 @@ class YamlReader {
   // A list of scalars (or, with allow_scalar, one scalar as a one-element list).
   bool StringList(const YAML::Node& node, std::string_view what, bool allow_scalar,
                   std::vector<std::string>* out);
-  // A duration such as 2h, 30d, 1h30m; with allow_negative false, must be positive.
+  // A duration (base/duration.h: 2h, 30d, 1h30m, 2w); with allow_negative false, must be
+  // positive.
   bool Duration(const YAML::Node& node, std::string_view what, bool allow_negative, int64_t* ms);
   // An event type name (lower_snake_case), or "*" when allow_any.
   bool EventType(const YAML::Node& node, const std::string& type, bool allow_any);

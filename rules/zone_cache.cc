@@ -50,4 +50,14 @@ LocalTime ToLocalTime(int64_t ms, const date::time_zone* zone) {
   return local;
 }
 
+const date::time_zone* CustomerZone(const touchstream::v1::CustomerState& customer,
+                                    ZoneCache* zones) {
+  const auto& profile = customer.profile();
+  auto it = profile.find(std::string_view("time_zone"));
+  if (it == profile.end() || it->second.kind_case() != touchstream::v1::Value::kStringValue) {
+    return nullptr;
+  }
+  return zones->Find(it->second.string_value());
+}
+
 }  // namespace touchstream::rules

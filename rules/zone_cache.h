@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "touchstream/v1/state.pb.h"
+
 namespace date {
 class time_zone;
 }
@@ -37,5 +39,10 @@ struct LocalTime {
 
 // The wall-clock hour and weekday of `ms` (Unix epoch, UTC) in `zone` (null = UTC).
 LocalTime ToLocalTime(int64_t ms, const date::time_zone* zone);
+
+// The customer's time zone (profile attribute `time_zone`), or null (UTC) when it is absent,
+// not a string or unknown.
+const date::time_zone* CustomerZone(const touchstream::v1::CustomerState& customer,
+                                    ZoneCache* zones);
 
 }  // namespace touchstream::rules

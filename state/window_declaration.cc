@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/text_match.h"
 #include "state/window_aggregate.h"
 
@@ -24,14 +25,6 @@ constexpr KindName kKinds[] = {
     {"avg", v1::WindowState::AVG},           {"average", v1::WindowState::AVG},
     {"distinct", v1::WindowState::DISTINCT},
 };
-
-struct Unit {
-  std::string_view suffix;
-  int64_t ms;
-};
-// Longest suffix first where one is a prefix of another ("ms" before "m").
-constexpr Unit kUnits[] = {{"ms", 1},        {"s", 1000},      {"m", 60'000},
-                           {"h", 3'600'000}, {"d", kMsPerDay}, {"w", 7 * kMsPerDay}};
 
 // A tiny cursor over the declaration text.
 class Scanner {
@@ -92,30 +85,9 @@ Status Invalid(std::string message) {
 }  // namespace
 
 bool ParseConfigDuration(std::string_view text, int64_t* ms) {
-  if (text.empty()) return false;
-  int64_t total = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(text[pos]))) return false;
-    int64_t number = 0;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      if (number > std::numeric_limits<int64_t>::max() / 10 - 10) return false;
-      number = number * 10 + (text[pos++] - '0');
-    }
-    const Unit* unit = nullptr;
-    for (const Unit& u : kUnits) {
-      if (text.substr(pos, u.suffix.size()) == u.suffix) {
-        unit = &u;
-        break;
-      }
-    }
-    if (unit == nullptr) return false;
-    pos += unit->suffix.size();
-    if (number > (std::numeric_limits<int64_t>::max() - total) / unit->ms) return false;
-    total += number * unit->ms;
-  }
-  if (total <= 0) return false;
-  *ms = total;
+  const Result<int64_t> parsed = ParseDuration(text);
+  if (!parsed.ok() || *parsed <= 0) return false;
+  *ms = *parsed;
   return true;
 }
 

@@ -63,8 +63,8 @@ Result<WindowDeclaration> ParseWindowDeclaration(std::string_view name, std::str
 // Ok when `name` can be written in a rule path: [A-Za-z_][A-Za-z0-9_]*, at most 64 bytes.
 Status ValidateAggregateName(std::string_view name);
 
-// Parses a duration such as "90d", "1h30m", "250ms" into *ms (> 0). False when malformed,
-// zero or overflowing.
+// Parses a positive duration (base/duration.h: "90d", "1h30m", "250ms", "2w") into *ms. False
+// when malformed, zero, negative or overflowing.
 bool ParseConfigDuration(std::string_view text, int64_t* ms);
 
 // Canonical text of a duration: "90d", "1h30m", "250ms".

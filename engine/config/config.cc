@@ -14,10 +14,9 @@
 #include <sstream>
 
 #include "engine/config/config_reader.h"
-#include "rules/compiler.h"
 #include "rules/date_schedule.h"
+#include "rules/expression.h"
 #include "rules/field_catalog.h"
-#include "rules/policy_parser.h"
 #include "rules/source.h"
 #include "rules/zone_cache.h"
 
@@ -31,21 +30,30 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
 }
 
 void ReadKafka(ConfigReader& r, const YAML::Node& node, KafkaConfig* kafka) {
-  r.ForEach(node, "kafka",
-            {"bootstrap_servers", "group_id", "input_topics", "embedded_partitions", "consumer",
-             "producer"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "bootstrap_servers") r.String(v, full, &kafka->bootstrap_servers);
-              if (key == "group_id") r.String(v, full, &kafka->group_id);
-              if (key == "input_topics") r.StringList(v, full, &kafka->input_topics);
-              if (key == "embedded_partitions") {
-                int64_t n = 0;
-                r.Int(v, full, 1, &n);
-                kafka->embedded_partitions = static_cast<int>(n);
-              }
-              if (key == "consumer") r.StringMap(v, full, &kafka->consumer_properties);
-              if (key == "producer") r.StringMap(v, full, &kafka->producer_properties);
-            });
+  r.Read(node, "kafka",
+         {{"bootstrap_servers",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &kafka->bootstrap_servers);
+           }},
+          {"group_id", [&](const YAML::Node& v,
+                           const std::string& full) { r.String(v, full, &kafka->group_id); }},
+          {"input_topics",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.StringList(v, full, &kafka->input_topics);
+           }},
+          {"embedded_partitions",
+           [&](const YAML::Node& v, const std::string& full) {
+             int64_t n = kafka->embedded_partitions;
+             r.Int(v, full, 1, &n);
+             kafka->embedded_partitions = static_cast<int>(n);
+           }},
+          {"consumer",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.StringMap(v, full, &kafka->consumer_properties);
+           }},
+          {"producer", [&](const YAML::Node& v, const std::string& full) {
+             r.StringMap(v, full, &kafka->producer_properties);
+           }}});
 }
 
 // output.topic_formats: each key must be an output topic the section names (read after the
@@ -78,82 +86,65 @@ void CheckTopicFormats(ConfigReader& r, const YAML::Node& node, const OutputConf
 }
 
 void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
-  r.ForEach(
-      node, "output",
-      {"channel_topics", "default_topic", "alerts_topic", "decisions_topic", "dead_letter_topic",
-       "actions_dead_letter_topic", "topic_hold_max_messages", "format", "topic_formats"},
-      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-        if (key == "channel_topics") r.StringMap(v, full, &out->channel_topics);
-        if (key == "default_topic") r.String(v, full, &out->default_topic);
-        if (key == "alerts_topic") r.String(v, full, &out->alerts_topic);
-        if (key == "actions_dead_letter_topic") {
-          r.String(v, full, &out->actions_dead_letter_topic);
-        }
-        if (key == "topic_hold_max_messages") {
-          r.Int(v, full, 0, &out->topic_hold_max_messages);
-        }
-        if (key == "decisions_topic") r.String(v, full, &out->decisions_topic);
-        if (key == "dead_letter_topic") r.String(v, full, &out->dead_letter_topic);
-        if (key == "format") {
-          r.String(v, full, &out->format);
-          if (out->format != "json" && out->format != "protobuf")
-            r.Fail(v, full, "expected json or protobuf");
-        }
-        if (key == "topic_formats") ReadTopicFormats(r, v, full, out);
-      });
+  r.Read(node, "output",
+         {{"channel_topics",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.StringMap(v, full, &out->channel_topics);
+           }},
+          {"default_topic", r.StringInto(&out->default_topic)},
+          {"alerts_topic", r.StringInto(&out->alerts_topic)},
+          {"decisions_topic", r.StringInto(&out->decisions_topic)},
+          {"dead_letter_topic", r.StringInto(&out->dead_letter_topic)},
+          {"format",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &out->format);
+             if (out->format != "json" && out->format != "protobuf") {
+               r.Fail(v, full, "expected json or protobuf");
+             }
+           }},
+          {"topic_formats", [&](const YAML::Node& v, const std::string& full) {
+             ReadTopicFormats(r, v, full, out);
+           }}});
 }
 
 void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
-  r.ForEach(node, "state",
-            {"dir", "block_cache_mb", "cache_customers", "retention", "retention_sweep_batch",
-             "retention_sweep_interval_ms", "erase_event_type", "sync_commits"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "dir") r.String(v, full, &state->dir);
-              if (key == "block_cache_mb") {
-                int64_t mb = 0;
-                r.Int(v, full, 1, &mb);
-                state->block_cache_bytes = mb << 20;
-              }
-              if (key == "cache_customers") r.Int(v, full, 1, &state->cache_customers);
-              if (key == "retention") r.Duration(v, full, true, &state->retention_ms);
-              if (key == "retention_sweep_batch") r.Int(v, full, 1, &state->retention_sweep_batch);
-              if (key == "retention_sweep_interval_ms") {
-                r.Int(v, full, 1, &state->retention_sweep_interval_ms);
-              }
-              if (key == "erase_event_type") r.String(v, full, &state->erase_event_type);
-              if (key == "sync_commits") r.Bool(v, full, &state->sync_commits);
-            });
+  r.Read(node, "state",
+         {{"dir",
+           [&](const YAML::Node& v, const std::string& full) { r.String(v, full, &state->dir); }},
+          {"block_cache_mb",
+           [&](const YAML::Node& v, const std::string& full) {
+             int64_t mb = state->block_cache_bytes >> 20;
+             r.Int(v, full, 1, &mb);
+             state->block_cache_bytes = mb << 20;
+           }},
+          {"cache_customers", r.IntInto(1, &state->cache_customers)},
+          {"retention", r.DurationInto(true, &state->retention_ms)},
+          {"retention_sweep_batch", r.IntInto(1, &state->retention_sweep_batch)},
+          {"retention_sweep_interval_ms", r.IntInto(1, &state->retention_sweep_interval_ms)},
+          {"erase_event_type", [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &state->erase_event_type);
+           }}});
 }
 
 void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p) {
-  r.ForEach(node, "processing",
-            {"input_format", "max_event_bytes", "commit_interval_ms", "commit_max_events",
-             "max_in_flight", "max_raise_depth", "max_timers_per_customer", "timer_interval_ms",
-             "timer_batch", "timer_round_ms", "rules_watch_interval_ms", "store_failure_exit_ms",
-             "max_customer_id_bytes", "min_event_time", "max_event_time"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "input_format") {
-                r.String(v, full, &p->input_format);
-                if (p->input_format != "json" && p->input_format != "protobuf" &&
-                    p->input_format != "auto") {
-                  r.Fail(v, full, "expected json, protobuf or auto");
-                }
-              }
-              if (key == "max_event_bytes") r.Int(v, full, 16, &p->max_event_bytes);
-              if (key == "commit_interval_ms") r.Int(v, full, 1, &p->commit_interval_ms);
-              if (key == "commit_max_events") r.Int(v, full, 1, &p->commit_max_events);
-              if (key == "max_in_flight") r.Int(v, full, 1, &p->max_in_flight);
-              if (key == "max_raise_depth") r.Int(v, full, 0, &p->max_raise_depth);
-              if (key == "max_timers_per_customer") r.Int(v, full, 1, &p->max_timers_per_customer);
-              if (key == "timer_interval_ms") r.Int(v, full, 1, &p->timer_interval_ms);
-              if (key == "timer_batch") r.Int(v, full, 1, &p->timer_batch);
-              if (key == "timer_round_ms") r.Int(v, full, 1, &p->timer_round_ms);
-              if (key == "store_failure_exit_ms") r.Int(v, full, 0, &p->store_failure_exit_ms);
-              if (key == "max_customer_id_bytes") r.Int(v, full, 1, &p->max_customer_id_bytes);
-              if (key == "min_event_time") r.Timestamp(v, full, &p->min_event_time_ms);
-              if (key == "max_event_time") r.Timestamp(v, full, &p->max_event_time_ms);
-              if (key == "rules_watch_interval_ms") r.Int(v, full, 0, &p->rules_watch_interval_ms);
-            });
+  r.Read(node, "processing",
+         {{"input_format",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &p->input_format);
+             if (p->input_format != "json" && p->input_format != "protobuf" &&
+                 p->input_format != "auto") {
+               r.Fail(v, full, "expected json, protobuf or auto");
+             }
+           }},
+          {"max_event_bytes", r.IntInto(16, &p->max_event_bytes)},
+          {"commit_interval_ms", r.IntInto(1, &p->commit_interval_ms)},
+          {"commit_max_events", r.IntInto(1, &p->commit_max_events)},
+          {"max_in_flight", r.IntInto(1, &p->max_in_flight)},
+          {"max_raise_depth", r.IntInto(0, &p->max_raise_depth)},
+          {"max_timers_per_customer", r.IntInto(1, &p->max_timers_per_customer)},
+          {"timer_interval_ms", r.IntInto(1, &p->timer_interval_ms)},
+          {"timer_batch", r.IntInto(1, &p->timer_batch)},
+          {"rules_watch_interval_ms", r.IntInto(0, &p->rules_watch_interval_ms)}});
 }
 
 void ReadEvents(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironment* env) {
@@ -228,22 +219,29 @@ void ReadLifecycle(ConfigReader& r, const YAML::Node& node, EngineConfig* config
   LifecycleStagesConfig* stages = &config->lifecycle_stages;
   std::string threshold_key;
   bool has_reevaluate = false;
-  r.ForEach(node, "lifecycle",
-            {"new_for", "at_risk_after", "churned_after", "won_back_for", "loyal_purchases",
-             "stages", "reevaluate_every"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "new_for") r.Duration(v, full, false, &lifecycle->new_for_ms);
-              if (key == "at_risk_after") r.Duration(v, full, false, &lifecycle->at_risk_after_ms);
-              if (key == "churned_after") r.Duration(v, full, false, &lifecycle->churned_after_ms);
-              if (key == "won_back_for") r.Duration(v, full, false, &lifecycle->won_back_for_ms);
-              if (key == "loyal_purchases") r.Int(v, full, 1, &lifecycle->loyal_purchases);
-              if (key == "stages") ReadStages(r, v, stages, when_nodes);
-              if (key == "reevaluate_every") {
-                r.Duration(v, full, true, &stages->reevaluate_every_ms);
-                has_reevaluate = true;
-              }
-              if (key != "stages" && key != "reevaluate_every") threshold_key = full;
-            });
+  // A threshold key of the built-in stages: read, and remembered to refuse it with `stages`.
+  auto threshold = [&](int64_t* out) {
+    return [&r, &threshold_key, out](const YAML::Node& v, const std::string& full) {
+      r.Duration(v, full, false, out);
+      threshold_key = full;
+    };
+  };
+  r.Read(node, "lifecycle",
+         {{"new_for", threshold(&lifecycle->new_for_ms)},
+          {"at_risk_after", threshold(&lifecycle->at_risk_after_ms)},
+          {"churned_after", threshold(&lifecycle->churned_after_ms)},
+          {"won_back_for", threshold(&lifecycle->won_back_for_ms)},
+          {"loyal_purchases",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.Int(v, full, 1, &lifecycle->loyal_purchases);
+             threshold_key = full;
+           }},
+          {"stages",
+           [&](const YAML::Node& v, const std::string&) { ReadStages(r, v, stages, when_nodes); }},
+          {"reevaluate_every", [&](const YAML::Node& v, const std::string& full) {
+             r.Duration(v, full, true, &stages->reevaluate_every_ms);
+             has_reevaluate = true;
+           }}});
   if (r.failed()) return;
   if (!stages->stages.empty() && !threshold_key.empty()) {
     return r.Fail(node, threshold_key, "applies only without lifecycle.stages");
@@ -263,26 +261,22 @@ void CompileStageConditions(ConfigReader& r, const std::string& file_name,
                             const std::vector<std::optional<YAML::Node>>& nodes,
                             const rules::RuleEnvironment& env, LifecycleStagesConfig* config) {
   const rules::SourceFile source(file_name, yaml_text);
-  rules::CheckScope scope;
-  scope.event_types = {"*"};
-  for (size_t i = 0; i < nodes.size() && !r.failed(); ++i) {
+  for (size_t i = 0; i < nodes.size(); ++i) {
     if (!nodes[i]) continue;  // the last stage
     const YAML::Node& node = *nodes[i];
     LifecycleStage& stage = config->stages[i];
     std::vector<rules::Diagnostic> diagnostics;
-    rules::DiagnosticSink sink(&source, &diagnostics);
-    const rules::ExprLocation location = rules::ExprLocation::ForScalar(
-        source, node.Mark().line, node.Mark().column, stage.when_text);
-    stage.rule.condition = rules::CompileExpression(stage.when_text, location, scope, env, &sink);
-    if (!diagnostics.empty()) {
-      const rules::Diagnostic& d = diagnostics.front();
-      return r.Fail(node, stage.rule.file, "column " + std::to_string(d.column) + ": " + d.message);
+    stage.rule.condition = rules::CompileScalarExpression(stage.when_text, source, node.Mark().line,
+                                                          node.Mark().column, env, &diagnostics);
+    for (const rules::Diagnostic& d : diagnostics) {
+      r.FailAt(d.line - 1, d.column - 1, stage.rule.file, d.message);
     }
+    if (!diagnostics.empty()) continue;
     const rules::ValueType type = stage.rule.condition->type;
     if (type != rules::ValueType::kBool && type != rules::ValueType::kDyn) {
-      return r.Fail(node, stage.rule.file,
-                    "expected a bool condition, but '" + stage.when_text + "' is " +
-                        std::string(rules::ValueTypeName(type)));
+      r.Fail(node, stage.rule.file,
+             "expected a bool condition, but '" + stage.when_text + "' is " +
+                 std::string(rules::ValueTypeName(type)));
     }
   }
 }
@@ -400,39 +394,41 @@ void RfmSegments(ConfigReader& r, const YAML::Node& node, const std::string& key
 void ReadRfm(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* analytics) {
   analytics->rfm_enabled = true;
   state::RfmConfig& rfm = analytics->rfm;
-  r.ForEach(node, "rfm",
-            {"purchase_event", "amount_property", "frequency_window", "monetary_window", "bucket",
-             "scoring", "refresh", "recency_days", "frequency", "monetary", "segments",
-             "default_segment", "no_purchase_segment"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "purchase_event") r.String(v, full, &rfm.purchase_event);
-              if (key == "amount_property") r.String(v, full, &rfm.amount_property);
-              if (key == "frequency_window") {
-                r.Duration(v, full, false, &rfm.frequency_window_ms);
-              }
-              if (key == "monetary_window") {
-                r.Duration(v, full, false, &rfm.monetary_window_ms);
-              }
-              if (key == "bucket") r.Duration(v, full, false, &rfm.bucket_ms);
-              if (key == "refresh") r.Duration(v, full, false, &rfm.refresh_ms);
-              if (key == "scoring") {
-                std::string scoring;
-                r.String(v, full, &scoring);
-                if (scoring == "breakpoints") {
-                  rfm.scoring = state::RfmScoring::kBreakpoints;
-                } else if (scoring == "quantiles") {
-                  rfm.scoring = state::RfmScoring::kQuantiles;
-                } else {
-                  r.Fail(v, full, "expected breakpoints or quantiles");
-                }
-              }
-              if (key == "recency_days") Breakpoints(r, v, full, &rfm.breakpoints.recency_days);
-              if (key == "frequency") Breakpoints(r, v, full, &rfm.breakpoints.frequency);
-              if (key == "monetary") Breakpoints(r, v, full, &rfm.breakpoints.monetary);
-              if (key == "segments") RfmSegments(r, v, full, &rfm.segments);
-              if (key == "default_segment") r.String(v, full, &rfm.default_segment);
-              if (key == "no_purchase_segment") r.String(v, full, &rfm.no_purchase_segment);
-            });
+  r.Read(node, "rfm",
+         {{"purchase_event", r.StringInto(&rfm.purchase_event)},
+          {"amount_property", r.StringInto(&rfm.amount_property)},
+          {"frequency_window", r.DurationInto(false, &rfm.frequency_window_ms)},
+          {"monetary_window", r.DurationInto(false, &rfm.monetary_window_ms)},
+          {"bucket", r.DurationInto(false, &rfm.bucket_ms)},
+          {"refresh", r.DurationInto(false, &rfm.refresh_ms)},
+          {"scoring",
+           [&](const YAML::Node& v, const std::string& full) {
+             std::string scoring;
+             r.String(v, full, &scoring);
+             if (scoring == "breakpoints") {
+               rfm.scoring = state::RfmScoring::kBreakpoints;
+             } else if (scoring == "quantiles") {
+               rfm.scoring = state::RfmScoring::kQuantiles;
+             } else {
+               r.Fail(v, full, "expected breakpoints or quantiles");
+             }
+           }},
+          {"recency_days",
+           [&](const YAML::Node& v, const std::string& full) {
+             Breakpoints(r, v, full, &rfm.breakpoints.recency_days);
+           }},
+          {"frequency",
+           [&](const YAML::Node& v, const std::string& full) {
+             Breakpoints(r, v, full, &rfm.breakpoints.frequency);
+           }},
+          {"monetary",
+           [&](const YAML::Node& v, const std::string& full) {
+             Breakpoints(r, v, full, &rfm.breakpoints.monetary);
+           }},
+          {"segments", [&](const YAML::Node& v,
+                           const std::string& full) { RfmSegments(r, v, full, &rfm.segments); }},
+          {"default_segment", r.StringInto(&rfm.default_segment)},
+          {"no_purchase_segment", r.StringInto(&rfm.no_purchase_segment)}});
   if (r.failed()) return;
   // Cross-field checks (windows are whole buckets, ...); the message names the key.
   const Status valid = state::ValidateRfmConfig(rfm);
@@ -445,11 +441,9 @@ void ReadRfm(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* an
 }
 
 void ReadConsent(ConfigReader& r, const YAML::Node& node, state::ConsentConfig* consent) {
-  r.ForEach(node, "consent", {"event_type", "channels"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "event_type") r.String(v, full, &consent->event_type);
-              if (key == "channels") r.StringList(v, full, &consent->channels);
-            });
+  r.Read(node, "consent",
+         {{"event_type", r.StringInto(&consent->event_type)},
+          {"channels", r.StringListInto(&consent->channels)}});
 }
 
 // A number for clv.*: finite and within [min, max] (exclusive of min when min_exclusive).
@@ -499,40 +493,44 @@ void ReadClv(ConfigReader& r, const YAML::Node& node, ClvConfig* clv) {
     }
   };
   bool has_bg_nbd = false, has_gamma_gamma = false;
-  r.ForEach(
-      node, "clv",
-      {"bg_nbd", "gamma_gamma", "horizon_weeks", "annual_discount_rate", "expected_purchases_days"},
-      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-        if (key == "bg_nbd") {
-          has_bg_nbd = true;
-          read_model(v, full,
-                     {{"r", &clv->bg_nbd.r},
-                      {"alpha", &clv->bg_nbd.alpha},
-                      {"a", &clv->bg_nbd.a},
-                      {"b", &clv->bg_nbd.b}});
-        }
-        if (key == "gamma_gamma") {
-          has_gamma_gamma = true;
-          read_model(v, full,
-                     {{"p", &clv->gamma_gamma.p},
-                      {"q", &clv->gamma_gamma.q},
-                      {"gamma", &clv->gamma_gamma.gamma}});
-          if (!r.failed() && clv->gamma_gamma.q <= 1) {
-            r.Fail(v["q"], full + ".q",
-                   "must be greater than 1 (the mean spend is infinite otherwise)");
-          }
-        }
-        if (key == "horizon_weeks") r.Int(v, full, 1, &clv->horizon_weeks);
-        if (!r.failed() && key == "horizon_weeks" && clv->horizon_weeks > 1040) {
-          r.Fail(v, full, "must be at most 1040 (20 years)");
-        }
-        if (key == "annual_discount_rate") {
-          ClvNumber(r, v, full, 0, false, 10, &clv->annual_discount_rate);
-        }
-        if (key == "expected_purchases_days") {
-          ClvNumber(r, v, full, 0, true, 36500, &clv->expected_purchases_days);
-        }
-      });
+  using V = const YAML::Node&;
+  using P = const std::string&;
+  r.Read(node, "clv",
+         {{"bg_nbd",
+           [&](V v, P full) {
+             has_bg_nbd = true;
+             read_model(v, full,
+                        {{"r", &clv->bg_nbd.r},
+                         {"alpha", &clv->bg_nbd.alpha},
+                         {"a", &clv->bg_nbd.a},
+                         {"b", &clv->bg_nbd.b}});
+           }},
+          {"gamma_gamma",
+           [&](V v, P full) {
+             has_gamma_gamma = true;
+             const size_t errors = r.error_count();
+             read_model(v, full,
+                        {{"p", &clv->gamma_gamma.p},
+                         {"q", &clv->gamma_gamma.q},
+                         {"gamma", &clv->gamma_gamma.gamma}});
+             if (r.error_count() == errors && clv->gamma_gamma.q <= 1) {
+               r.Fail(v["q"], full + ".q",
+                      "must be greater than 1 (the mean spend is infinite otherwise)");
+             }
+           }},
+          {"horizon_weeks",
+           [&](V v, P full) {
+             const size_t errors = r.error_count();
+             r.Int(v, full, 1, &clv->horizon_weeks);
+             if (r.error_count() == errors && clv->horizon_weeks > 1040) {
+               r.Fail(v, full, "must be at most 1040 (20 years)");
+             }
+           }},
+          {"annual_discount_rate",
+           [&](V v, P full) { ClvNumber(r, v, full, 0, false, 10, &clv->annual_discount_rate); }},
+          {"expected_purchases_days", [&](V v, P full) {
+             ClvNumber(r, v, full, 0, true, 36500, &clv->expected_purchases_days);
+           }}});
   if (!has_bg_nbd) r.Fail(node, "clv.bg_nbd", "missing (required in a clv: section)");
   if (!has_gamma_gamma) r.Fail(node, "clv.gamma_gamma", "missing (required in a clv: section)");
 }
@@ -540,21 +538,20 @@ void ReadClv(ConfigReader& r, const YAML::Node& node, ClvConfig* clv) {
 // ---- Satisfaction, value tiers, loyalty, history ----
 
 void ReadSatisfaction(ConfigReader& r, const YAML::Node& node, state::SatisfactionConfig* s) {
-  r.ForEach(node, "satisfaction",
-            {"nps_event", "csat_event", "ticket_opened_event", "ticket_resolved_event",
-             "score_property", "ticket_id_property", "max_open_tickets"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "nps_event") r.String(v, full, &s->nps_event);
-              if (key == "csat_event") r.String(v, full, &s->csat_event);
-              if (key == "ticket_opened_event") r.String(v, full, &s->ticket_opened_event);
-              if (key == "ticket_resolved_event") r.String(v, full, &s->ticket_resolved_event);
-              if (key == "score_property") r.String(v, full, &s->score_property);
-              if (key == "ticket_id_property") r.String(v, full, &s->ticket_id_property);
-              if (key == "max_open_tickets") r.Int(v, full, 1, &s->max_open_tickets);
-              if (!r.failed() && key == "max_open_tickets" && s->max_open_tickets > 1000) {
-                r.Fail(v, full, "must be at most 1000");
-              }
-            });
+  r.Read(node, "satisfaction",
+         {{"nps_event", r.StringInto(&s->nps_event)},
+          {"csat_event", r.StringInto(&s->csat_event)},
+          {"ticket_opened_event", r.StringInto(&s->ticket_opened_event)},
+          {"ticket_resolved_event", r.StringInto(&s->ticket_resolved_event)},
+          {"score_property", r.StringInto(&s->score_property)},
+          {"ticket_id_property", r.StringInto(&s->ticket_id_property)},
+          {"max_open_tickets", [&](const YAML::Node& v, const std::string& full) {
+             const size_t errors = r.error_count();
+             r.Int(v, full, 1, &s->max_open_tickets);
+             if (r.error_count() == errors && s->max_open_tickets > 1000) {
+               r.Fail(v, full, "must be at most 1000");
+             }
+           }}});
 }
 
 // [{name: bronze, min: 0}, {name: silver, min: 500}, ...]: names unique, min strictly
@@ -601,14 +598,15 @@ void Levels(ConfigReader& r, const YAML::Node& node, const std::string& key,
 // expression's node, compiled by CompileValueScore once the whole file is read.
 void ReadValueTiers(ConfigReader& r, const YAML::Node& node, ValueTiersConfig* tiers,
                     std::optional<YAML::Node>* score_node) {
-  r.ForEach(node, "value_tiers", {"score", "tiers"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "score") {
-                r.String(v, full, &tiers->score_text);
-                *score_node = v;
-              }
-              if (key == "tiers") Levels(r, v, full, &tiers->levels);
-            });
+  r.Read(node, "value_tiers",
+         {{"score",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &tiers->score_text);
+             *score_node = v;
+           }},
+          {"tiers", [&](const YAML::Node& v, const std::string& full) {
+             Levels(r, v, full, &tiers->levels);
+           }}});
   if (r.failed()) return;
   if (!*score_node) return r.Fail(node, "value_tiers.score", "missing");
   if (tiers->levels.empty()) return r.Fail(node, "value_tiers.tiers", "missing");
@@ -621,17 +619,12 @@ void CompileValueScore(ConfigReader& r, const std::string& file_name, const std:
                        ValueTiersConfig* tiers) {
   const rules::SourceFile source(file_name, yaml_text);
   std::vector<rules::Diagnostic> diagnostics;
-  rules::DiagnosticSink sink(&source, &diagnostics);
-  const rules::ExprLocation location = rules::ExprLocation::ForScalar(
-      source, node.Mark().line, node.Mark().column, tiers->score_text);
-  rules::CheckScope scope;
-  scope.event_types = {"*"};
-  tiers->score = rules::CompileExpression(tiers->score_text, location, scope, env, &sink);
-  if (!diagnostics.empty()) {
-    const rules::Diagnostic& d = diagnostics.front();
-    return r.Fail(node, "value_tiers.score",
-                  "column " + std::to_string(d.column) + ": " + d.message);
+  tiers->score = rules::CompileScalarExpression(tiers->score_text, source, node.Mark().line,
+                                                node.Mark().column, env, &diagnostics);
+  for (const rules::Diagnostic& d : diagnostics) {
+    r.FailAt(d.line - 1, d.column - 1, "value_tiers.score", d.message);
   }
+  if (!diagnostics.empty()) return;
   const rules::ValueType type = tiers->score->type;
   if (type != rules::ValueType::kInt && type != rules::ValueType::kDouble &&
       type != rules::ValueType::kDyn) {
@@ -645,25 +638,24 @@ void CompileValueScore(ConfigReader& r, const std::string& file_name, const std:
 // loyalty: {points_expire_after: 365d, tiers: {basis: points|<aggregate>, levels: [...]}}
 void ReadLoyalty(ConfigReader& r, const YAML::Node& node, state::LoyaltyConfig* loyalty,
                  std::optional<YAML::Node>* basis_node) {
-  r.ForEach(node, "loyalty", {"points_expire_after", "tiers"},
-            [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-              if (key == "points_expire_after") {
-                r.Duration(v, full, true, &loyalty->points_expire_after_ms);
-              }
-              if (key != "tiers") return;
-              r.ForEach(v, full, {"basis", "levels"},
-                        [&](const std::string& k, const YAML::Node& t, const std::string& at) {
-                          if (k == "basis") {
-                            r.String(t, at, &loyalty->tier_basis);
-                            *basis_node = t;
-                          }
-                          if (k == "levels") Levels(r, t, at, &loyalty->levels);
-                        });
-              if (r.failed()) return;
-              if (!*basis_node)
-                return r.Fail(v, full + ".basis", "missing (points or an aggregate)");
-              if (loyalty->levels.empty()) return r.Fail(v, full + ".levels", "missing");
-            });
+  r.Read(node, "loyalty",
+         {{"points_expire_after", r.DurationInto(true, &loyalty->points_expire_after_ms)},
+          {"tiers", [&](const YAML::Node& v, const std::string& full) {
+             const size_t errors = r.error_count();
+             r.Read(v, full,
+                    {{"basis",
+                      [&](const YAML::Node& t, const std::string& at) {
+                        r.String(t, at, &loyalty->tier_basis);
+                        *basis_node = t;
+                      }},
+                     {"levels", [&](const YAML::Node& t, const std::string& at) {
+                        Levels(r, t, at, &loyalty->levels);
+                      }}});
+             if (r.error_count() != errors) return;
+             if (!*basis_node)
+               return r.Fail(v, full + ".basis", "missing (points or an aggregate)");
+             if (loyalty->levels.empty()) return r.Fail(v, full + ".levels", "missing");
+           }}});
 }
 
 // The loyalty tier basis, once the aggregates are known: points or a declared sum/count.
@@ -712,7 +704,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+                                   std::to_string(e.mark.column + 1) + ": error: " + e.msg);
   }
   EngineConfig config;
   config.source_file = file_name;
@@ -722,69 +714,64 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   std::optional<YAML::Node> value_score_node, loyalty_basis_node;
   std::vector<std::optional<YAML::Node>> stage_when_nodes;
   try {
-    r.ForEach(root, "", {"kafka",        "output",      "state",     "processing", "rules",
-                         "events",       "metrics",     "lifecycle", "calendars",  "aggregates",
-                         "lateness",     "rfm",         "consent",   "clv",        "admin",
-                         "satisfaction", "value_tiers", "loyalty",   "history",    "policy"},
-              [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-                if (key == "kafka") ReadKafka(r, v, &config.kafka);
-                if (key == "output") ReadOutput(r, v, &config.output);
-                if (key == "output" && !r.failed()) CheckTopicFormats(r, v, config.output);
-                if (key == "state") ReadState(r, v, &config.state);
-                if (key == "processing") ReadProcessing(r, v, &config.processing);
-                if (key == "rules") r.StringList(v, full, &config.rules_paths);
-                if (key == "events") ReadEvents(r, v, &config.rule_environment);
-                if (key == "aggregates") {
-                  ReadAggregates(r, v, &config.analytics, &config.rule_environment);
-                }
-                if (key == "lateness") {
-                  r.Duration(v, full, true, &config.analytics.lateness_ms);
-                }
-                if (key == "rfm") ReadRfm(r, v, &config.analytics);
-                if (key == "consent") ReadConsent(r, v, &config.analytics.consent);
-                if (key == "clv") ReadClv(r, v, &config.clv);
-                if (key == "satisfaction") ReadSatisfaction(r, v, &config.satisfaction);
-                if (key == "value_tiers") {
-                  ReadValueTiers(r, v, &config.value_tiers, &value_score_node);
-                }
-                if (key == "loyalty") ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node);
-                if (key == "history") ReadHistory(r, v, &config.history_size);
-                if (key == "policy") ReadPolicy(r, v, &config.policy);
-                if (key == "lifecycle") ReadLifecycle(r, v, &config, &stage_when_nodes);
-                if (key == "calendars") ReadCalendars(r, v, &config.rule_environment);
-                if (key == "admin") {
-                  r.ForEach(v, full, {"address"},
-                            [&](const std::string&, const YAML::Node& a, const std::string& f) {
-                              r.String(a, f, &config.admin.address);
-                            });
-                }
-                if (key == "metrics") {
-                  r.ForEach(v, full, {"address"},
-                            [&](const std::string&, const YAML::Node& a, const std::string& f) {
-                              r.String(a, f, &config.metrics_address);
-                            });
-                }
-              });
-    // Sections that refer to others (declared aggregates), whatever the order in the file.
-    if (!r.failed() && value_score_node) {
+    using V = const YAML::Node&;
+    using P = const std::string&;
+    auto address_into = [&](std::string* field) {
+      return [&r, field](V v, P full) {
+        r.Read(v, full, {{"address", [&r, field](V a, P f) { r.String(a, f, field); }}});
+      };
+    };
+    r.Read(root, "",
+           {{"kafka", [&](V v, P) { ReadKafka(r, v, &config.kafka); }},
+            {"output",
+             [&](V v, P) {
+               ReadOutput(r, v, &config.output);
+               if (!r.failed()) CheckTopicFormats(r, v, config.output);
+             }},
+            {"state", [&](V v, P) { ReadState(r, v, &config.state); }},
+            {"processing", [&](V v, P) { ReadProcessing(r, v, &config.processing); }},
+            {"rules", r.StringListInto(&config.rules_paths)},
+            {"events", [&](V v, P) { ReadEvents(r, v, &config.rule_environment); }},
+            {"metrics", address_into(&config.metrics_address)},
+            {"lifecycle", [&](V v, P) { ReadLifecycle(r, v, &config, &stage_when_nodes); }},
+            {"calendars", [&](V v, P) { ReadCalendars(r, v, &config.rule_environment); }},
+            {"aggregates",
+             [&](V v, P) { ReadAggregates(r, v, &config.analytics, &config.rule_environment); }},
+            {"lateness", r.DurationInto(true, &config.analytics.lateness_ms)},
+            {"rfm", [&](V v, P) { ReadRfm(r, v, &config.analytics); }},
+            {"consent", [&](V v, P) { ReadConsent(r, v, &config.analytics.consent); }},
+            {"clv", [&](V v, P) { ReadClv(r, v, &config.clv); }},
+            {"admin", address_into(&config.admin.address)},
+            {"satisfaction", [&](V v, P) { ReadSatisfaction(r, v, &config.satisfaction); }},
+            {"value_tiers",
+             [&](V v, P) { ReadValueTiers(r, v, &config.value_tiers, &value_score_node); }},
+            {"loyalty", [&](V v, P) { ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node); }},
+            {"history", [&](V v, P) { ReadHistory(r, v, &config.history_size); }},
+            {"policy", [&](V v, P) { ReadPolicy(r, v, &config.policy); }}},
+           /*sections=*/true);
+    // Sections that refer to others (declared aggregates), whatever the order in the file;
+    // checked when every section read without error.
+    const bool sections_ok = !r.any_failed();
+    r.BeginSection();
+    if (sections_ok && value_score_node) {
       CompileValueScore(r, file_name, yaml_text, *value_score_node, config.rule_environment,
                         &config.value_tiers);
     }
-    if (!r.failed() && !config.lifecycle_stages.stages.empty()) {
+    if (sections_ok && !config.lifecycle_stages.stages.empty()) {
       CompileStageConditions(r, file_name, yaml_text, stage_when_nodes, config.rule_environment,
                              &config.lifecycle_stages);
       for (const LifecycleStage& stage : config.lifecycle_stages.stages) {
         config.rule_environment.lifecycle_stages.push_back(stage.name);
       }
     }
-    if (!r.failed() && loyalty_basis_node) {
+    if (sections_ok && loyalty_basis_node) {
       CheckLoyaltyBasis(r, *loyalty_basis_node, config.analytics, config.loyalty.tier_basis);
     }
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(file_name + ":" + std::to_string(e.mark.line + 1) + ": " +
-                                   e.msg);
+    r.FailAt(e.mark.line, e.mark.column, "", e.msg);
+    return r.status();
   }
-  if (r.failed()) return r.status();
+  if (r.any_failed()) return r.status();
   if (Status analytics = state::ValidateAnalyticsConfig(config.analytics); !analytics.ok()) {
     return Status::InvalidArgument(file_name + ": " + analytics.message());
   }

@@ -1,6 +1,7 @@
 // ConfigReader: the YAML reading vocabulary of the engine config (engine/config/config.cc and the
-// section readers split from it): walks mappings key by key and keeps the first error with
-// file:line and the key path.
+// section readers split from it): walks mappings key by key, reading each key with the reader
+// its table names, and collects every error as "file:line:col: error: <key path>: <message>",
+// the style of rule-file diagnostics, with a did-you-mean for unknown keys.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -12,9 +13,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/text_match.h"
 #include "base/time_format.h"
 #include "engine/config/config.h"
@@ -22,40 +25,98 @@
 
 namespace touchstream::engine {
 
-// Reads a YAML mapping key by key, remembering the first error with file:line and key path.
+// Reads a YAML mapping key by key, collecting every error with file:line:col and key path.
+// A section (BeginSection) stops its own cross-key checks after its first error (failed()),
+// while later sections are still read, so one load reports the errors of every section.
 class ConfigReader {
  public:
+  // How one key's value is read: (value node, full key path such as "state.retention").
+  using KeyReader = std::function<void(const YAML::Node&, const std::string&)>;
+  // Key -> reader: the keys a mapping may have.
+  using KeyTable = std::map<std::string, KeyReader, std::less<>>;
+
   explicit ConfigReader(std::string file) : file_(std::move(file)) {}
 
-  bool failed() const { return !error_.empty(); }
-  Status status() const { return failed() ? Status::InvalidArgument(error_) : Status::Ok(); }
-
-  void Fail(const YAML::Node& node, const std::string& key, const std::string& what) {
-    if (failed()) return;
-    std::ostringstream out;
-    out << file_;
-    if (node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
-    out << ": " << key << ": " << what;
-    error_ = out.str();
+  // Starts a top-level section: failed() now counts only its errors.
+  void BeginSection() { section_start_ = errors_.size(); }
+  // True when the current section has an error.
+  bool failed() const { return errors_.size() > section_start_; }
+  // Errors so far (to tell whether one reader added any).
+  size_t error_count() const { return errors_.size(); }
+  // True when any section has an error.
+  bool any_failed() const { return !errors_.empty(); }
+  // InvalidArgument with every error, one a line in file order of reading; ok when none.
+  Status status() const {
+    if (errors_.empty()) return Status::Ok();
+    std::string text;
+    for (const std::string& e : errors_) text += (text.empty() ? "" : "\n") + e;
+    return Status::InvalidArgument(text);
   }
 
-  // Calls fn(key, value) for each entry of a mapping; unknown keys (not in `known`) are errors.
+  // Records "file:line:col: error: key: what" at `node`'s position (only "file: error: ..." when
+  // the node has none).
+  void Fail(const YAML::Node& node, const std::string& key, const std::string& what) {
+    FailAt(node.Mark().line, node.Mark().column, key, what);
+  }
+  // The same at a 0-based line and column (-1: no position); an empty key is left out.
+  void FailAt(int line, int column, const std::string& key, const std::string& what) {
+    std::string out = file_;
+    if (line >= 0) out += ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1);
+    out += ": error: " + (key.empty() ? std::string() : key + ": ") + what;
+    errors_.push_back(std::move(out));
+  }
+
+  // Calls fn(key, value, full path) for each entry of a mapping; unknown keys (not in `known`,
+  // when it is not empty) are errors with a did-you-mean, and reading goes on after errors.
   void ForEach(
       const YAML::Node& map, const std::string& path, const std::set<std::string>& known,
       const std::function<void(const std::string&, const YAML::Node&, const std::string&)>& fn) {
     if (!map || map.IsNull()) return;
     if (!map.IsMap()) return Fail(map, path.empty() ? "(top level)" : path, "expected a mapping");
     for (const auto& entry : map) {
-      const std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) {
+        Fail(entry.first, path.empty() ? "(top level)" : path, "expected a key name");
+        continue;
+      }
+      const std::string key = entry.first.Scalar();
       const std::string full = path.empty() ? key : path + "." + key;
       if (!known.empty() && !known.count(key)) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        return Fail(entry.first, full, "unknown key (expected one of: " + list + ")");
+        UnknownKey(entry.first, full, key,
+                   std::vector<std::string_view>(known.begin(), known.end()));
+        continue;
       }
       fn(key, entry.second, full);
-      if (failed()) return;
     }
+  }
+
+  // Reads each entry of a mapping with the reader `table` names for its key; unknown keys are
+  // errors with a did-you-mean. With `sections`, each key starts a section (BeginSection).
+  void Read(const YAML::Node& map, const std::string& path, const KeyTable& table,
+            bool sections = false) {
+    std::set<std::string> known;
+    for (const auto& [key, reader] : table) known.insert(key);
+    ForEach(map, path, known,
+            [&](const std::string& key, const YAML::Node& value, const std::string& full) {
+              if (sections) BeginSection();
+              table.find(key)->second(value, full);
+            });
+  }
+
+  // Table entries for the common value kinds: read the value into *out (kept alive by the
+  // caller while the table is used).
+  KeyReader StringInto(std::string* out) {
+    return [this, out](const YAML::Node& v, const std::string& key) { String(v, key, out); };
+  }
+  KeyReader StringListInto(std::vector<std::string>* out) {
+    return [this, out](const YAML::Node& v, const std::string& key) { StringList(v, key, out); };
+  }
+  KeyReader IntInto(int64_t min, int64_t* out) {
+    return [this, min, out](const YAML::Node& v, const std::string& key) { Int(v, key, min, out); };
+  }
+  KeyReader DurationInto(bool allow_zero, int64_t* out) {
+    return [this, allow_zero, out](const YAML::Node& v, const std::string& key) {
+      Duration(v, key, allow_zero, out);
+    };
   }
 
   void String(const YAML::Node& node, const std::string& key, std::string* out) {
@@ -91,23 +152,16 @@ class ConfigReader {
     *out = *ms;
   }
 
-  // A duration in the config's syntax (state::ParseConfigDuration: 90d, 12h, 1h30m, 2w); zero
-  // ("0", "0s") is accepted only when allow_zero.
+  // A duration (base/duration.h: 90d, 12h, 1h30m, 2w), positive; zero ("0", "0s") is accepted
+  // only when allow_zero.
   void Duration(const YAML::Node& node, const std::string& key, bool allow_zero, int64_t* out) {
     const std::string text = node.IsScalar() ? node.Scalar() : "";
-    if (state::ParseConfigDuration(text, out)) return;
-    const size_t digits = text.find_first_not_of('0');
-    const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
-    const bool zero = !text.empty() && text[0] == '0' &&
-                      (unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" ||
-                       unit == "d" || unit == "w");
-    if (zero && allow_zero) {
-      *out = 0;
-      return;
+    const Result<int64_t> ms = ParseDuration(text);
+    if (!ms.ok()) {
+      return Fail(node, key, "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
     }
-    Fail(node, key,
-         zero ? "must be positive"
-              : "expected a duration such as 90d, 12h or 1h30m, got '" + text + "'");
+    if (*ms < 0 || (*ms == 0 && !allow_zero)) return Fail(node, key, "must be positive");
+    *out = *ms;
   }
 
   void StringList(const YAML::Node& node, const std::string& key, std::vector<std::string>* out) {
@@ -132,8 +186,20 @@ class ConfigReader {
   }
 
  private:
+  void UnknownKey(const YAML::Node& node, const std::string& full, const std::string& key,
+                  const std::vector<std::string_view>& known) {
+    const std::string_view suggestion = ClosestMatch(key, known);
+    if (!suggestion.empty()) {
+      return Fail(node, full, "unknown key (did you mean '" + std::string(suggestion) + "'?)");
+    }
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    Fail(node, full, "unknown key (expected one of: " + list + ")");
+  }
+
   std::string file_;
-  std::string error_;
+  std::vector<std::string> errors_;
+  size_t section_start_ = 0;
 };
 
 // policy: section of the engine config (engine/config/policy_section.cc).

@@ -3,7 +3,6 @@
 
 #include "engine/config/config_reader.h"
 #include "rules/date_schedule.h"
-#include "rules/policy_parser.h"
 #include "rules/zone_cache.h"
 
 namespace touchstream::engine {
@@ -23,90 +22,91 @@ void ClockTime(ConfigReader& r, const YAML::Node& node, const std::string& key, 
 // policy: {enabled, default_time_zone, max_actions_per_moment, exclusion_period, caps,
 // quiet_hours, send_window, addresses, experiments, unknown_consent, history_size}
 void ReadPolicy(ConfigReader& r, const YAML::Node& node, PolicyConfig* policy) {
-  r.ForEach(
-      node, "policy",
-      {"enabled", "default_time_zone", "max_actions_per_moment", "exclusion_period", "caps",
-       "quiet_hours", "send_window", "addresses", "experiments", "unknown_consent", "history_size"},
-      [&](const std::string& key, const YAML::Node& v, const std::string& full) {
-        if (key == "enabled") {
-          if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
-            return r.Fail(v, full, "expected true or false");
-          }
-          policy->enabled = v.Scalar() == "true";
-        }
-        if (key == "default_time_zone") {
-          r.String(v, full, &policy->default_time_zone);
-          if (!r.failed() && !rules::ZoneCache().Find(policy->default_time_zone) &&
-              policy->default_time_zone != "UTC") {
-            r.Fail(v, full, "unknown time zone '" + policy->default_time_zone + "'");
-          }
-        }
-        if (key == "max_actions_per_moment") r.Int(v, full, 0, &policy->max_actions_per_moment);
-        if (key == "exclusion_period") r.Duration(v, full, true, &policy->exclusion_period_ms);
-        if (key == "history_size") r.Int(v, full, 0, &policy->history_size);
-        if (key == "unknown_consent") {
-          if (!v.IsScalar() || (v.Scalar() != "allow" && v.Scalar() != "deny")) {
-            return r.Fail(v, full, "expected allow or deny");
-          }
-          policy->unknown_consent_allowed = v.Scalar() == "allow";
-        }
-        if (key == "addresses") r.StringMap(v, full, &policy->addresses);
-        if (key == "experiments") {
-          r.ForEach(
-              v, full, {}, [&](const std::string& name, const YAML::Node& e, const std::string& f) {
-                policy->experiment_salts[name] = name;
-                r.ForEach(e, f, {"salt"},
-                          [&](const std::string&, const YAML::Node& s, const std::string& sf) {
-                            r.String(s, sf, &policy->experiment_salts[name]);
-                          });
-              });
-        }
-        if (key == "quiet_hours" || key == "send_window") {
-          if (policy->has_quiet_hours) return r.Fail(v, full, "give quiet_hours or send_window");
-          int from = -1;
-          int to = -1;
-          rules::QuietHours& q = policy->quiet_hours;
-          r.ForEach(v, full, {"from", "to", "mode"},
-                    [&](const std::string& k, const YAML::Node& t, const std::string& f) {
-                      if (k == "from") ClockTime(r, t, f, &from);
-                      if (k == "to") ClockTime(r, t, f, &to);
-                      if (k == "mode") {
-                        if (!t.IsScalar() || (t.Scalar() != "defer" && t.Scalar() != "drop")) {
-                          return r.Fail(t, f, "expected defer or drop");
-                        }
-                        q.defer = t.Scalar() == "defer";
-                      }
-                    });
-          if (r.failed()) return;
-          if (from < 0 || to < 0 || from == to) {
-            return r.Fail(v, full, "needs different 'from' and 'to' local times (\"21:00\")");
-          }
-          q.from_minute = key == "quiet_hours" ? from : to;
-          q.to_minute = key == "quiet_hours" ? to : from;
-          policy->has_quiet_hours = true;
-        }
-        if (key == "caps") {
-          if (!v.IsSequence()) return r.Fail(v, full, "expected a list of caps");
-          for (const YAML::Node& item : v) {
-            FrequencyCap cap;
-            r.ForEach(item, full, {"name", "max", "per", "channel", "categories"},
-                      [&](const std::string& k, const YAML::Node& c, const std::string& f) {
-                        if (k == "name") r.String(c, f, &cap.name);
-                        if (k == "max") r.Int(c, f, 1, &cap.max);
-                        if (k == "per") r.Duration(c, f, false, &cap.per_ms);
-                        if (k == "channel") r.String(c, f, &cap.channel);
-                        if (k == "categories") r.StringList(c, f, &cap.categories);
-                      });
-            if (r.failed()) return;
-            if (cap.name.empty() || cap.max == 0 || cap.per_ms == 0) {
-              return r.Fail(item, full,
-                            "each cap needs name, max and per ({name: weekly, max: 3, "
-                            "per: 7d})");
-            }
-            policy->caps.push_back(std::move(cap));
-          }
-        }
-      });
+  using V = const YAML::Node&;
+  using P = const std::string&;
+  // quiet_hours: {from, to, mode} (no sending between), or send_window (sending only between).
+  auto window = [&](bool quiet) {
+    return [&r, policy, quiet](V v, P full) {
+      if (policy->has_quiet_hours) return r.Fail(v, full, "give quiet_hours or send_window");
+      int from = -1;
+      int to = -1;
+      rules::QuietHours& q = policy->quiet_hours;
+      const size_t errors = r.error_count();
+      r.Read(v, full,
+             {{"from", [&](V t, P f) { ClockTime(r, t, f, &from); }},
+              {"to", [&](V t, P f) { ClockTime(r, t, f, &to); }},
+              {"mode", [&](V t, P f) {
+                 if (!t.IsScalar() || (t.Scalar() != "defer" && t.Scalar() != "drop")) {
+                   return r.Fail(t, f, "expected defer or drop");
+                 }
+                 q.defer = t.Scalar() == "defer";
+               }}});
+      if (r.error_count() != errors) return;
+      if (from < 0 || to < 0 || from == to) {
+        return r.Fail(v, full, "needs different 'from' and 'to' local times (\"21:00\")");
+      }
+      q.from_minute = quiet ? from : to;
+      q.to_minute = quiet ? to : from;
+      policy->has_quiet_hours = true;
+    };
+  };
+  r.Read(node, "policy",
+         {{"enabled",
+           [&](V v, P full) {
+             if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+               return r.Fail(v, full, "expected true or false");
+             }
+             policy->enabled = v.Scalar() == "true";
+           }},
+          {"default_time_zone",
+           [&](V v, P full) {
+             const size_t errors = r.error_count();
+             r.String(v, full, &policy->default_time_zone);
+             if (r.error_count() == errors && !rules::ZoneCache().Find(policy->default_time_zone) &&
+                 policy->default_time_zone != "UTC") {
+               r.Fail(v, full, "unknown time zone '" + policy->default_time_zone + "'");
+             }
+           }},
+          {"max_actions_per_moment", r.IntInto(0, &policy->max_actions_per_moment)},
+          {"exclusion_period", r.DurationInto(true, &policy->exclusion_period_ms)},
+          {"history_size", r.IntInto(0, &policy->history_size)},
+          {"unknown_consent",
+           [&](V v, P full) {
+             if (!v.IsScalar() || (v.Scalar() != "allow" && v.Scalar() != "deny")) {
+               return r.Fail(v, full, "expected allow or deny");
+             }
+             policy->unknown_consent_allowed = v.Scalar() == "allow";
+           }},
+          {"addresses", [&](V v, P full) { r.StringMap(v, full, &policy->addresses); }},
+          {"experiments",
+           [&](V v, P full) {
+             r.ForEach(v, full, {}, [&](const std::string& name, V e, P f) {
+               policy->experiment_salts[name] = name;
+               r.Read(e, f, {{"salt", r.StringInto(&policy->experiment_salts[name])}});
+             });
+           }},
+          {"quiet_hours", window(true)},
+          {"send_window", window(false)},
+          {"caps", [&](V v, P full) {
+             if (!v.IsSequence()) return r.Fail(v, full, "expected a list of caps");
+             for (const YAML::Node& item : v) {
+               FrequencyCap cap;
+               const size_t errors = r.error_count();
+               r.Read(item, full,
+                      {{"name", r.StringInto(&cap.name)},
+                       {"max", r.IntInto(1, &cap.max)},
+                       {"per", r.DurationInto(false, &cap.per_ms)},
+                       {"channel", r.StringInto(&cap.channel)},
+                       {"categories", r.StringListInto(&cap.categories)}});
+               if (r.error_count() != errors) continue;
+               if (cap.name.empty() || cap.max == 0 || cap.per_ms == 0) {
+                 r.Fail(item, full,
+                        "each cap needs name, max and per ({name: weekly, max: 3, per: 7d})");
+                 continue;
+               }
+               policy->caps.push_back(std::move(cap));
+             }
+           }}});
 }
 
 }  // namespace touchstream::engine

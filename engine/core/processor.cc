@@ -6,7 +6,6 @@
 #include "engine/core/event_checks.h"
 #include "engine/core/overloaded.h"
 #include "rules/date_schedule.h"
-#include "rules/trigger_parser.h"
 #include "state/builtin_aggregates.h"
 #include "state/event_history.h"
 #include "state/loyalty.h"

@@ -9,7 +9,6 @@
 #include "engine/customer/customer_snapshot.h"
 #include "engine/policy/delivery_history.h"
 #include "engine/policy/eligibility.h"
-#include "rules/trigger_parser.h"
 #include "state/loyalty.h"
 
 namespace touchstream::engine {

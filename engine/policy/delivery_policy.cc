@@ -6,7 +6,7 @@
 #include "engine/policy/delivery_history.h"
 #include "engine/policy/holdout.h"
 #include "engine/policy/quiet_hours.h"
-#include "rules/interpreter.h"
+#include "rules/zone_cache.h"
 
 namespace touchstream::engine {
 

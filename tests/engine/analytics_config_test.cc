@@ -92,50 +92,63 @@ TEST(EngineAnalyticsConfigTest, Defaults) {
 
 // Bad aggregate declarations name the file, line and key.
 TEST(EngineAnalyticsConfigTest, AggregateErrors) {
-  EXPECT_EQ(Error("aggregates:\n  spend_90d: summ(purchase.amount) over 90d\n"),
-            "engine.yaml:2: aggregates.spend_90d: unknown kind 'summ' (did you mean 'sum'?)");
-  EXPECT_EQ(Error("aggregates:\n  views: count(page_view) over 90d bucket 7d\n"),
-            "engine.yaml:2: aggregates.views: window 90d is not a multiple of the bucket 7d");
-  EXPECT_EQ(Error("aggregates:\n  total_spend: sum(purchase.amount) over 90d\n"),
-            "engine.yaml:2: aggregates.total_spend: 'total_spend' is a built-in aggregate; "
-            "choose another name");
-  EXPECT_EQ(Error("aggregates:\n  spend-90d: sum(purchase.amount) over 90d\n"),
-            "engine.yaml:2: aggregates.spend-90d: invalid aggregate name 'spend-90d' (use "
-            "letters, digits and '_', not starting with a digit, at most 64 bytes)");
-  EXPECT_EQ(Error("aggregates:\n  s: [sum]\n"),
-            "engine.yaml:2: aggregates.s: expected a declaration such as 'sum(purchase.amount) "
-            "over 90d'");
-  EXPECT_EQ(Error("aggregates: [a, b]\n"), "engine.yaml:1: aggregates: expected a mapping");
+  EXPECT_EQ(
+      Error("aggregates:\n  spend_90d: summ(purchase.amount) over 90d\n"),
+      "engine.yaml:2:14: error: aggregates.spend_90d: unknown kind 'summ' (did you mean 'sum'?)");
+  EXPECT_EQ(
+      Error("aggregates:\n  views: count(page_view) over 90d bucket 7d\n"),
+      "engine.yaml:2:10: error: aggregates.views: window 90d is not a multiple of the bucket 7d");
+  EXPECT_EQ(
+      Error("aggregates:\n  total_spend: sum(purchase.amount) over 90d\n"),
+      "engine.yaml:2:16: error: aggregates.total_spend: 'total_spend' is a built-in aggregate; "
+      "choose another name");
+  EXPECT_EQ(
+      Error("aggregates:\n  spend-90d: sum(purchase.amount) over 90d\n"),
+      "engine.yaml:2:14: error: aggregates.spend-90d: invalid aggregate name 'spend-90d' (use "
+      "letters, digits and '_', not starting with a digit, at most 64 bytes)");
+  EXPECT_EQ(
+      Error("aggregates:\n  s: [sum]\n"),
+      "engine.yaml:2:6: error: aggregates.s: expected a declaration such as 'sum(purchase.amount) "
+      "over 90d'");
+  EXPECT_EQ(Error("aggregates: [a, b]\n"),
+            "engine.yaml:1:13: error: aggregates: expected a mapping");
   EXPECT_EQ(Error("lateness: soon\n"),
-            "engine.yaml:1: lateness: expected a duration such as 90d, 12h or 1h30m, got 'soon'");
+            "engine.yaml:1:11: error: lateness: expected a duration such as 90d, 12h or 1h30m, got "
+            "'soon'");
 }
 
 // Bad RFM and consent settings name the file, line and key.
 TEST(EngineAnalyticsConfigTest, RfmAndConsentErrors) {
   EXPECT_EQ(Error("rfm:\n  scoring: percentiles\n"),
-            "engine.yaml:2: rfm.scoring: expected breakpoints or quantiles");
+            "engine.yaml:2:12: error: rfm.scoring: expected breakpoints or quantiles");
   EXPECT_EQ(Error("rfm:\n  recency_days: [7, 30, 90]\n"),
-            "engine.yaml:2: rfm.recency_days: expected a list of 4 non-decreasing numbers, e.g. "
+            "engine.yaml:2:17: error: rfm.recency_days: expected a list of 4 non-decreasing "
+            "numbers, e.g. "
             "[7, 30, 90, 180]");
   EXPECT_EQ(Error("rfm:\n  monetary: [50, 200, 100, 1000]\n"),
-            "engine.yaml:2: rfm.monetary: breakpoints must be non-decreasing");
+            "engine.yaml:2:23: error: rfm.monetary: breakpoints must be non-decreasing");
   EXPECT_EQ(Error("rfm:\n  frequency: [1, 2, x, 8]\n"),
-            "engine.yaml:2: rfm.frequency: expected a number, got 'x'");
+            "engine.yaml:2:21: error: rfm.frequency: expected a number, got 'x'");
   EXPECT_EQ(Error("rfm:\n  segments:\n    - champions: r >= 4\n    - loyal: x >= 4\n"),
-            "engine.yaml:4: rfm.segments[1].loyal: expected comparisons like 'r >= 4' joined by "
+            "engine.yaml:4:14: error: rfm.segments[1].loyal: expected comparisons like 'r >= 4' "
+            "joined by "
             "'&&' (r, f, m; >= <= > < ==), got 'x >= 4'");
   EXPECT_EQ(Error("rfm:\n  segments:\n    - champions\n"),
-            "engine.yaml:3: rfm.segments[0]: expected one 'segment: condition' pair, e.g. "
+            "engine.yaml:3:7: error: rfm.segments[0]: expected one 'segment: condition' pair, e.g. "
             "champions: r >= 4 && f >= 4");
-  EXPECT_EQ(Error("rfm:\n  frequency_window: 36h\n"),
-            "engine.yaml:2: rfm.frequency_window: must be 1 to 1000 whole rfm.bucket (1d)");
-  EXPECT_EQ(Error("rfm:\n  refresh: 0h\n"), "engine.yaml:2: rfm.refresh: must be positive");
-  EXPECT_EQ(Error("rfm:\n  windw: 30d\n"),
-            "engine.yaml:2: rfm.windw: unknown key (expected one of: amount_property, bucket, "
-            "default_segment, frequency, frequency_window, monetary, monetary_window, "
-            "no_purchase_segment, purchase_event, recency_days, refresh, scoring, segments)");
-  EXPECT_EQ(Error("consent:\n  event: consent\n"),
-            "engine.yaml:2: consent.event: unknown key (expected one of: channels, event_type)");
+  EXPECT_EQ(
+      Error("rfm:\n  frequency_window: 36h\n"),
+      "engine.yaml:2:3: error: rfm.frequency_window: must be 1 to 1000 whole rfm.bucket (1d)");
+  EXPECT_EQ(Error("rfm:\n  refresh: 0h\n"),
+            "engine.yaml:2:12: error: rfm.refresh: must be positive");
+  EXPECT_EQ(
+      Error("rfm:\n  windw: 30d\n"),
+      "engine.yaml:2:3: error: rfm.windw: unknown key (expected one of: amount_property, bucket, "
+      "default_segment, frequency, frequency_window, monetary, monetary_window, "
+      "no_purchase_segment, purchase_event, recency_days, refresh, scoring, segments)");
+  EXPECT_EQ(
+      Error("consent:\n  event: consent\n"),
+      "engine.yaml:2:3: error: consent.event: unknown key (expected one of: channels, event_type)");
 }
 
 }  // namespace

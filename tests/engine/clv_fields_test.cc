@@ -48,24 +48,24 @@ TEST(EngineClvConfigTest, ErrorsNameFileLineAndKey) {
     const char* message;
   } cases[] = {
       {"clv:\n  bg_nbd: {r: 0.2, alpha: 4, a: 0.8}\n  gamma_gamma: {p: 6, q: 3, gamma: 15}\n",
-       "engine.yaml:2: clv.bg_nbd.b: missing"},
+       "engine.yaml:2:11: error: clv.bg_nbd.b: missing"},
       {"clv:\n  bg_nbd: {r: 0.2, alpha: -4, a: 0.8, b: 2}\n  gamma_gamma: {p: 6, q: 3, gamma: "
        "15}\n",
-       "engine.yaml:2: clv.bg_nbd.alpha: must be greater than 0"},
+       "engine.yaml:2:27: error: clv.bg_nbd.alpha: must be greater than 0"},
       {"clv:\n  bg_nbd: {r: 0.2, alpha: 4, a: 0.8, b: 2}\n  gamma_gamma: {p: 6, q: 0.9, gamma: "
        "15}\n",
-       "engine.yaml:3: clv.gamma_gamma.q: must be greater than 1"},
+       "engine.yaml:3:26: error: clv.gamma_gamma.q: must be greater than 1"},
       {"clv:\n  bg_nbd: {r: 0.2, alpha: 4, a: 0.8, b: 2}\n",
-       "engine.yaml:2: clv.gamma_gamma: missing"},
+       "engine.yaml:2:3: error: clv.gamma_gamma: missing"},
       {"clv:\n  bg_nbd: {r: 0.2, alpha: 4, a: 0.8, b: 2}\n  gamma_gamma: {p: 6, q: 3, gamma: 15}\n"
        "  horizon_weeks: 0\n",
-       "engine.yaml:4: clv.horizon_weeks: must be at least 1"},
+       "engine.yaml:4:18: error: clv.horizon_weeks: must be at least 1"},
       {"clv:\n  bg_nbd: {r: 0.2, alpha: 4, a: 0.8, b: 2}\n  gamma_gamma: {p: 6, q: 3, gamma: 15}\n"
        "  annual_discount_rate: lots\n",
-       "engine.yaml:4: clv.annual_discount_rate: expected a number"},
+       "engine.yaml:4:25: error: clv.annual_discount_rate: expected a number"},
       {"clv:\n  bg_nbd: {r: 0.2, alpha: 4, a: 0.8, b: 2}\n  gamma_gamma: {p: 6, q: 3, gamma: 15}\n"
        "  horizon: 5\n",
-       "engine.yaml:4: clv.horizon: unknown key"},
+       "engine.yaml:4:3: error: clv.horizon: unknown key"},
   };
   for (const Case& c : cases) {
     auto config = LoadConfigFromString(c.yaml, "engine.yaml");

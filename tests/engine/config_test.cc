@@ -49,8 +49,9 @@ TEST(EngineConfigTest, UnknownKeyNamesFileLineAndKey) {
   auto config =
       LoadConfigFromString("kafka:\n  group_id: g\n  bootstrap_server: x\n", "engine.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.status().message().find("engine.yaml:3: kafka.bootstrap_server: unknown key"),
-            std::string::npos)
+  EXPECT_NE(
+      config.status().message().find("engine.yaml:3:3: error: kafka.bootstrap_server: unknown key"),
+      std::string::npos)
       << config.status().message();
 }
 
@@ -58,15 +59,16 @@ TEST(EngineConfigTest, UnknownKeyNamesFileLineAndKey) {
 TEST(EngineConfigTest, BadValueNamesFileLineAndKey) {
   auto config = LoadConfigFromString("processing:\n  commit_interval_ms: soon\n", "engine.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_EQ(config.status().message(),
-            "engine.yaml:2: processing.commit_interval_ms: expected an integer, got 'soon'");
+  EXPECT_EQ(
+      config.status().message(),
+      "engine.yaml:2:23: error: processing.commit_interval_ms: expected an integer, got 'soon'");
 }
 
 // An unknown property type is refused with the key path.
 TEST(EngineConfigTest, BadPropertyTypeIsRefused) {
   auto config = LoadConfigFromString("events:\n  purchase:\n    amount: money\n", "engine.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.status().message().find("engine.yaml:3: events.purchase.amount"),
+  EXPECT_NE(config.status().message().find("engine.yaml:3:13: error: events.purchase.amount"),
             std::string::npos)
       << config.status().message();
 }
@@ -98,12 +100,76 @@ output:
   EXPECT_EQ(config->OutputFormatFor("touchstream.actions"), connectors::Format::kJson);
   auto unknown = LoadConfigFromString("output:\n  topic_formats: {dd: json}\n", "t.yaml");
   EXPECT_EQ(unknown.status().message(),
-            "t.yaml:2: output.topic_formats.dd: not an output topic (expected one of: "
+            "t.yaml:2:23: error: output.topic_formats.dd: not an output topic (expected one of: "
             "touchstream.actions)");
   auto bad =
       LoadConfigFromString("output:\n  topic_formats: {touchstream.actions: xml}\n", "t.yaml");
-  EXPECT_EQ(bad.status().message(),
-            "t.yaml:2: output.topic_formats.touchstream.actions: expected json or protobuf");
+  EXPECT_EQ(
+      bad.status().message(),
+      "t.yaml:2:40: error: output.topic_formats.touchstream.actions: expected json or protobuf");
+}
+
+// Config durations use the grammar of rule files (base/duration.h): weeks included, zero and
+// negatives refused where a positive duration is needed.
+TEST(EngineConfigTest, DurationsShareTheRuleGrammar) {
+  auto config = LoadConfigFromString("state: {retention: 2w}\n", "engine.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->state.retention_ms, 14 * 86'400'000LL);
+  auto negative = LoadConfigFromString("state:\n  retention: -1d\n", "engine.yaml");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("state.retention: must be positive"),
+            std::string::npos)
+      << negative.status().message();
+}
+
+// One load reports every error, each as file:line:col: error: <key path>: <message>, in the
+// order of the file, with a did-you-mean for a misspelled key.
+TEST(EngineConfigTest, ReportsEveryErrorWithLineAndColumn) {
+  auto config = LoadConfigFromString(R"(kafka:
+  group_id: g
+  bootstrap_server: x
+state:
+  retention: 3x
+processing:
+  commit_interval_ms: soon
+)",
+                                     "engine.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "engine.yaml:3:3: error: kafka.bootstrap_server: unknown key (did you mean "
+            "'bootstrap_servers'?)\n"
+            "engine.yaml:5:14: error: state.retention: expected a duration such as 90d, 12h or "
+            "1h30m, got '3x'\n"
+            "engine.yaml:7:23: error: processing.commit_interval_ms: expected an integer, got "
+            "'soon'");
+}
+
+// A misspelled top-level section gets a suggestion; an unrelated key lists the known ones.
+TEST(EngineConfigTest, UnknownKeysGetSuggestions) {
+  auto typo = LoadConfigFromString("procesing: {timer_batch: 5}\n", "engine.yaml");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().message(),
+            "engine.yaml:1:1: error: procesing: unknown key (did you mean 'processing'?)");
+  auto unrelated = LoadConfigFromString("history: {zzz: 1}\n", "engine.yaml");
+  ASSERT_FALSE(unrelated.ok());
+  EXPECT_EQ(unrelated.status().message(),
+            "engine.yaml:1:11: error: history.zzz: unknown key (expected one of: size)");
+}
+
+// Expression errors in the config (lifecycle conditions) are reported one each, at the line and
+// column inside the expression, like rule-file errors.
+TEST(EngineConfigTest, ExpressionErrorsAreEachPositioned) {
+  auto config = LoadConfigFromString(R"yaml(lifecycle:
+  stages:
+    - {name: a, when: "customer.spend_30 > 1"}
+    - {name: b, when: "nothing(1)"}
+    - {name: c}
+)yaml",
+                                     "engine.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "engine.yaml:3:33: error: lifecycle.stages[0].when: unknown field 'customer.spend_30'\n"
+            "engine.yaml:4:24: error: lifecycle.stages[1].when: unknown function 'nothing'");
 }
 
 }  // namespace

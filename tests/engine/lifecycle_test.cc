@@ -216,20 +216,21 @@ TEST(EngineLifecycleConfigTest, Errors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"lifecycle:\n  stages:\n    - {name: a, when: \"customer.aggregates.purchase_count\"}\n"
        "    - {name: b}\n",
-       "e.yaml:3: lifecycle.stages[0].when: expected a bool condition, but "
+       "e.yaml:3:23: error: lifecycle.stages[0].when: expected a bool condition, but "
        "'customer.aggregates.purchase_count' is int"},
       {"lifecycle:\n  stages:\n    - {name: a, when: \"customer.spend_30 > 1\"}\n    - {name: b}\n",
-       "e.yaml:3: lifecycle.stages[0].when: column 33: unknown field 'customer.spend_30'"},
+       "e.yaml:3:33: error: lifecycle.stages[0].when: unknown field 'customer.spend_30'"},
       {"lifecycle:\n  stages:\n    - {name: a}\n    - {name: b}\n",
-       "e.yaml:3: lifecycle.stages[0].when: missing (only the last stage has no condition)"},
+       "e.yaml:3:7: error: lifecycle.stages[0].when: missing (only the last stage has no "
+       "condition)"},
       {"lifecycle:\n  stages:\n    - {name: a, when: \"true\"}\n    - {name: b, when: \"true\"}\n",
-       "e.yaml:4: lifecycle.stages[1].when: the last stage must have no condition"},
+       "e.yaml:4:23: error: lifecycle.stages[1].when: the last stage must have no condition"},
       {"lifecycle:\n  stages:\n    - {name: a, when: \"true\"}\n    - {name: a}\n",
-       "e.yaml:4: lifecycle.stages[1].name: 'a' is already a stage"},
+       "e.yaml:4:7: error: lifecycle.stages[1].name: 'a' is already a stage"},
       {"lifecycle:\n  stages:\n    - {name: at risk}\n",
-       "e.yaml:3: lifecycle.stages[0].name: expected an identifier"},
+       "e.yaml:3:7: error: lifecycle.stages[0].name: expected an identifier"},
       {"lifecycle:\n  stages:\n    - {name: any}\n", "lifecycle.stages[0].name: 'any' is reserved"},
-      {"lifecycle:\n  stages: []\n", "e.yaml:2: lifecycle.stages: expected a list"},
+      {"lifecycle:\n  stages: []\n", "e.yaml:2:11: error: lifecycle.stages: expected a list"},
       {"lifecycle:\n  new_for: 10d\n  stages:\n    - {name: a}\n",
        "lifecycle.new_for: applies only without lifecycle.stages"},
       {"lifecycle:\n  reevaluate_every: 1d\n",

@@ -536,7 +536,7 @@ policy:
   EXPECT_EQ(p.experiment_salts.at("spring"), "s1");
   auto bad = LoadConfigFromString("policy:\n  caps: [{name: weekly, max: 3}]\n", "/tmp/t.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("/tmp/t.yaml:2: policy.caps"), std::string::npos)
+  EXPECT_NE(bad.status().message().find("/tmp/t.yaml:2:10: error: policy.caps"), std::string::npos)
       << bad.status().message();
   auto zone = LoadConfigFromString("policy: {default_time_zone: Mars/Olympus}\n", "/tmp/t.yaml");
   ASSERT_FALSE(zone.ok());

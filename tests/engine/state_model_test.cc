@@ -229,31 +229,33 @@ aggregates: {spend_365d: sum(purchase.amount) over 365d}
 // Mistakes name the file, line and key.
 TEST(EngineStateModelConfigTest, ErrorsNameTheKey) {
   EXPECT_EQ(ConfigError("satisfaction: {nps: x}\n"),
-            "engine.yaml:1: satisfaction.nps: unknown key (expected one of: csat_event, "
+            "engine.yaml:1:16: error: satisfaction.nps: unknown key (expected one of: csat_event, "
             "max_open_tickets, nps_event, score_property, ticket_id_property, "
             "ticket_opened_event, ticket_resolved_event)");
   EXPECT_EQ(ConfigError("value_tiers:\n  score: customer.aggregates.total_spnd\n  tiers: "
                         "[{name: a, min: 0}]\n"),
-            "engine.yaml:2: value_tiers.score: column 30: unknown field "
+            "engine.yaml:2:30: error: value_tiers.score: unknown field "
             "'customer.aggregates.total_spnd' (did you mean 'total_spend'?)");
   EXPECT_EQ(ConfigError("value_tiers:\n  score: customer.lifecycle.stage\n  tiers: "
                         "[{name: a, min: 0}]\n"),
-            "engine.yaml:2: value_tiers.score: expected a number, but "
+            "engine.yaml:2:10: error: value_tiers.score: expected a number, but "
             "'customer.lifecycle.stage' is string");
   EXPECT_EQ(ConfigError("value_tiers: {tiers: [{name: a, min: 0}]}\n"),
-            "engine.yaml:1: value_tiers.score: missing");
-  EXPECT_EQ(ConfigError("value_tiers:\n  score: '1'\n  tiers: [{name: a, min: 5}, {name: b, "
-                        "min: 5}]\n"),
-            "engine.yaml:3: value_tiers.tiers[1].min: levels must be in strictly ascending "
-            "order of min");
+            "engine.yaml:1:14: error: value_tiers.score: missing");
+  EXPECT_EQ(
+      ConfigError("value_tiers:\n  score: '1'\n  tiers: [{name: a, min: 5}, {name: b, "
+                  "min: 5}]\n"),
+      "engine.yaml:3:30: error: value_tiers.tiers[1].min: levels must be in strictly ascending "
+      "order of min");
   EXPECT_EQ(ConfigError("loyalty:\n  tiers: {basis: spend, levels: [{name: a, min: 0}]}\n"),
-            "engine.yaml:2: loyalty.tiers.basis: expected points or a declared aggregate "
+            "engine.yaml:2:18: error: loyalty.tiers.basis: expected points or a declared aggregate "
             "(aggregates:), got 'spend'; expected one of: points");
-  EXPECT_EQ(ConfigError("loyalty: {points_expire_after: soon}\n"),
-            "engine.yaml:1: loyalty.points_expire_after: expected a duration such as 90d, 12h "
-            "or 1h30m, got 'soon'");
+  EXPECT_EQ(
+      ConfigError("loyalty: {points_expire_after: soon}\n"),
+      "engine.yaml:1:32: error: loyalty.points_expire_after: expected a duration such as 90d, 12h "
+      "or 1h30m, got 'soon'");
   EXPECT_EQ(ConfigError("history: {size: 5000}\n"),
-            "engine.yaml:1: history.size: must be at most 1000");
+            "engine.yaml:1:17: error: history.size: must be at most 1000");
 }
 
 }  // namespace

@@ -171,8 +171,9 @@ admin: {address: ""}
   EXPECT_EQ(zero->state.retention_ms, 0);
   auto bad = LoadConfigFromString("state:\n  retention: forever\n", "engine.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("engine.yaml:2: state.retention: expected a duration"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.status().message().find("engine.yaml:2:14: error: state.retention: expected a duration"),
+      std::string::npos)
       << bad.status().message();
 }
 

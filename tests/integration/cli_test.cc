@@ -191,7 +191,8 @@ TEST_F(IntegrationCliTest, BadConfigNamesFileLineAndKey) {
   std::ofstream(dir_ / "engine.yaml") << "kafka:\n  group_id: g\nstate:\n  dri: /tmp/x\n";
   auto out = Touchstream("run --config " + (dir_ / "engine.yaml").string());
   EXPECT_EQ(out.exit_code, 1);
-  EXPECT_NE(out.text.find("engine.yaml:4: state.dri: unknown key"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("engine.yaml:4:3: error: state.dri: unknown key"), std::string::npos)
+      << out.text;
 }
 
 // broker and run as separate processes: events produced with kcat become actions read with

@@ -70,8 +70,10 @@ TEST(RulesLexerTest, Strings) {
 TEST(RulesLexerTest, Errors) {
   const std::vector<Token> t = Tokenize("7x 'abc 99999999999999999999 a = b #", LexerLimits());
   EXPECT_EQ(t[0].kind, TokenKind::kError);
-  EXPECT_EQ(t[0].string_value,
-            "invalid duration '7x' (use a number with a unit d, h, m, s or ms, e.g. 36h or 1h30m)");
+  EXPECT_EQ(
+      t[0].string_value,
+      "invalid duration '7x': unknown unit 'x' (use a number with a unit ms, s, m, h, d or w, e.g. "
+      "36h, 1h30m or 2w)");
   EXPECT_EQ(t[1].kind, TokenKind::kError);
   EXPECT_EQ(t[1].string_value, "unterminated string (missing closing ')");
   EXPECT_EQ(t[2].kind, TokenKind::kEnd);  // the unterminated string ate the rest of the line
@@ -91,16 +93,11 @@ TEST(RulesLexerTest, StringLiteralLimit) {
   EXPECT_EQ(t.string_value, "string literal longer than 3 bytes");
 }
 
-// Duration text as accepted by duration("...").
-TEST(RulesLexerTest, ParseDuration) {
-  int64_t ms = 0;
-  ASSERT_TRUE(ParseDurationMs("1d12h", &ms));
-  EXPECT_EQ(ms, 129600000);
-  ASSERT_TRUE(ParseDurationMs("-5m", &ms));
-  EXPECT_EQ(ms, -300000);
-  EXPECT_FALSE(ParseDurationMs("5", &ms));
-  EXPECT_FALSE(ParseDurationMs("5w", &ms));
-  EXPECT_FALSE(ParseDurationMs("", &ms));
+// Duration literals use the shared grammar (base/duration.h), weeks included.
+TEST(RulesLexerTest, DurationLiteralInWeeks) {
+  const std::vector<Token> tokens = Tokenize("2w1d", LexerLimits{});
+  ASSERT_EQ(tokens[0].kind, TokenKind::kDuration);
+  EXPECT_EQ(tokens[0].int_value, 15 * 86400000LL);
 }
 
 }  // namespace

@@ -1,0 +1,42 @@
+# Fails when a source file under SCAN_DIR includes a rules/ header that is not one of the
+# public headers of ts_rules (the HEADERS file set of rules/CMakeLists.txt).
+#   cmake -DSCAN_DIR=<dir> -DPUBLIC_HEADERS=<a.h,b.h,...> -P check_public_api.cmake
+# Prints one line per offending include: "<file>:<line>: includes rules/<header>, which is
+# not a public header of ts_rules (public: ...)".
+cmake_minimum_required(VERSION 3.25)
+if(NOT DEFINED SCAN_DIR OR NOT DEFINED PUBLIC_HEADERS)
+  message(FATAL_ERROR "usage: cmake -DSCAN_DIR=<dir> -DPUBLIC_HEADERS=<a.h,b.h> -P check_public_api.cmake")
+endif()
+if(NOT IS_DIRECTORY "${SCAN_DIR}")
+  message(FATAL_ERROR "SCAN_DIR '${SCAN_DIR}' is not a directory")
+endif()
+string(REPLACE "," ";" public "${PUBLIC_HEADERS}")
+list(LENGTH public public_count)
+if(public_count EQUAL 0)
+  message(FATAL_ERROR "PUBLIC_HEADERS is empty")
+endif()
+
+file(GLOB_RECURSE sources "${SCAN_DIR}/*.h" "${SCAN_DIR}/*.cc")
+list(SORT sources)
+set(violations 0)
+set(scanned_includes 0)
+foreach(source IN LISTS sources)
+  file(STRINGS "${source}" lines)
+  set(line_number 0)
+  foreach(line IN LISTS lines)
+    math(EXPR line_number "${line_number} + 1")
+    if(line MATCHES "^[ \t]*#[ \t]*include[ \t]*[<\"]rules/([^\">]+)[\">]")
+      math(EXPR scanned_includes "${scanned_includes} + 1")
+      set(header "${CMAKE_MATCH_1}")
+      if(NOT header IN_LIST public)
+        math(EXPR violations "${violations} + 1")
+        message("${source}:${line_number}: includes rules/${header}, which is not a public header of ts_rules (public: ${PUBLIC_HEADERS})")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+
+if(violations GREATER 0)
+  message(FATAL_ERROR "${violations} include(s) of internal rules/ headers under ${SCAN_DIR}")
+endif()
+message("${scanned_includes} include(s) of rules/ headers under ${SCAN_DIR}, all public")
