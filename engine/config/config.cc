@@ -95,6 +95,8 @@ void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
           {"alerts_topic", r.StringInto(&out->alerts_topic)},
           {"decisions_topic", r.StringInto(&out->decisions_topic)},
           {"dead_letter_topic", r.StringInto(&out->dead_letter_topic)},
+          {"actions_dead_letter_topic", r.StringInto(&out->actions_dead_letter_topic)},
+          {"topic_hold_max_messages", r.IntInto(0, &out->topic_hold_max_messages)},
           {"format",
            [&](const YAML::Node& v, const std::string& full) {
              r.String(v, full, &out->format);
@@ -121,8 +123,12 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
           {"retention", r.DurationInto(true, &state->retention_ms)},
           {"retention_sweep_batch", r.IntInto(1, &state->retention_sweep_batch)},
           {"retention_sweep_interval_ms", r.IntInto(1, &state->retention_sweep_interval_ms)},
-          {"erase_event_type", [&](const YAML::Node& v, const std::string& full) {
+          {"erase_event_type",
+           [&](const YAML::Node& v, const std::string& full) {
              r.String(v, full, &state->erase_event_type);
+           }},
+          {"sync_commits", [&](const YAML::Node& v, const std::string& full) {
+             r.Bool(v, full, &state->sync_commits);
            }}});
 }
 
@@ -144,6 +150,17 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
           {"max_timers_per_customer", r.IntInto(1, &p->max_timers_per_customer)},
           {"timer_interval_ms", r.IntInto(1, &p->timer_interval_ms)},
           {"timer_batch", r.IntInto(1, &p->timer_batch)},
+          {"timer_round_ms", r.IntInto(1, &p->timer_round_ms)},
+          {"store_failure_exit_ms", r.IntInto(0, &p->store_failure_exit_ms)},
+          {"max_customer_id_bytes", r.IntInto(1, &p->max_customer_id_bytes)},
+          {"min_event_time",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.Timestamp(v, full, &p->min_event_time_ms);
+           }},
+          {"max_event_time",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.Timestamp(v, full, &p->max_event_time_ms);
+           }},
           {"rules_watch_interval_ms", r.IntInto(0, &p->rules_watch_interval_ms)}});
 }
 

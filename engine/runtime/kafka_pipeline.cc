@@ -138,7 +138,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
     UpdatePause();
     if (NowMono() - last_kafka_commit_ >= kKafkaCommitIntervalMs) CommitKafkaOffsets();
     if (NowMono() - last_lag_update_ >= kLagUpdateIntervalMs) UpdateLag();
-    if (options.stop_when_idle_ms > 0 && !assigned_.empty() &&
+    if (options.stop_when_idle_ms > 0 && !assigned_.empty() && !paused_ &&
         (options.input_finished == nullptr || options.input_finished->load()) &&
         NowMono() - last_record_ >= options.stop_when_idle_ms && pending_out_.empty() &&
         in_flight_.empty() && uncommitted_records_ == 0 && store_failure_.ok()) {
@@ -541,7 +541,10 @@ void KafkaPipeline::UpdatePause() {
   if (in_flight <= config_.processing.max_in_flight / 2) back_pressure_ = false;
   const bool pause = back_pressure_ || brokers_down_since_ms_ >= 0 || !store_failure_.ok();
   if (assigned_.empty() || pause == paused_) return;
-  if ((pause ? source_->Pause(assigned_) : source_->Resume(assigned_)).ok()) paused_ = pause;
+  if (!(pause ? source_->Pause(assigned_) : source_->Resume(assigned_)).ok()) return;
+  paused_ = pause;
+  // Idleness (PipelineRunOptions::stop_when_idle_ms) counts only while input is consumed.
+  if (!paused_) last_record_ = NowMono();
 }
 
 void KafkaPipeline::CommitKafkaOffsets() {

@@ -61,8 +61,9 @@
 namespace touchstream::engine {
 
 struct PipelineRunOptions {
-  // Stop once `input_finished` is set (when given) and no record arrived for this long after
-  // partitions were assigned, with the outbox empty. 0 = run until stopped.
+  // Stop once `input_finished` is set (when given) and no record arrived for this long while
+  // input was consumed (not paused) after partitions were assigned, with the outbox empty and
+  // the store healthy. 0 = run until stopped.
   int64_t stop_when_idle_ms = 0;
   const std::atomic<bool>* input_finished = nullptr;
   // When given, its tasks (admin API requests) run on the processing thread between records.

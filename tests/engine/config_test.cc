@@ -44,6 +44,47 @@ metrics: {address: 127.0.0.1:0}
   EXPECT_EQ(config->TopicFor("email", "alert"), "alerts");
 }
 
+// The fault-handling settings (docs/guarantees.md) are read, and refused when malformed.
+TEST(EngineConfigTest, ReadsFaultHandlingSettings) {
+  auto defaults = LoadConfigFromString("kafka: {group_id: g}\n", "engine.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_TRUE(defaults->state.sync_commits);
+  EXPECT_EQ(defaults->processing.min_event_time_ms, 0);
+  EXPECT_EQ(defaults->processing.max_customer_id_bytes, 256);
+  auto config = LoadConfigFromString(R"(
+output: {actions_dead_letter_topic: undeliverable, topic_hold_max_messages: 10}
+state: {sync_commits: false}
+processing:
+  store_failure_exit_ms: 60000
+  timer_round_ms: 50
+  max_customer_id_bytes: 64
+  min_event_time: 2000-01-01T00:00:00Z
+  max_event_time: 2100-01-01T00:00:00Z
+)",
+                                     "engine.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->output.actions_dead_letter_topic, "undeliverable");
+  EXPECT_EQ(config->output.topic_hold_max_messages, 10);
+  EXPECT_FALSE(config->state.sync_commits);
+  EXPECT_EQ(config->processing.store_failure_exit_ms, 60000);
+  EXPECT_EQ(config->processing.timer_round_ms, 50);
+  EXPECT_EQ(config->processing.max_customer_id_bytes, 64);
+  EXPECT_EQ(config->processing.min_event_time_ms, 946684800000);
+  EXPECT_EQ(config->processing.max_event_time_ms, 4102444800000);
+
+  auto bad = LoadConfigFromString(
+      "state: {sync_commits: maybe}\nprocessing: {min_event_time: 1999}\n", "engine.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "engine.yaml:1:23: error: state.sync_commits: expected true or false, got 'maybe'"),
+            std::string::npos)
+      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("engine.yaml:2:30: error: processing.min_event_time: "
+                                        "expected a time such as 2024-01-31T00:00:00Z, got '1999'"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 // An unknown key is refused with the file, line and key path.
 TEST(EngineConfigTest, UnknownKeyNamesFileLineAndKey) {
   auto config =
