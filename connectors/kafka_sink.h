@@ -57,8 +57,10 @@ class KafkaSink {
   // local queue it polls (keeping the reports for the next Poll/Flush) and retries for up to
   // options.queue_full_wait_ms, then returns Unavailable. A fatal producer error (idempotence
   // broken) or an unknown topic returns a non-ok Status; no report is made for a failed Produce.
+  // `partition` >= 0 produces to that partition; -1 lets the partitioner choose from the key.
   Status Produce(const std::string& topic, std::string_view key, std::string_view value,
-                 const std::vector<std::pair<std::string, std::string>>& headers, uint64_t token);
+                 const std::vector<std::pair<std::string, std::string>>& headers, uint64_t token,
+                 int32_t partition = -1);
 
   // Serves delivery callbacks for up to timeout_ms; appends the reports collected to *reports.
   void Poll(int timeout_ms, std::vector<DeliveryReport>* reports);

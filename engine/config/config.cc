@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "engine/config/config_reader.h"
+#include "engine/runtime/partitioner.h"
 #include "rules/compiler.h"
 #include "rules/date_schedule.h"
 #include "rules/field_catalog.h"
@@ -32,8 +33,8 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
 
 void ReadKafka(ConfigReader& r, const YAML::Node& node, KafkaConfig* kafka) {
   r.ForEach(node, "kafka",
-            {"bootstrap_servers", "group_id", "input_topics", "embedded_partitions", "consumer",
-             "producer"},
+            {"bootstrap_servers", "group_id", "input_topics", "embedded_partitions", "partitioner",
+             "consumer", "producer"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "bootstrap_servers") r.String(v, full, &kafka->bootstrap_servers);
               if (key == "group_id") r.String(v, full, &kafka->group_id);
@@ -42,6 +43,12 @@ void ReadKafka(ConfigReader& r, const YAML::Node& node, KafkaConfig* kafka) {
                 int64_t n = 0;
                 r.Int(v, full, 1, &n);
                 kafka->embedded_partitions = static_cast<int>(n);
+              }
+              if (key == "partitioner") {
+                r.String(v, full, &kafka->partitioner);
+                if (!r.failed() && !ParsePartitioner(kafka->partitioner)) {
+                  r.Fail(v, full, "expected consistent_random or murmur2_random");
+                }
               }
               if (key == "consumer") r.StringMap(v, full, &kafka->consumer_properties);
               if (key == "producer") r.StringMap(v, full, &kafka->producer_properties);
@@ -99,7 +106,7 @@ void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
 void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
   r.ForEach(node, "state",
             {"dir", "block_cache_mb", "cache_customers", "retention", "retention_sweep_batch",
-             "retention_sweep_interval_ms", "erase_event_type"},
+             "retention_sweep_interval_ms", "erase_event_type", "changelog", "changelog_topic"},
             [&](const std::string& key, const YAML::Node& v, const std::string& full) {
               if (key == "dir") r.String(v, full, &state->dir);
               if (key == "block_cache_mb") {
@@ -114,6 +121,16 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
                 r.Int(v, full, 1, &state->retention_sweep_interval_ms);
               }
               if (key == "erase_event_type") r.String(v, full, &state->erase_event_type);
+              if (key == "changelog") {
+                std::string text;
+                r.String(v, full, &text);
+                if (text != "true" && text != "false") {
+                  if (!r.failed()) r.Fail(v, full, "expected true or false");
+                } else {
+                  state->changelog = text == "true";
+                }
+              }
+              if (key == "changelog_topic") r.String(v, full, &state->changelog_topic);
             });
 }
 

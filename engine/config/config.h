@@ -32,6 +32,10 @@ struct KafkaConfig {
   std::vector<std::string> input_topics = {"touchstream.events"};
   // Partitions of topics the embedded broker creates.
   int embedded_partitions = 6;
+  // The partitioner the producers of the input topics use (engine/runtime/partitioner.h):
+  // consistent_random (librdkafka's default, CRC-32) or murmur2_random (the Java client's).
+  // Tells which partition owns a customer. Default consistent_random.
+  std::string partitioner = "consistent_random";
   // Extra librdkafka properties (security.protocol, sasl.*, ...), applied last.
   std::map<std::string, std::string> consumer_properties;
   std::map<std::string, std::string> producer_properties;
@@ -68,6 +72,12 @@ struct StateConfig {
   int64_t retention_sweep_interval_ms = 1000;
   // An input event of this type erases its customer (right to be forgotten); empty disables.
   std::string erase_event_type = "erase_request";
+  // state.changelog: every committed change of a customer's state and timers is also produced
+  // to the changelog topic, and assigned partitions are restored from it (docs/scaling-out.md).
+  // Default true.
+  bool changelog = true;
+  // state.changelog_topic: empty means "<kafka.group_id>.changelog" (ChangelogTopic()).
+  std::string changelog_topic;
 };
 
 struct AdminConfig {

@@ -50,6 +50,9 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
   auto sink = connectors::KafkaSink::Create(sink_options);
   if (!sink.ok()) return sink.status();
   pipeline->sink_ = std::move(*sink);
+  if (config.state.changelog) {
+    if (Status s = pipeline->SetUpChangelog(bootstrap_servers); !s.ok()) return s;
+  }
 
   connectors::KafkaSourceOptions source_options;
   source_options.bootstrap_servers = bootstrap_servers;
@@ -148,6 +151,7 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
   Status final_commit = Commit();
   CommitKafkaOffsets();
   UpdateLag();
+  closing_ = true;
   Status close = source_->Close();
   if (!fatal_.ok()) return fatal_;
   if (!commit.ok()) return commit;
@@ -234,6 +238,7 @@ Status KafkaPipeline::Commit() {
   processor_.TakeTimerChanges(&batch);
   processor_.TakeImpactChanges(&batch);
   for (const auto& [tp, offset] : pending_offsets_) batch.PutOffset(tp.topic, tp.partition, offset);
+  AppendChangelog(batch);
   for (const auto& entry : pending_out_) batch.AddOutbox(entry);
   for (uint64_t sequence : delivered_) batch.RemoveOutbox(sequence);
   std::vector<uint64_t> sequences;
@@ -262,7 +267,8 @@ void KafkaPipeline::Produce(uint64_t sequence, const v1::OutboxEntry& entry) {
   std::vector<std::pair<std::string, std::string>> headers(entry.headers().begin(),
                                                            entry.headers().end());
   if (!entry.id().empty()) headers.emplace_back("touchstream.id", entry.id());
-  Status s = sink_->Produce(entry.topic(), entry.key(), entry.value(), headers, sequence);
+  Status s = sink_->Produce(entry.topic(), entry.key(), entry.value(), headers, sequence,
+                            entry.has_partition() ? entry.partition() : -1);
   if (!s.ok()) {
     std::cerr << "touchstream: produce to " << entry.topic() << " failed (" << s.ToString()
               << "); will retry at the next commit\n";
@@ -328,6 +334,7 @@ void KafkaPipeline::UpdateLag() {
 }
 
 std::optional<int64_t> KafkaPipeline::StartOffset(const connectors::TopicPartition& tp) {
+  RestoreAssigned(tp);
   return store_->GetOffset(tp.topic, tp.partition);
 }
 
@@ -353,6 +360,7 @@ void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& par
     assigned_.erase(std::remove(assigned_.begin(), assigned_.end(), tp), assigned_.end());
     stored_offsets_.erase(tp);
   }
+  DropRevoked(partitions);
   metrics_->SetAssignedPartitions(static_cast<double>(assigned_.size()));
 }
 
