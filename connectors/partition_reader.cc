@@ -21,8 +21,9 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Create(
       {"enable.partition.eof", "false"},
   };
   for (const auto& [key, value] : options.properties) settings[key] = value;
-  // Never a group member: partitions are assigned directly.
-  settings.erase("group.id");
+  // Never a group member (partitions are assigned directly, nothing is committed), but librdkafka
+  // assigns only with a group id.
+  settings["group.id"] = "touchstream.partition-reader";
   settings.erase("group.instance.id");
   if (Status s = SetConf(conf.get(), settings); !s.ok()) return s;
   auto client = NewClient(RD_KAFKA_CONSUMER, std::move(conf));
