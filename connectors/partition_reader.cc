@@ -38,11 +38,10 @@ PartitionReader::~PartitionReader() {
 }
 
 Result<int32_t> PartitionReader::PartitionCount(const std::string& topic, int timeout_ms) {
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(consumer_.get(), topic.c_str(), nullptr);
+  // All topics: asking for one by name would make a broker that auto-creates topics create it.
   const rd_kafka_metadata_t* metadata = nullptr;
   const rd_kafka_resp_err_t err =
-      rd_kafka_metadata(consumer_.get(), 0, handle, &metadata, timeout_ms);
-  rd_kafka_topic_destroy(handle);
+      rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata, timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::Unavailable("metadata of topic '" + topic + "': " + rd_kafka_err2str(err));
   }

@@ -8,6 +8,7 @@
 #include "connectors/codec.h"
 #include "connectors/journey_generator.h"
 #include "connectors/kafka_sink.h"
+#include "engine/runtime/changelog_writer.h"
 #include "external_clients.h"
 #include "pipeline_fixture.h"
 #include "state/state_store.h"
@@ -27,6 +28,7 @@ class RestartTest : public PipelineFixture {
     config.output.decisions_topic.clear();
     config.output.default_topic = "actions-" + name;
     EXPECT_TRUE(broker_->CreateTopic({config.output.default_topic, 3}).ok());
+    EXPECT_TRUE(broker_->CreateTopic({engine::ChangelogTopicOf(config), 3}).ok());
     return config;
   }
 
