@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <thread>
@@ -26,6 +27,10 @@ constexpr char kVipRule[] = R"(
   version: "1"
   trigger: {becomes_true: "customer.aggregates.total_spend >= 200.0"}
   actions: [{emit: {kind: offer, channel: email, template: "Welcome to VIP"}}]
+- id: lapsed
+  version: "1"
+  trigger: {inactive_for: 30d, event: purchase}
+  actions: [{emit: {kind: nudge, channel: email, template: "We miss you"}}]
 )";
 
 // One engine instance running on its own thread until stopped.
@@ -122,10 +127,18 @@ class ScaleOutTest : public PipelineFixture {
     return true;
   }
 
-  std::map<std::string, v1::CustomerState> States(const engine::EngineConfig& config) {
+  // The customers' states, and in *timers the stored timers ("customer/name@fire_ms").
+  std::map<std::string, v1::CustomerState> States(const engine::EngineConfig& config,
+                                                  std::set<std::string>* timers) {
     std::map<std::string, v1::CustomerState> states;
     auto store = engine::OpenStore(config);
     EXPECT_TRUE(store.ok());
+    std::vector<v1::Timer> due;
+    EXPECT_TRUE((*store)->DueTimers(std::numeric_limits<int64_t>::max(), 100000, &due).ok());
+    for (const auto& t : due) {
+      timers->insert(t.customer_id() + "/" + t.name() + "@" + std::to_string(t.fire_ms()) + ":" +
+                     std::to_string(t.payload().size()));
+    }
     EXPECT_TRUE((*store)
                     ->ForEachCustomer([&](const v1::CustomerState& s) {
                       states[s.customer_id()] = s;
@@ -153,7 +166,8 @@ class ScaleOutTest : public PipelineFixture {
 
 // The issue's scenario: B leaves after the first 10 purchases; A takes its partitions over and
 // restores their customers, so every customer ends at 300 with exactly one VIP action each.
-// Then A loses its state directory and restores every customer, equal, from the changelog.
+// Then A loses its state directory and restores every customer, equal, from the changelog,
+// with its timers re-armed in the store.
 TEST_F(ScaleOutTest, StateFollowsItsPartition) {
   const auto a_config = InstanceConfig("a");
   const auto b_config = InstanceConfig("b");
@@ -179,8 +193,11 @@ TEST_F(ScaleOutTest, StateFollowsItsPartition) {
   EXPECT_GT(a->Metric("touchstream_changelog_restore_records_total"), 0);
   a->Stop();
 
-  const auto states = States(a_config);
+  std::set<std::string> timers;
+  const auto states = States(a_config, &timers);
   ASSERT_EQ(states.size(), static_cast<size_t>(kCustomers));
+  // Every customer's inactivity timer, those restored from B's changelog included.
+  EXPECT_EQ(timers.size(), static_cast<size_t>(kCustomers));
   for (const auto& [id, state] : states) {
     EXPECT_EQ(state.aggregates().purchase_count(), 20) << id;
     EXPECT_DOUBLE_EQ(state.aggregates().total_spend(), 300.0) << id;
@@ -193,8 +210,10 @@ TEST_F(ScaleOutTest, StateFollowsItsPartition) {
   std::filesystem::remove_all(a_config.state.dir);
   RunPipeline(a_config);
   EXPECT_EQ(last_records_processed_, 0);
-  const auto restored = States(a_config);
+  std::set<std::string> restored_timers;
+  const auto restored = States(a_config, &restored_timers);
   ASSERT_EQ(restored.size(), states.size());
+  EXPECT_EQ(restored_timers, timers);
   for (const auto& [id, state] : states) {
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(state, restored.at(id))) << id;
   }
