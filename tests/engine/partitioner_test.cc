@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/config/config.h"
+
 namespace touchstream::engine {
 namespace {
 
@@ -25,6 +27,27 @@ TEST(PartitionerTest, ParsesNames) {
   EXPECT_EQ(ParsePartitioner("consistent_random"), Partitioner::kConsistentRandom);
   EXPECT_EQ(ParsePartitioner("murmur2_random"), Partitioner::kMurmur2Random);
   EXPECT_FALSE(ParsePartitioner("random").has_value());
+}
+
+// kafka.partitioner and state.changelog refuse other values, naming the file, line and key.
+TEST(PartitionerTest, ConfigErrorsNameTheKey) {
+  auto partitioner = LoadConfigFromString("kafka:\n  partitioner: crc\n", "engine.yaml");
+  ASSERT_FALSE(partitioner.ok());
+  EXPECT_NE(partitioner.status().message().find("engine.yaml:2"), std::string::npos)
+      << partitioner.status().message();
+  EXPECT_NE(partitioner.status().message().find("kafka.partitioner"), std::string::npos);
+  EXPECT_NE(partitioner.status().message().find("murmur2_random"), std::string::npos);
+  auto changelog = LoadConfigFromString("state:\n  changelog: maybe\n", "engine.yaml");
+  ASSERT_FALSE(changelog.ok());
+  EXPECT_NE(changelog.status().message().find("state.changelog"), std::string::npos)
+      << changelog.status().message();
+  auto off = LoadConfigFromString(
+      "kafka: {partitioner: murmur2_random}\nstate: {changelog: false, changelog_topic: x}\n",
+      "engine.yaml");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_FALSE(off->state.changelog);
+  EXPECT_EQ(off->state.changelog_topic, "x");
+  EXPECT_EQ(off->kafka.partitioner, "murmur2_random");
 }
 
 }  // namespace
