@@ -221,5 +221,21 @@ TEST_F(ScaleOutTest, StateFollowsItsPartition) {
   EXPECT_EQ(messages, static_cast<size_t>(kCustomers));
 }
 
+// A changelog topic partitioned unlike the input is refused at start, naming both counts.
+TEST_F(ScaleOutTest, ChangelogPartitionCountMustMatchInput) {
+  auto config = InstanceConfig("mismatch");
+  config.state.changelog_topic = "two.changelog";
+  ASSERT_TRUE(broker_->CreateTopic({"two.changelog", 2}).ok());
+  auto store = engine::OpenStore(config);
+  ASSERT_TRUE(store.ok());
+  engine::EngineMetrics metrics;
+  engine::SystemClock clock;
+  auto pipeline = engine::KafkaPipeline::Create(config, bootstrap_, store->get(), &metrics, &clock);
+  ASSERT_FALSE(pipeline.ok());
+  const std::string& message = pipeline.status().message();
+  EXPECT_NE(message.find("'two.changelog' has 2 partitions"), std::string::npos) << message;
+  EXPECT_NE(message.find("'scale-out.events' has 6"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace touchstream::testing
