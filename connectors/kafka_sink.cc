@@ -77,9 +77,10 @@ Status KafkaSink::ProbeBrokers(int timeout_ms) {
 
 Status KafkaSink::Produce(const std::string& topic, std::string_view key, std::string_view value,
                           const std::vector<std::pair<std::string, std::string>>& headers,
-                          uint64_t token, DeliveryFailure* failure) {
+                          uint64_t token, int32_t partition, DeliveryFailure* failure) {
   if (failure != nullptr) *failure = DeliveryFailure::kNone;
-  std::vector<rd_kafka_vu_t> args(5 + headers.size());
+  const size_t fixed = partition >= 0 ? 6 : 5;
+  std::vector<rd_kafka_vu_t> args(fixed + headers.size());
   args[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   args[0].u.cstr = topic.c_str();
   args[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -90,8 +91,12 @@ Status KafkaSink::Produce(const std::string& topic, std::string_view key, std::s
   args[3].u.i = RD_KAFKA_MSG_F_COPY;
   args[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
   args[4].u.ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(token));
+  if (partition >= 0) {
+    args[5].vtype = RD_KAFKA_VTYPE_PARTITION;
+    args[5].u.i32 = partition;
+  }
   for (size_t i = 0; i < headers.size(); ++i) {
-    rd_kafka_vu_t& header = args[5 + i];
+    rd_kafka_vu_t& header = args[fixed + i];
     header.vtype = RD_KAFKA_VTYPE_HEADER;
     header.u.header = {headers[i].first.c_str(), headers[i].second.data(),
                        static_cast<ssize_t>(headers[i].second.size())};

@@ -59,11 +59,12 @@ class KafkaSink {
   // local queue it polls (keeping the reports for the next Poll/Flush) and retries for up to
   // options.queue_full_wait_ms, then returns Unavailable. A fatal producer error (idempotence
   // broken) or an unknown topic returns a non-ok Status; no report is made for a failed Produce.
+  // `partition` >= 0 produces to that partition; -1 lets the partitioner choose from the key.
   // *failure (when given) receives the failure class (kNone on success; a full queue is
   // kRetriable).
   Status Produce(const std::string& topic, std::string_view key, std::string_view value,
                  const std::vector<std::pair<std::string, std::string>>& headers, uint64_t token,
-                 DeliveryFailure* failure = nullptr);
+                 int32_t partition = -1, DeliveryFailure* failure = nullptr);
 
   // True from the moment librdkafka reports every broker down until a message is delivered or
   // ProbeBrokers reaches a broker. Thread-safe.

@@ -84,6 +84,20 @@ void CustomerCache::Erase(std::string_view customer_id) {
   }
 }
 
+size_t CustomerCache::DropClean(const std::function<bool(std::string_view customer_id)>& drop) {
+  size_t dropped = 0;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.dirty || !drop(it->first)) {
+      ++it;
+      continue;
+    }
+    lru_.erase(it->second.lru_position);
+    it = entries_.erase(it);
+    ++dropped;
+  }
+  return dropped;
+}
+
 void CustomerCache::AddDirtyTo(CommitBatch* batch) const {
   for (const Entry* entry : dirty_) {
     if (entry->erased) {

@@ -67,6 +67,10 @@ class CustomerCache {
     MarkCommitted();
   }
 
+  // Forgets every clean entry whose customer id satisfies `drop` (their stored states changed
+  // behind the cache: a partition restored or dropped); dirty entries stay. Returns how many.
+  size_t DropClean(const std::function<bool(std::string_view customer_id)>& drop);
+
   size_t size() const { return entries_.size(); }
   size_t dirty_count() const { return dirty_.size(); }
 

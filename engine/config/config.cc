@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "engine/config/config_reader.h"
+#include "engine/runtime/partitioner.h"
 #include "rules/date_schedule.h"
 #include "rules/expression.h"
 #include "rules/field_catalog.h"
@@ -46,6 +47,13 @@ void ReadKafka(ConfigReader& r, const YAML::Node& node, KafkaConfig* kafka) {
              int64_t n = kafka->embedded_partitions;
              r.Int(v, full, 1, &n);
              kafka->embedded_partitions = static_cast<int>(n);
+           }},
+          {"partitioner",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &kafka->partitioner);
+             if (!r.failed() && !ParsePartitioner(kafka->partitioner)) {
+               r.Fail(v, full, "expected consistent_random or murmur2_random");
+             }
            }},
           {"consumer",
            [&](const YAML::Node& v, const std::string& full) {
@@ -127,8 +135,12 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
            [&](const YAML::Node& v, const std::string& full) {
              r.String(v, full, &state->erase_event_type);
            }},
-          {"sync_commits", [&](const YAML::Node& v, const std::string& full) {
-             r.Bool(v, full, &state->sync_commits);
+          {"sync_commits", [&](const YAML::Node& v,
+                               const std::string& full) { r.Bool(v, full, &state->sync_commits); }},
+          {"changelog", [&](const YAML::Node& v,
+                            const std::string& full) { r.Bool(v, full, &state->changelog); }},
+          {"changelog_topic", [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &state->changelog_topic);
            }}});
 }
 

@@ -32,6 +32,10 @@ struct KafkaConfig {
   std::vector<std::string> input_topics = {"touchstream.events"};
   // Partitions of topics the embedded broker creates.
   int embedded_partitions = 6;
+  // The partitioner the producers of the input topics use (engine/runtime/partitioner.h):
+  // consistent_random (librdkafka's default, CRC-32) or murmur2_random (the Java client's).
+  // Tells which partition owns a customer. Default consistent_random.
+  std::string partitioner = "consistent_random";
   // Extra librdkafka properties (security.protocol, sasl.*, ...), applied last.
   std::map<std::string, std::string> consumer_properties;
   std::map<std::string, std::string> producer_properties;
@@ -77,6 +81,12 @@ struct StateConfig {
   // fsync the RocksDB write-ahead log at every commit, so that a power loss cannot roll state
   // back behind actions already produced. Default true.
   bool sync_commits = true;
+  // state.changelog: every committed change of a customer's state and timers is also produced
+  // to the changelog topic, and assigned partitions are restored from it (docs/scaling-out.md).
+  // Default true.
+  bool changelog = true;
+  // state.changelog_topic: empty means "<kafka.group_id>.changelog" (ChangelogTopic()).
+  std::string changelog_topic;
 };
 
 struct AdminConfig {

@@ -4,6 +4,7 @@
 
 #include "base/saturating.h"
 #include "engine/core/event_checks.h"
+#include "engine/core/input_position.h"
 #include "engine/core/overloaded.h"
 #include "rules/date_schedule.h"
 #include "state/builtin_aggregates.h"
@@ -92,7 +93,20 @@ Status EventProcessor::ProcessRecord(const connectors::SourceRecord& record, int
                                      std::vector<v1::OutboxEntry>* out) {
   std::optional<v1::TouchpointEvent> event = DecodeRecord(record, out);
   if (!event) return Status::Ok();
-  return ProcessEvent(*event, now_ms, out);
+  if (record.key != event->customer_id()) metrics_->InputKeyMismatch();
+  auto state = cache_->GetForUpdate(event->customer_id());
+  if (!state.ok()) return state.status();
+  if (AlreadyApplied(**state, record)) {
+    metrics_->InputAlreadyApplied();
+    return Status::Ok();
+  }
+  if (Status s = ProcessEvent(*event, now_ms, out); !s.ok()) return s;
+  // An erased customer keeps no trace, not even the position of the erasure.
+  if (event->type() == config_.state.erase_event_type) return Status::Ok();
+  state = cache_->GetForUpdate(event->customer_id());
+  if (!state.ok()) return state.status();
+  RecordApplied(record, *state);
+  return Status::Ok();
 }
 
 std::optional<v1::TouchpointEvent> EventProcessor::DecodeRecord(

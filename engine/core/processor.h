@@ -59,7 +59,11 @@ class EventProcessor {
   // that is too large, undecodable, or lacks a customer id or type becomes a dead-letter entry
   // (headers name the reason and the source topic/partition/offset) and is counted. Missing
   // event ids are derived from topic/partition/offset; a missing event time is taken from the
-  // message timestamp. Returns non-ok only for state-store failures (the caller must stop).
+  // message timestamp. A record the customer's state already applied (an offset at or below its
+  // last_input on the same topic partition) is skipped and counted; otherwise the record becomes
+  // the state's last_input (except for an erasure). A Kafka key other than the customer id is
+  // counted (touchstream_input_key_mismatch_total) and the event processed all the same.
+  // Returns non-ok only for state-store failures (the caller must stop).
   Status ProcessRecord(const connectors::SourceRecord& record, int64_t now_ms,
                        std::vector<v1::OutboxEntry>* out);
 

@@ -118,6 +118,12 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
     if (method == "GET") {
       return OnProcessingThread(
           [this, id = *id] {
+            if (std::optional<int32_t> partition = backend_->AdminForeignPartition(id)) {
+              return Json(421, {{"error", "customer '" + id + "' belongs to partition " +
+                                              std::to_string(*partition) +
+                                              ", which this instance does not own"},
+                                {"partition", *partition}});
+            }
             v1::CustomerState customer;
             Status s = backend_->AdminGetCustomer(id, &customer);
             if (!s.ok()) return Error(HttpStatusOf(s), s.message());

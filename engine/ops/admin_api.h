@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string_view>
 
@@ -32,6 +33,12 @@ class AdminBackend {
   virtual ~AdminBackend() = default;
   // As CustomerCache::Get: NotFound when the customer has no state.
   virtual Status AdminGetCustomer(std::string_view customer_id, v1::CustomerState* out) = 0;
+  // The partition owning the customer when this instance does not own it: GET /customers/<id>
+  // then answers 421 naming it, never a stale or empty state. nullopt when owned here or when
+  // ownership is not tracked (the default).
+  virtual std::optional<int32_t> AdminForeignPartition(std::string_view /*customer_id*/) {
+    return std::nullopt;
+  }
   // Erases the customer (state, timers, unsent outbox entries) and commits before returning.
   virtual Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) = 0;
   // The rule set in use (null when none).

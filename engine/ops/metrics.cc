@@ -62,6 +62,26 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
            .Help("Events older than their customer's latest event (applied out of order).")
            .Register(r)
            .Add({});
+  input_already_applied_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_input_already_applied_total")
+           .Help("Input events skipped because their customer's state had already applied them.")
+           .Register(r)
+           .Add({});
+  input_key_mismatch_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_input_key_mismatch_total")
+           .Help("Input messages whose Kafka key differs from the event's customer_id.")
+           .Register(r)
+           .Add({});
+  auto& changelog_records = prometheus::BuildCounter()
+                                .Name("touchstream_changelog_restore_records_total")
+                                .Help(
+                                    "Changelog records read while restoring partitions, and "
+                                    "those applied to the store.")
+                                .Register(r);
+  changelog_read_ = &changelog_records.Add({{"outcome", "read"}});
+  changelog_applied_ = &changelog_records.Add({{"outcome", "applied"}});
   value_score_errors_ =
       &prometheus::BuildCounter()
            .Name("touchstream_value_score_errors_total")

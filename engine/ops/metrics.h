@@ -62,6 +62,16 @@ class EngineMetrics {
   void DecisionRecorded(std::string_view rule, std::string_view outcome, std::string_view reason);
   // An event older than the customer's latest event (applied out of order).
   void EventOutOfOrder() { out_of_order_->Increment(); }
+  // An input event its customer's state had already applied (skipped; engine/core/
+  // input_position.h).
+  void InputAlreadyApplied() { input_already_applied_->Increment(); }
+  // An input message whose Kafka key is not its event's customer id (processed all the same).
+  void InputKeyMismatch() { input_key_mismatch_->Increment(); }
+  // Changelog records read and applied while restoring assigned partitions.
+  void ChangelogRestored(double read, double applied) {
+    changelog_read_->Increment(read);
+    changelog_applied_->Increment(applied);
+  }
   // A failed evaluation of the value_tiers score (the value state is left as it was).
   void ValueScoreError() { value_score_errors_->Increment(); }
   void RulesReloaded(bool accepted) { (accepted ? reload_ok_ : reload_refused_)->Increment(); }
@@ -123,6 +133,10 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* decisions_;
   prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Counter* out_of_order_;
+  prometheus::Counter* input_already_applied_;
+  prometheus::Counter* input_key_mismatch_;
+  prometheus::Counter* changelog_read_;
+  prometheus::Counter* changelog_applied_;
   prometheus::Counter* value_score_errors_;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_refused_;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "engine/runtime/changelog_writer.h"
 #include "rules/loader.h"
 
 namespace touchstream::engine {
@@ -36,6 +37,7 @@ std::vector<connectors::TopicSpec> TopicsNamedIn(const EngineConfig& config) {
         &config.output.dead_letter_topic, &config.output.actions_dead_letter_topic}) {
     if (!t->empty()) names.insert(*t);
   }
+  if (config.state.changelog) names.insert(ChangelogTopicOf(config));
   std::vector<connectors::TopicSpec> topics;
   for (const auto& name : names) topics.push_back({name, config.kafka.embedded_partitions});
   return topics;

@@ -63,6 +63,9 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
   auto sink = connectors::KafkaSink::Create(sink_options);
   if (!sink.ok()) return sink.status();
   pipeline->sink_ = std::move(*sink);
+  if (config.state.changelog) {
+    if (Status s = pipeline->SetUpChangelog(bootstrap_servers); !s.ok()) return s;
+  }
 
   connectors::KafkaSourceOptions source_options;
   source_options.bootstrap_servers = bootstrap_servers;
@@ -230,6 +233,7 @@ Status KafkaPipeline::Shutdown() {
   }
   Status result = store_failure_;
   UpdateLag();
+  closing_ = true;
   // Partitions revoked while closing are committed by OnRevoked only while the store works.
   Status close = source_->Close();
   if (!result.ok()) return result;
@@ -331,10 +335,15 @@ Status KafkaPipeline::Commit() {
   state::CommitBatch batch;
   processor_.AddChangesTo(&batch);
   for (const auto& [tp, offset] : pending_offsets_) batch.PutOffset(tp.topic, tp.partition, offset);
+  // The changelog records of this batch join the outbox only if the batch commits: a retry
+  // builds them again from the then current states.
+  const size_t pending_before_changelog = pending_out_.size();
+  AppendChangelog(batch);
   for (const auto& entry : pending_out_) batch.AddOutbox(entry);
   for (uint64_t sequence : delivered_) batch.RemoveOutbox(sequence);
   std::vector<uint64_t> sequences;
   if (Status s = store_->Commit(batch, &sequences); !s.ok()) {
+    pending_out_.resize(pending_before_changelog);
     StoreFailed(s);
     return s;
   }
@@ -359,7 +368,8 @@ void KafkaPipeline::Produce(uint64_t sequence, const v1::OutboxEntry& entry) {
                                                            entry.headers().end());
   if (!entry.id().empty()) headers.emplace_back("touchstream.id", entry.id());
   connectors::DeliveryFailure failure = connectors::DeliveryFailure::kNone;
-  Status s = sink_->Produce(entry.topic(), entry.key(), entry.value(), headers, sequence, &failure);
+  Status s = sink_->Produce(entry.topic(), entry.key(), entry.value(), headers, sequence,
+                            entry.has_partition() ? entry.partition() : -1, &failure);
   if (!s.ok()) HandleDeliveryFailure(sequence, failure, s);
 }
 
@@ -573,6 +583,7 @@ void KafkaPipeline::UpdateLag() {
 }
 
 std::optional<int64_t> KafkaPipeline::StartOffset(const connectors::TopicPartition& tp) {
+  RestoreAssigned(tp);
   return store_->GetOffset(tp.topic, tp.partition);
 }
 
@@ -606,6 +617,7 @@ void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& par
     assigned_.erase(std::remove(assigned_.begin(), assigned_.end(), tp), assigned_.end());
     stored_offsets_.erase(tp);
   }
+  DropRevoked(partitions);
   metrics_->SetAssignedPartitions(static_cast<double>(assigned_.size()));
 }
 

@@ -46,12 +46,15 @@
 
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
+#include "connectors/partition_reader.h"
 #include "engine/config/config.h"
 #include "engine/core/clock.h"
 #include "engine/core/processor.h"
 #include "engine/core/timer_driver.h"
 #include "engine/ops/admin_api.h"
 #include "engine/ops/metrics.h"
+#include "engine/runtime/changelog_writer.h"
+#include "engine/runtime/partition_restore.h"
 #include "engine/runtime/retention_sweep.h"
 #include "engine/runtime/rfm_refresh.h"
 #include "engine/runtime/task_queue.h"
@@ -100,6 +103,7 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   Status AdminGetCustomer(std::string_view customer_id, v1::CustomerState* out) override;
   Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) override;
   std::shared_ptr<const rules::RuleSet> AdminRules() override;
+  std::optional<int32_t> AdminForeignPartition(std::string_view customer_id) override;
 
  private:
   KafkaPipeline(const EngineConfig& config, state::StateStore* store, EngineMetrics* metrics,
@@ -153,6 +157,17 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // outbox at the next commit; returns how many.
   size_t ForgetInFlight(const std::set<std::string, std::less<>>& customer_ids);
 
+  // State that follows its partition (kafka_pipeline_changelog.cc; docs/scaling-out.md).
+  // Checks the changelog topic against the input topics and creates the writer and restorer.
+  Status SetUpChangelog(const std::string& bootstrap_servers);
+  // Adds the changelog records of the batch's state and timer changes to pending_out_.
+  void AppendChangelog(const state::CommitBatch& batch);
+  // Restores the partition's customers from the changelog once per assignment (before its
+  // start offset is read from the store); a failure becomes fatal_.
+  void RestoreAssigned(const connectors::TopicPartition& tp);
+  // Drops the customers of revoked partitions from the store, the cache and the timers.
+  void DropRevoked(const std::vector<connectors::TopicPartition>& partitions);
+
   const EngineConfig& config_;
   state::StateStore* store_;
   EngineMetrics* metrics_;
@@ -163,6 +178,14 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   RetentionSweep sweep_;
   RfmRefresh rfm_;
   std::string bootstrap_servers_;
+  // Null when state.changelog is off.
+  std::unique_ptr<connectors::PartitionReader> changelog_reader_;
+  std::unique_ptr<ChangelogWriter> changelog_;
+  std::unique_ptr<PartitionRestore> restore_;
+  // Partitions restored since they were assigned.
+  std::set<int32_t> restored_partitions_;
+  // Set while Run leaves the group: revoked partitions then keep their local state.
+  bool closing_ = false;
   std::unique_ptr<connectors::KafkaSink> sink_;
   // Reset first by the destructor: closing it calls back into this.
   std::unique_ptr<connectors::KafkaSource> source_;

@@ -153,7 +153,8 @@ TEST_F(EngineProcessorTest, ProtobufInputIsProcessed) {
 TEST_F(EngineProcessorTest, SecondPurchaseDoesNotFire) {
   Process(kPurchase);
   auto out = Process(
-      R"({"event_id":"e-2","customer_id":"c-1","type":"purchase","ts":"2026-01-03T10:00:00Z","properties":{"amount":20.0,"qty":1}})");
+      R"({"event_id":"e-2","customer_id":"c-1","type":"purchase","ts":"2026-01-03T10:00:00Z","properties":{"amount":20.0,"qty":1}})",
+      8);
   EXPECT_TRUE(OnTopic(out, "actions.email").empty());
   v1::CustomerState state;
   ASSERT_TRUE(cache_.Get("c-1", &state).ok());

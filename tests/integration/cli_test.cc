@@ -272,7 +272,8 @@ TEST_F(IntegrationCliTest, RunFiresTimersAndReloadsChangedRules) {
       << "kafka:\n  bootstrap_servers: " << bootstrap
       << "\n  group_id: reload-test\n  consumer: {session.timeout.ms: \"6000\"}\n"
       << "output: {default_topic: touchstream.actions, format: json}\n"
-      << "state: {dir: " << (dir_ / "state").string() << "}\n"
+      << "state: {dir: " << (dir_ / "state").string()
+      << ", changelog_topic: touchstream-demo.changelog}\n"
       << "processing: {rules_watch_interval_ms: 200, timer_interval_ms: 200}\n"
       << "rules: [" << (dir_ / "rules").string() << "]\n"
       << "metrics: {address: \"\"}\n"

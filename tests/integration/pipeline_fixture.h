@@ -102,6 +102,7 @@ class PipelineFixture : public ::testing::Test {
     config.output.decisions_topic.clear();
     config.output.default_topic = "actions-" + name;
     EXPECT_TRUE(broker_->CreateTopic({config.output.default_topic, 3}).ok());
+    EXPECT_TRUE(broker_->CreateTopic({engine::ChangelogTopicOf(config), 3}).ok());
     return config;
   }
 

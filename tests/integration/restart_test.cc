@@ -8,6 +8,7 @@
 #include "connectors/codec.h"
 #include "connectors/journey_generator.h"
 #include "connectors/kafka_sink.h"
+#include "engine/runtime/changelog_writer.h"
 #include "external_clients.h"
 #include "pipeline_fixture.h"
 #include "state/state_store.h"

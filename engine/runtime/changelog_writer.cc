@@ -1,0 +1,76 @@
+#include "engine/runtime/changelog_writer.h"
+
+#include <utility>
+#include <variant>
+
+#include "engine/core/overloaded.h"
+
+namespace touchstream::engine {
+
+std::string ChangelogTopicOf(const EngineConfig& config) {
+  return config.state.changelog_topic.empty() ? config.kafka.group_id + ".changelog"
+                                              : config.state.changelog_topic;
+}
+
+std::string ChangelogTimerKey(std::string_view customer_id, std::string_view name) {
+  std::string key(customer_id);
+  key.push_back('\0');
+  key.append(name);
+  return key;
+}
+
+ChangelogWriter::ChangelogWriter(std::string topic, std::vector<std::string> input_topics,
+                                 Partitioner partitioner, int32_t partition_count)
+    : topic_(std::move(topic)),
+      input_topics_(std::move(input_topics)),
+      partitioner_(partitioner),
+      partition_count_(partition_count) {}
+
+v1::OutboxEntry ChangelogWriter::Record(const std::string& customer_id, std::string key,
+                                        std::string value, const char* kind,
+                                        const NextOffsetLookup& next_offset) const {
+  v1::OutboxEntry entry;
+  const int32_t partition = PartitionOfCustomer(customer_id);
+  entry.set_topic(topic_);
+  entry.set_partition(partition);
+  entry.set_key(std::move(key));
+  entry.set_value(std::move(value));
+  auto& headers = *entry.mutable_headers();
+  headers[kChangelogKindHeader] = kind;
+  for (const std::string& input : input_topics_) {
+    if (std::optional<int64_t> offset = next_offset(input, partition)) {
+      headers[kNextOffsetHeaderPrefix + input] = std::to_string(*offset);
+    }
+  }
+  return entry;
+}
+
+void ChangelogWriter::AppendRecords(const state::CommitBatch& batch,
+                                    const NextOffsetLookup& next_offset,
+                                    std::vector<v1::OutboxEntry>* out) const {
+  using Batch = state::CommitBatch;
+  for (const Batch::Operation& operation : batch.operations()) {
+    std::visit(
+        Overloaded{
+            [&](const Batch::PutCustomerOp& op) {
+              out->push_back(Record(op.customer_id, op.customer_id, op.encoded_state,
+                                    kChangelogCustomerKind, next_offset));
+            },
+            [&](const Batch::DeleteCustomerOp& op) {
+              out->push_back(
+                  Record(op.customer_id, op.customer_id, {}, kChangelogCustomerKind, next_offset));
+            },
+            [&](const Batch::PutTimerOp& op) {
+              out->push_back(Record(op.customer_id, ChangelogTimerKey(op.customer_id, op.name),
+                                    op.encoded_timer, kChangelogTimerKind, next_offset));
+            },
+            [&](const Batch::DeleteTimerOp& op) {
+              out->push_back(Record(op.customer_id, ChangelogTimerKey(op.customer_id, op.name), {},
+                                    kChangelogTimerKind, next_offset));
+            },
+            [](const auto&) {}},
+        operation);
+  }
+}
+
+}  // namespace touchstream::engine

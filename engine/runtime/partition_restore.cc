@@ -1,0 +1,161 @@
+#include "engine/runtime/partition_restore.h"
+
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "connectors/partition_reader.h"
+#include "engine/runtime/changelog_writer.h"
+#include "state/customer_codec.h"
+
+namespace touchstream::engine {
+
+namespace {
+
+// Customers per commit batch while restoring or dropping.
+constexpr size_t kBatchCustomers = 1000;
+
+// Deletes the stored timers the state names.
+void DeleteTimersOf(const v1::CustomerState& state, state::CommitBatch* batch) {
+  for (const auto& [name, fire_ms] : state.timers()) {
+    v1::Timer timer;
+    timer.set_customer_id(state.customer_id());
+    timer.set_name(name);
+    timer.set_fire_ms(fire_ms);
+    batch->DeleteTimer(timer);
+  }
+}
+
+// True when `local` applied a later input record of the same topic partition than `restored`.
+bool AppliedLater(const v1::CustomerState& local, const v1::CustomerState& restored) {
+  const v1::InputPosition& a = local.last_input();
+  const v1::InputPosition& b = restored.last_input();
+  return local.has_last_input() && restored.has_last_input() && a.topic() == b.topic() &&
+         a.partition() == b.partition() && a.offset() > b.offset();
+}
+
+}  // namespace
+
+PartitionRestore::PartitionRestore(connectors::PartitionReader* reader, state::StateStore* store,
+                                   std::string changelog_topic,
+                                   std::vector<std::string> input_topics,
+                                   std::function<int32_t(std::string_view)> partition_of)
+    : reader_(reader),
+      store_(store),
+      changelog_topic_(std::move(changelog_topic)),
+      input_topics_(std::move(input_topics)),
+      partition_of_(std::move(partition_of)) {}
+
+Result<RestoreStats> PartitionRestore::Restore(int32_t partition) {
+  RestoreStats stats;
+  const std::optional<int64_t> checkpoint = store_->GetOffset(changelog_topic_, partition);
+  // The last record per key (nullopt: a tombstone), and the largest input offsets named.
+  std::map<std::string, std::optional<std::string>> customers;
+  std::map<std::string, std::optional<std::string>> timers;
+  std::map<std::string, int64_t> next_offsets;
+  auto end = reader_->ReadToEnd(
+      changelog_topic_, partition, checkpoint.value_or(0), [&](const connectors::SourceRecord& r) {
+        ++stats.records_read;
+        bool timer = false;
+        for (const auto& [name, value] : r.headers) {
+          if (name == kChangelogKindHeader) timer = value == kChangelogTimerKind;
+          if (name.starts_with(kNextOffsetHeaderPrefix)) {
+            const std::string topic = name.substr(sizeof(kNextOffsetHeaderPrefix) - 1);
+            int64_t offset = 0;
+            try {
+              offset = std::stoll(value);
+            } catch (const std::exception&) {
+              continue;
+            }
+            auto [it, inserted] = next_offsets.emplace(topic, offset);
+            if (!inserted) it->second = std::max(it->second, offset);
+          }
+        }
+        auto& target = timer ? timers : customers;
+        target[r.key] = r.value.empty() ? std::nullopt : std::optional<std::string>(r.value);
+      });
+  if (!end.ok()) return end.status();
+
+  // Behind: never restored (or dropped since), or the changelog accounts for more input.
+  bool behind = !checkpoint.has_value() || *checkpoint == 0;
+  for (const auto& [topic, offset] : next_offsets) {
+    const std::optional<int64_t> local = store_->GetOffset(topic, partition);
+    if (!local.has_value() || *local < offset) behind = true;
+  }
+  state::CommitBatch batch;
+  size_t in_batch = 0;
+  if (behind) {
+    for (const auto& [customer_id, value] : customers) {
+      v1::CustomerState local;
+      Status found = store_->GetCustomer(customer_id, &local);
+      if (!found.ok() && found.code() != Status::Code::kNotFound) return found;
+      if (!value.has_value()) {
+        if (found.ok()) DeleteTimersOf(local, &batch);
+        batch.DeleteCustomer(customer_id);
+      } else {
+        v1::CustomerState restored;
+        if (Status s = state::DecodeCustomer(customer_id, *value, &restored); !s.ok()) {
+          return Status::Corruption("changelog " + changelog_topic_ + "[" +
+                                    std::to_string(partition) + "]: " + s.message());
+        }
+        // A local state that applied later input than the record (its newer record was not
+        // delivered yet) is kept.
+        if (found.ok() && AppliedLater(local, restored)) continue;
+        if (found.ok()) DeleteTimersOf(local, &batch);
+        batch.PutCustomer(restored);
+        for (const auto& [name, fire_ms] : restored.timers()) {
+          auto it = timers.find(ChangelogTimerKey(customer_id, name));
+          v1::Timer timer;
+          if (it == timers.end() || !it->second.has_value() ||
+              !timer.ParseFromString(*it->second) || timer.fire_ms() != fire_ms) {
+            continue;
+          }
+          batch.PutTimer(timer);
+          ++stats.timers_applied;
+        }
+      }
+      ++stats.customers_applied;
+      if (++in_batch >= kBatchCustomers) {
+        if (Status s = store_->Commit(batch, nullptr); !s.ok()) return s;
+        batch = state::CommitBatch();
+        in_batch = 0;
+      }
+    }
+    // Input resumes where the restored states account for it, never before what the store
+    // itself committed (states ahead of it skip what they applied: input_position.h).
+    for (const auto& [topic, offset] : next_offsets) {
+      batch.PutOffset(topic, partition,
+                      std::max(offset, store_->GetOffset(topic, partition).value_or(0)));
+    }
+  }
+  batch.PutOffset(changelog_topic_, partition, *end);
+  if (Status s = store_->Commit(batch, nullptr); !s.ok()) return s;
+  return stats;
+}
+
+Status PartitionRestore::Drop(const std::set<int32_t>& partitions) {
+  if (partitions.empty()) return Status::Ok();
+  std::vector<v1::CustomerState> dropped;
+  Status scan = store_->ForEachCustomer([&](const v1::CustomerState& state) {
+    if (partitions.count(partition_of_(state.customer_id())) != 0) dropped.push_back(state);
+    return true;
+  });
+  if (!scan.ok()) return scan;
+  state::CommitBatch batch;
+  for (size_t i = 0; i < dropped.size(); ++i) {
+    DeleteTimersOf(dropped[i], &batch);
+    batch.DeleteCustomer(dropped[i].customer_id());
+    if ((i + 1) % kBatchCustomers == 0) {
+      if (Status s = store_->Commit(batch, nullptr); !s.ok()) return s;
+      batch = state::CommitBatch();
+    }
+  }
+  // Offsets cannot be deleted: 0 reads as "restore everything, then start from the changelog".
+  for (int32_t partition : partitions) {
+    for (const std::string& topic : input_topics_) batch.PutOffset(topic, partition, 0);
+    batch.PutOffset(changelog_topic_, partition, 0);
+  }
+  return store_->Commit(batch, nullptr);
+}
+
+}  // namespace touchstream::engine

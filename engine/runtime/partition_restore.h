@@ -1,0 +1,68 @@
+// PartitionRestore: makes the local store hold the current state of the customers of an input
+// partition before that partition is processed, and drops it when the partition is revoked.
+//
+// Restore (a Kafka Streams-style restore from the changelog written by ChangelogWriter):
+// reads changelog partition p from the store's checkpoint for it (the changelog offset up to
+// which the store is known to hold the changelog's content; from the start when none) to its
+// end, keeping the last record per key. When the records account for more input than the store
+// (a header's next offset above the store's offset for that input topic and partition, or the
+// store has none), the store is behind: every customer read is replaced (a tombstone deletes
+// it), its old timers deleted and the timers its restored `timers` map names re-armed from the
+// timer records, and each input offset set to the largest next offset the headers name. Else
+// the store is current (it wrote those records) and is kept. Either way the checkpoint becomes
+// the changelog's end. Changes are committed in batches; offsets and checkpoint in the last.
+//
+// Drop: deletes from the store every customer of the given partitions, with their timers, the
+// input offsets of those partitions and their checkpoints, so that a revoked partition's
+// customers are neither served, nor swept, nor fired by this instance, and a later assignment
+// restores them afresh.
+//
+// Not thread-safe: used by the processing thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "state/state_store.h"
+
+namespace touchstream::connectors {
+class PartitionReader;
+}
+
+namespace touchstream::engine {
+
+struct RestoreStats {
+  // Changelog records read, and customers written to the store (0 when the store was current).
+  int64_t records_read = 0;
+  int64_t customers_applied = 0;
+  int64_t timers_applied = 0;
+};
+
+class PartitionRestore {
+ public:
+  // `reader` and `store` must outlive this. `partition_of` maps a customer id to its partition.
+  PartitionRestore(connectors::PartitionReader* reader, state::StateStore* store,
+                   std::string changelog_topic, std::vector<std::string> input_topics,
+                   std::function<int32_t(std::string_view)> partition_of);
+
+  // Restores partition `partition` as described above. Errors: the reader's (Unavailable naming
+  // the changelog partition) and the store's; the store is unchanged when reading fails.
+  Result<RestoreStats> Restore(int32_t partition);
+
+  // Drops the partitions' customers, timers, offsets and checkpoints. Errors: the store's.
+  Status Drop(const std::set<int32_t>& partitions);
+
+ private:
+  connectors::PartitionReader* reader_;
+  state::StateStore* store_;
+  std::string changelog_topic_;
+  std::vector<std::string> input_topics_;
+  std::function<int32_t(std::string_view)> partition_of_;
+};
+
+}  // namespace touchstream::engine

@@ -1,0 +1,88 @@
+#include "engine/core/input_position.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/core/processor.h"
+#include "state/in_memory_store.h"
+
+namespace touchstream::engine {
+namespace {
+
+constexpr char kPurchase[] =
+    R"({"customer_id":"c-1","type":"purchase","ts":"2026-01-02T10:00:00Z",)"
+    R"("properties":{"amount":15.0}})";
+
+class InputPositionTest : public ::testing::Test {
+ protected:
+  Status Process(const std::string& topic, int32_t partition, int64_t offset,
+                 const std::string& key = "c-1", const std::string& value = kPurchase) {
+    connectors::SourceRecord record{topic, partition, offset, key, value, 1767225600000, {}};
+    std::vector<v1::OutboxEntry> out;
+    return processor_.ProcessRecord(record, 1767312000000, &out);
+  }
+  v1::CustomerState State() {
+    v1::CustomerState state;
+    EXPECT_TRUE(cache_.Get("c-1", &state).ok());
+    return state;
+  }
+  double Counter(const std::string& name) {
+    for (const auto& family : metrics_.registry()->Collect()) {
+      if (family.name == name && !family.metric.empty()) return family.metric[0].counter.value;
+    }
+    return -1;
+  }
+
+  EngineConfig config_;
+  std::unique_ptr<state::StateStore> store_ = state::NewInMemoryStore();
+  state::CustomerCache cache_{store_.get(), 100};
+  EngineMetrics metrics_;
+  EventProcessor processor_{config_, &cache_, &metrics_};
+};
+
+// The position of the last applied record is kept in the state, and a record at or below it on
+// the same topic partition is skipped and counted: totals are those of each event once.
+TEST_F(InputPositionTest, ReappliedEventIsNoOp) {
+  ASSERT_TRUE(Process("events", 2, 10).ok());
+  ASSERT_TRUE(Process("events", 2, 11).ok());
+  EXPECT_EQ(State().last_input().topic(), "events");
+  EXPECT_EQ(State().last_input().partition(), 2);
+  EXPECT_EQ(State().last_input().offset(), 11);
+  ASSERT_TRUE(Process("events", 2, 10).ok());
+  ASSERT_TRUE(Process("events", 2, 11).ok());
+  EXPECT_EQ(State().aggregates().purchase_count(), 2);
+  EXPECT_DOUBLE_EQ(State().aggregates().total_spend(), 30.0);
+  EXPECT_EQ(Counter("touchstream_input_already_applied_total"), 2);
+  ASSERT_TRUE(Process("events", 2, 12).ok());
+  EXPECT_EQ(State().aggregates().purchase_count(), 3);
+  EXPECT_EQ(State().last_input().offset(), 12);
+}
+
+// Another topic or partition is never taken for a duplicate, whatever its offset.
+TEST_F(InputPositionTest, OtherPartitionIsApplied) {
+  ASSERT_TRUE(Process("events", 2, 10).ok());
+  ASSERT_TRUE(Process("events", 3, 1).ok());
+  ASSERT_TRUE(Process("other", 3, 0).ok());
+  EXPECT_EQ(State().aggregates().purchase_count(), 3);
+  EXPECT_EQ(State().last_input().topic(), "other");
+  EXPECT_EQ(Counter("touchstream_input_already_applied_total"), 0);
+}
+
+// A key other than the customer id is counted, and the event processed.
+TEST_F(InputPositionTest, KeyMismatchIsCounted) {
+  ASSERT_TRUE(Process("events", 0, 0, "c-2").ok());
+  ASSERT_TRUE(Process("events", 0, 1, "c-1").ok());
+  EXPECT_EQ(Counter("touchstream_input_key_mismatch_total"), 1);
+  EXPECT_EQ(State().aggregates().purchase_count(), 2);
+}
+
+// An erasure leaves no state behind, not even its position.
+TEST_F(InputPositionTest, ErasureKeepsNoPosition) {
+  ASSERT_TRUE(Process("events", 0, 0).ok());
+  ASSERT_TRUE(
+      Process("events", 0, 1, "c-1", R"({"customer_id":"c-1","type":"erase_request"})").ok());
+  v1::CustomerState state;
+  EXPECT_EQ(cache_.Get("c-1", &state).code(), Status::Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace touchstream::engine
