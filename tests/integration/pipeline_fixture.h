@@ -121,7 +121,7 @@ class PipelineFixture : public ::testing::Test {
 
   // Every stored customer state of config's store, as text by customer id. Attributions keep
   // the decision's processing time (the wall clock in `run`), which differs between runs: it
-  // is left out.
+  // is left out, and so is the input topic of the last event applied.
   std::map<std::string, std::string> States(const engine::EngineConfig& config) {
     std::map<std::string, std::string> states;
     auto store = engine::OpenStore(config);
@@ -131,6 +131,8 @@ class PipelineFixture : public ::testing::Test {
                       v1::CustomerState state = s;
                       for (auto& [rule, attribution] : *state.mutable_impact_attributions())
                         attribution.clear_decided_ms();
+                      // Runs over copies of a stream on other topics are compared too.
+                      state.mutable_last_input()->clear_topic();
                       states[s.customer_id()] = state.DebugString();
                       return true;
                     })
