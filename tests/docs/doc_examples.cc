@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -82,8 +81,7 @@ std::string ExampleChecker::Load(const CodeBlock& block, bool keep_environment) 
 }
 
 std::vector<std::string> LinkProblems(const std::filesystem::path& source_dir,
-                                      const std::string& doc_name, std::string_view markdown,
-                                      const std::vector<std::string>& pending) {
+                                      const std::string& doc_name, std::string_view markdown) {
   namespace fs = std::filesystem;
   std::vector<std::string> problems;
   const fs::path doc_dir = fs::path(doc_name).parent_path();
@@ -102,9 +100,7 @@ std::vector<std::string> LinkProblems(const std::filesystem::path& source_dir,
         path.empty() ? doc_name : (doc_dir / path).lexically_normal().generic_string();
     const fs::path resolved = source_dir / relative;
     if (!path.empty() && !fs::exists(resolved)) {
-      if (std::find(pending.begin(), pending.end(), relative) == pending.end()) {
-        problems.push_back(where + ": no such file " + relative);
-      }
+      problems.push_back(where + ": no such file " + relative);
       continue;
     }
     if (anchor.empty()) continue;

@@ -46,10 +46,8 @@ class ExampleChecker {
 
 // The problems of the links of one document: every relative link must name an existing file
 // or folder (relative to the document), and an anchor must be a heading of the target (or of
-// the document itself for "#anchor"). `doc_name` is relative to `source_dir`. Links to the
-// files in `pending` (relative to `source_dir`) are accepted while those files are missing.
+// the document itself for "#anchor"). `doc_name` is relative to `source_dir`.
 std::vector<std::string> LinkProblems(const std::filesystem::path& source_dir,
-                                      const std::string& doc_name, std::string_view markdown,
-                                      const std::vector<std::string>& pending);
+                                      const std::string& doc_name, std::string_view markdown);
 
 }  // namespace touchstream::docs

@@ -213,5 +213,49 @@ TEST_F(IntegrationNeverStopTest, RefusedActionsGoToTheActionsDeadLetterTopic) {
   EXPECT_EQ(States(refused), States(reference));
 }
 
+// The sum of a metric family's counters.
+double CounterTotal(const engine::EngineMetrics& metrics, const std::string& name) {
+  double total = 0;
+  for (const auto& family : metrics.registry()->Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) total += metric.counter.value;
+  }
+  return total;
+}
+
+// 100,000 timers come due at once (every event arms one already due) while input keeps
+// flowing: they fire in rounds bounded by processing.timer_round_ms between records, all fire,
+// and every record is processed once.
+TEST_F(IntegrationNeverStopTest, AHundredThousandDueTimersDoNotBlockInput) {
+  constexpr int kCustomers = 100000;
+  engine::EngineConfig config = Variant("timers");
+  config.rules_paths.clear();
+  const auto rule = root_ / "due.yaml";
+  std::ofstream(rule) << "- id: quiet-hour\n"
+                         "  trigger: {inactive_for: 1h, event: purchase}\n"
+                         "  condition: customer.aggregates.total_spend > 1000000.0\n"
+                         "  actions: [{emit: {kind: nudge, channel: email, template: \"x\"}}]\n";
+  config.rules_paths.push_back(rule.string());
+  config.processing.timer_interval_ms = 100;
+  config.processing.timer_round_ms = 50;
+  config.kafka.consumer_properties["session.timeout.ms"] = "6000";
+  config.kafka.consumer_properties["max.poll.interval.ms"] = "6000";
+  std::vector<std::pair<std::string, std::string>> stream;
+  stream.reserve(kCustomers);
+  for (int i = 0; i < kCustomers; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    stream.emplace_back(id, Purchase(id, R"("2024-01-01T00:00:00Z")"));
+  }
+  ProduceRaw(stream);
+  engine::EngineMetrics metrics;
+  auto store = engine::OpenStore(config);
+  ASSERT_TRUE(store.ok());
+  Status run = RunPipelineOn(config, store->get(), &metrics);
+  ASSERT_TRUE(run.ok()) << run.ToString();
+  EXPECT_EQ(last_records_processed_, kCustomers);
+  EXPECT_EQ(CounterTotal(metrics, "touchstream_timers_fired_total"), kCustomers);
+  EXPECT_GT(CounterTotal(metrics, "touchstream_timer_rounds_cut_total"), 0);
+}
+
 }  // namespace
 }  // namespace touchstream::testing
