@@ -232,22 +232,30 @@ RfmBreakpoints RfmQuantileBreakpoints(std::vector<double> recency_days,
   return out;
 }
 
+void RfmSample::Add(const v1::CustomerState& customer) {
+  const v1::Rfm& rfm = customer.rfm();
+  const int64_t days = RfmRecencyDays(rfm, now_ms_);
+  if (days < 0) return;
+  recency_.push_back(static_cast<double>(days));
+  frequency_.push_back(
+      static_cast<double>(ReadWindow(rfm.purchases(), now_ms_, config_.frequency_window_ms).count));
+  monetary_.push_back(ReadWindow(rfm.purchases(), now_ms_, config_.monetary_window_ms).value);
+}
+
+RfmBreakpoints RfmSample::Breakpoints() && {
+  return RfmQuantileBreakpoints(std::move(recency_), std::move(frequency_), std::move(monetary_),
+                                config_.breakpoints);
+}
+
 Result<RfmBreakpoints> ComputeRfmQuantileBreakpoints(StateStore& store, const RfmConfig& config,
                                                      int64_t now_ms) {
-  std::vector<double> recency, frequency, monetary;
+  RfmSample sample(config, now_ms);
   const Status status = store.ForEachCustomer([&](const v1::CustomerState& customer) {
-    const v1::Rfm& rfm = customer.rfm();
-    const int64_t days = RfmRecencyDays(rfm, now_ms);
-    if (days < 0) return true;
-    recency.push_back(static_cast<double>(days));
-    frequency.push_back(
-        static_cast<double>(ReadWindow(rfm.purchases(), now_ms, config.frequency_window_ms).count));
-    monetary.push_back(ReadWindow(rfm.purchases(), now_ms, config.monetary_window_ms).value);
+    sample.Add(customer);
     return true;
   });
   if (!status.ok()) return status;
-  return RfmQuantileBreakpoints(std::move(recency), std::move(frequency), std::move(monetary),
-                                config.breakpoints);
+  return std::move(sample).Breakpoints();
 }
 
 }  // namespace touchstream::state

@@ -113,6 +113,22 @@ RfmBreakpoints RfmQuantileBreakpoints(std::vector<double> recency_days,
                                       std::vector<double> frequency, std::vector<double> monetary,
                                       const RfmBreakpoints& fallback);
 
+// The values quantile breakpoints are computed from, collected customer by customer (for
+// scans of the store made in steps). Memory: 24 bytes per purchasing customer.
+class RfmSample {
+ public:
+  RfmSample(const RfmConfig& config, int64_t now_ms) : config_(config), now_ms_(now_ms) {}
+  // Adds the customer's values as of now_ms when it has purchased.
+  void Add(const v1::CustomerState& customer);
+  // Quantile breakpoints of the values added (config.breakpoints when there are none).
+  RfmBreakpoints Breakpoints() &&;
+
+ private:
+  const RfmConfig& config_;
+  int64_t now_ms_;
+  std::vector<double> recency_, frequency_, monetary_;
+};
+
 // Scans every customer of `store` (ForEachCustomer) and returns the quantile breakpoints of
 // recency, frequency and monetary as of now_ms over the customers with a purchase
 // (rfm.last_purchase_ms set); config.breakpoints when there are none. Memory: 24 bytes per

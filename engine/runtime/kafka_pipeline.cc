@@ -15,6 +15,8 @@ double SecondsSince(SteadyClock::time_point start) {
 }
 
 constexpr int64_t kKafkaCommitIntervalMs = 5000;
+// Customers read per step of an RFM quantile refresh (one step per loop between records).
+constexpr size_t kRfmStepCustomers = 1000;
 constexpr int64_t kLagUpdateIntervalMs = 5000;
 constexpr int64_t kShutdownFlushMs = 30000;
 // Backoffs (first, max; doubling) of store retries, re-sends and held-topic probes.
@@ -24,6 +26,9 @@ constexpr int64_t kResendFirstMs = 1000;
 constexpr int64_t kResendMaxMs = 30000;
 constexpr int64_t kTopicRetryFirstMs = 5000;
 constexpr int64_t kTopicRetryMaxMs = 60000;
+// A produce into a full local queue waits at most this long, then counts as a retriable
+// failure (re-sent with backoff): the processing thread never blocks on it for long.
+constexpr int kQueueFullWaitMs = 50;
 // While every broker is down, one is asked this often, waiting this long.
 constexpr int64_t kBrokerProbeIntervalMs = 2000;
 constexpr int kBrokerProbeTimeoutMs = 200;
@@ -60,6 +65,7 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
   connectors::KafkaSinkOptions sink_options;
   sink_options.bootstrap_servers = bootstrap_servers;
   sink_options.properties = config.kafka.producer_properties;
+  sink_options.queue_full_wait_ms = kQueueFullWaitMs;
   auto sink = connectors::KafkaSink::Create(sink_options);
   if (!sink.ok()) return sink.status();
   pipeline->sink_ = std::move(*sink);
@@ -112,6 +118,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
   if (Status s = timers_.Refresh(); !s.ok()) return s;
   // RFM quantile breakpoints from the store before the first record.
   if (Status s = Housekeeping(); !s.ok()) return s;
+  started_ = true;
 
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
     PickUpNewRules();
@@ -262,12 +269,12 @@ Status KafkaPipeline::FireDueTimers() {
 
 Status KafkaPipeline::Housekeeping() {
   const int64_t now_ms = clock_->NowMs();
-  if (rfm_.Due(now_ms)) {
-    if (Status s = Commit(); !s.ok()) return s;
-    if (Status s = rfm_.Refresh(now_ms); !s.ok()) {
-      StoreFailed(s);
-      return s;
-    }
+  // In steps between records (the whole store at once only before the first record).
+  if (Status s = started_ ? rfm_.Step(now_ms, kRfmStepCustomers)
+                          : (rfm_.Due(now_ms) ? rfm_.Refresh(now_ms) : Status::Ok());
+      !s.ok()) {
+    StoreFailed(s);
+    return s;
   }
   if (sweep_.enabled() && NowMono() - last_sweep_ >= config_.state.retention_sweep_interval_ms) {
     last_sweep_ = NowMono();
@@ -493,6 +500,7 @@ Status KafkaPipeline::RecreateSink() {
   connectors::KafkaSinkOptions sink_options;
   sink_options.bootstrap_servers = bootstrap_servers_;
   sink_options.properties = config_.kafka.producer_properties;
+  sink_options.queue_full_wait_ms = kQueueFullWaitMs;
   auto sink = connectors::KafkaSink::Create(sink_options);
   if (!sink.ok()) return sink.status();
   sink_ = std::move(*sink);

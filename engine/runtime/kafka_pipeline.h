@@ -25,10 +25,11 @@
 // - Due timers fire in rounds of at most processing.timer_round_ms between records.
 //
 // Housekeeping between records: RFM quantile breakpoints are recomputed from the store at start
-// and every rfm.refresh (RfmRefresh), and customers past state.retention are expired by an
-// incremental sweep every state.retention_sweep_interval_ms (RetentionSweep), each right after
-// a commit. An erase event, an admin erase or an expiry also removes the customer's committed
-// but unacknowledged outbox entries (they are not re-sent after a restart).
+// and every rfm.refresh (RfmRefresh, in steps of 1,000 customers), and customers past
+// state.retention are expired by an incremental sweep every state.retention_sweep_interval_ms
+// (RetentionSweep), each right after a commit. An erase event, an admin erase or an expiry also
+// removes the customer's committed but unacknowledged outbox entries (they are not re-sent after a
+// restart).
 //
 // Not thread-safe except UpdateRules, which may be called from any thread; the AdminBackend
 // methods run on the processing thread (tasks run by Run).
@@ -247,6 +248,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   int64_t last_sweep_ = 0;
   // A timer round stopped at its time budget: the next loop goes on with it.
   bool timers_behind_ = false;
+  // The loop has started (housekeeping then works in steps).
+  bool started_ = false;
 };
 
 }  // namespace touchstream::engine

@@ -4,8 +4,11 @@
 // clock, `replay` with stream time (before each event), so a replay refreshes at the same
 // stream times whatever the speed.
 //
-// The store must be current (commit the cache first); the computation reads every customer
-// once (state::ComputeRfmQuantileBreakpoints).
+// Refresh reads every customer at once (state::ComputeRfmQuantileBreakpoints; the store must be
+// current: commit the cache first): `replay` uses it, and `run` before its first record. Step
+// reads the store in steps of `batch` customers, resuming where the previous step stopped, and
+// applies the breakpoints when a scan is complete, so that `run` never spends more than one
+// step between two records (the breakpoints are those of the store as the scan read it).
 //
 // Not thread-safe: runs on the processing thread.
 #pragma once
@@ -13,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "base/status.h"
 #include "state/customer_analytics.h"
@@ -37,12 +41,21 @@ class RfmRefresh {
   // applied).
   Status Refresh(int64_t now_ms);
 
+  // One step of an incremental refresh: starts a scan as of now_ms when one is Due and none is
+  // running, reads up to `batch` customers, and applies the breakpoints at the end of the scan.
+  // No-op when no scan is due or running. Errors: the store's (the scan starts over later).
+  Status Step(int64_t now_ms, size_t batch);
+
  private:
   const state::AnalyticsConfig& config_;
   state::StateStore* store_;
   Apply apply_;
   // floor(now_ms / refresh) of the last refresh.
   std::optional<int64_t> period_;
+  // The scan in progress (Step): its values, its period and the first id of its next step.
+  std::optional<state::RfmSample> sample_;
+  int64_t sample_period_ = 0;
+  std::string cursor_;
 };
 
 }  // namespace touchstream::engine

@@ -195,6 +195,40 @@ TEST(EngineRfmRefreshTest, DueOncePerPeriod) {
   EXPECT_FALSE(refresh.Due(5000));
 }
 
+// A refresh in steps reads `batch` customers per step and, at the end of the scan, applies the
+// breakpoints a full refresh computes; nothing is applied before.
+TEST(EngineRfmRefreshTest, StepsGiveTheBreakpointsOfAFullRefresh) {
+  state::AnalyticsConfig config;
+  config.rfm_enabled = true;
+  config.rfm.scoring = state::RfmScoring::kQuantiles;
+  config.rfm.refresh_ms = 1000;
+  constexpr int64_t kDay = 86400000;
+  constexpr int64_t kNow = 400 * kDay;
+  auto store = state::NewInMemoryStore();
+  state::CommitBatch batch;
+  for (int i = 0; i < 7; ++i) {
+    v1::CustomerState customer;
+    customer.set_customer_id("c" + std::to_string(i));
+    customer.mutable_rfm()->set_last_purchase_ms(kNow - (1 + i * i) * kDay);
+    batch.PutCustomer(customer);
+  }
+  ASSERT_TRUE(store->Commit(batch, nullptr).ok());
+  std::vector<state::RfmBreakpoints> full, stepped;
+  RfmRefresh whole(config, store.get(), [&](const auto& b) { full.push_back(b); });
+  ASSERT_TRUE(whole.Refresh(kNow).ok());
+  RfmRefresh steps(config, store.get(), [&](const auto& b) { stepped.push_back(b); });
+  ASSERT_TRUE(steps.Step(kNow, 3).ok());
+  ASSERT_TRUE(steps.Step(kNow, 3).ok());
+  EXPECT_TRUE(stepped.empty());
+  ASSERT_TRUE(steps.Step(kNow, 3).ok());
+  ASSERT_EQ(stepped.size(), 1u);
+  EXPECT_EQ(stepped.front(), full.front());
+  EXPECT_EQ(stepped.front().recency_days, (std::array<double, 4>{2, 5, 17, 26}));
+  // Not due again in the same period: no new scan starts.
+  ASSERT_TRUE(steps.Step(kNow + 1, 3).ok());
+  EXPECT_EQ(stepped.size(), 1u);
+}
+
 // A sweep step examines at most `batch` customers, resumes after the last one and wraps at the
 // end; only customers past the retention are erased, and the erasure commits with the cache.
 TEST(EngineRetentionSweepTest, StepsResumeAndWrap) {

@@ -61,13 +61,16 @@ class PipelineFixture : public ::testing::Test {
   // RunPipeline over a store the caller opened (e.g. a fault-injecting one), with its metrics;
   // returns what Run returned.
   // Without stop_after, it stops once `input_finished` (when given) is set and the input is idle.
+  // `clock` defaults to the system clock.
   Status RunPipelineOn(const engine::EngineConfig& config, state::StateStore* store,
                        engine::EngineMetrics* metrics, int64_t stop_after = 0,
-                       const std::atomic<bool>* input_finished = nullptr) {
+                       const std::atomic<bool>* input_finished = nullptr,
+                       const engine::Clock* clock = nullptr) {
     auto rules = engine::LoadRuleSet(config, std::cerr);
     if (!rules.ok()) return rules.status();
-    engine::SystemClock clock;
-    auto pipeline = engine::KafkaPipeline::Create(config, bootstrap_, store, metrics, &clock);
+    engine::SystemClock system_clock;
+    auto pipeline = engine::KafkaPipeline::Create(config, bootstrap_, store, metrics,
+                                                  clock != nullptr ? clock : &system_clock);
     if (!pipeline.ok()) return pipeline.status();
     (*pipeline)->UpdateRules(*rules);
     std::atomic<bool> stop{false};
