@@ -80,6 +80,16 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
     if (method != "GET") return respond(Error(405, "use GET /healthz"));
     return OnProcessingThread([] { return Json(200, {{"status", "ok"}}); }, std::move(respond));
   }
+  if (path == "/readyz") {
+    if (method != "GET") return respond(Error(405, "use GET /readyz"));
+    return OnProcessingThread(
+        [this] {
+          const std::vector<std::string> reasons = backend_->AdminNotReadyReasons();
+          if (reasons.empty()) return Json(200, {{"status", "ready"}});
+          return Json(503, {{"status", "not ready"}, {"reasons", reasons}});
+        },
+        std::move(respond));
+  }
   if (path == "/rules") {
     if (method != "GET") return respond(Error(405, "use GET /rules"));
     return OnProcessingThread(

@@ -1,5 +1,7 @@
 // AdminApi: the routes of the admin HTTP API (README "Admin API"):
-//   GET    /healthz          {"status":"ok"} once the processing thread answers
+//   GET    /healthz          {"status":"ok"} once the processing thread answers (liveness)
+//   GET    /readyz           {"status":"ready"}, or 503 {"status":"not ready","reasons":[...]}
+//                            while the instance cannot do its work (readiness)
 //   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404
 //   DELETE /customers/<id>   erases the customer; answers with the counts once committed
 //   GET    /rules            [{"id","version","enabled","file"}, ...] of the active rule set
@@ -16,7 +18,9 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/ops/admin_server.h"
@@ -43,6 +47,9 @@ class AdminBackend {
   virtual Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) = 0;
   // The rule set in use (null when none).
   virtual std::shared_ptr<const rules::RuleSet> AdminRules() = 0;
+  // Why the instance cannot do its work now (the state store failing, every broker down, a
+  // topic refusing messages), one sentence each; empty when it is ready (the default).
+  virtual std::vector<std::string> AdminNotReadyReasons() { return {}; }
 };
 
 class AdminApi {

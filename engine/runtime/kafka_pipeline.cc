@@ -321,6 +321,24 @@ Result<state::ErasureCounts> KafkaPipeline::AdminEraseCustomer(std::string_view 
   return erased;
 }
 
+std::vector<std::string> KafkaPipeline::AdminNotReadyReasons() {
+  std::vector<std::string> reasons;
+  const int64_t now = NowMono();
+  if (!store_failure_.ok()) {
+    reasons.push_back("state store failing for " + std::to_string(now - store_failing_since_ms_) +
+                      " ms: " + store_failure_.ToString());
+  }
+  if (brokers_down_since_ms_ >= 0) {
+    reasons.push_back("every Kafka broker down for " +
+                      std::to_string(now - brokers_down_since_ms_) + " ms");
+  }
+  for (const auto& [topic, held] : held_) {
+    reasons.push_back("topic " + topic + " refuses messages (" +
+                      std::to_string(held.sequences.size()) + " held in the outbox)");
+  }
+  return reasons;
+}
+
 std::shared_ptr<const rules::RuleSet> KafkaPipeline::AdminRules() {
   PickUpNewRules();
   return processor_.rules();

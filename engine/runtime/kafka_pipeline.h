@@ -104,6 +104,7 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   Status AdminGetCustomer(std::string_view customer_id, v1::CustomerState* out) override;
   Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) override;
   std::shared_ptr<const rules::RuleSet> AdminRules() override;
+  std::vector<std::string> AdminNotReadyReasons() override;
   std::optional<int32_t> AdminForeignPartition(std::string_view customer_id) override;
 
  private:

@@ -94,6 +94,10 @@ TEST_F(IntegrationAdminTest, CustomersRulesReloadAndEraseEvent) {
     wait_for_records(3);
 
     EXPECT_EQ(Curl("GET", "/healthz"), "{\"status\":\"ok\"}\n 200");
+    EXPECT_EQ(Curl("GET", "/readyz"), "{\"status\":\"ready\"}\n 200");
+    // A customer id no event could carry is refused, and the engine goes on.
+    EXPECT_TRUE(Contains(Curl("DELETE", "/customers/a%00b"), " 400"));
+    EXPECT_EQ(Curl("GET", "/healthz"), "{\"status\":\"ok\"}\n 200");
     const std::string c1 = Curl("GET", "/customers/c-1");
     EXPECT_TRUE(Contains(c1, R"("customer_id":"c-1")")) << c1;
     EXPECT_TRUE(Contains(c1, R"("purchase_count":"1")")) << c1;
