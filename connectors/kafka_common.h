@@ -42,6 +42,10 @@ using RdKafkaConfPtr = std::unique_ptr<rd_kafka_conf_t, RdKafkaConfDeleter>;
 using RdKafkaListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaListDeleter>;
 using RdKafkaMessagePtr = std::unique_ptr<rd_kafka_message_t, RdKafkaMessageDeleter>;
 using RdKafkaErrorPtr = std::unique_ptr<rd_kafka_error_t, RdKafkaErrorDeleter>;
+struct RdKafkaHeadersDeleter {
+  void operator()(rd_kafka_headers_t* headers) const { rd_kafka_headers_destroy(headers); }
+};
+using RdKafkaHeadersPtr = std::unique_ptr<rd_kafka_headers_t, RdKafkaHeadersDeleter>;
 
 // What to do about a message that could not be produced or delivered.
 enum class DeliveryFailure {

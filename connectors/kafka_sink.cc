@@ -79,8 +79,18 @@ Status KafkaSink::Produce(const std::string& topic, std::string_view key, std::s
                           const std::vector<std::pair<std::string, std::string>>& headers,
                           uint64_t token, int32_t partition, DeliveryFailure* failure) {
   if (failure != nullptr) *failure = DeliveryFailure::kNone;
-  const size_t fixed = partition >= 0 ? 6 : 5;
-  std::vector<rd_kafka_vu_t> args(fixed + headers.size());
+  // Headers go as one list the caller owns until a produce succeeds (VTYPE_HEADERS), not one by
+  // one (VTYPE_HEADER): librdkafka 2.0 frees the latter twice when the partitioner fails
+  // (confluentinc/librdkafka#4627).
+  RdKafkaHeadersPtr header_list;
+  if (!headers.empty()) {
+    header_list.reset(rd_kafka_headers_new(headers.size()));
+    for (const auto& [name, header_value] : headers) {
+      rd_kafka_header_add(header_list.get(), name.data(), static_cast<ssize_t>(name.size()),
+                          header_value.data(), static_cast<ssize_t>(header_value.size()));
+    }
+  }
+  std::vector<rd_kafka_vu_t> args(5);
   args[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   args[0].u.cstr = topic.c_str();
   args[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -92,20 +102,23 @@ Status KafkaSink::Produce(const std::string& topic, std::string_view key, std::s
   args[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
   args[4].u.ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(token));
   if (partition >= 0) {
-    args[5].vtype = RD_KAFKA_VTYPE_PARTITION;
-    args[5].u.i32 = partition;
+    rd_kafka_vu_t& arg = args.emplace_back();
+    arg.vtype = RD_KAFKA_VTYPE_PARTITION;
+    arg.u.i32 = partition;
   }
-  for (size_t i = 0; i < headers.size(); ++i) {
-    rd_kafka_vu_t& header = args[fixed + i];
-    header.vtype = RD_KAFKA_VTYPE_HEADER;
-    header.u.header = {headers[i].first.c_str(), headers[i].second.data(),
-                       static_cast<ssize_t>(headers[i].second.size())};
+  if (header_list != nullptr) {
+    rd_kafka_vu_t& arg = args.emplace_back();
+    arg.vtype = RD_KAFKA_VTYPE_HEADERS;
+    arg.u.headers = header_list.get();
   }
 
   int waited_ms = 0;
   while (true) {
     RdKafkaErrorPtr error(rd_kafka_produceva(producer_.get(), args.data(), args.size()));
-    if (error == nullptr) break;
+    if (error == nullptr) {
+      header_list.release();  // owned by the message now
+      break;
+    }
     const rd_kafka_resp_err_t err = rd_kafka_error_code(error.get());
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && waited_ms < queue_full_wait_ms_) {
       rd_kafka_poll(producer_.get(), kQueueFullPollMs);

@@ -58,6 +58,16 @@ class IntegrationNeverStopTest : public PipelineFixture {
   }
 };
 
+// The sum of a metric family's counters.
+double CounterTotal(const engine::EngineMetrics& metrics, const std::string& name) {
+  double total = 0;
+  for (const auto& family : metrics.registry()->Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) total += metric.counter.value;
+  }
+  return total;
+}
+
 std::string Purchase(const std::string& customer, const std::string& ts) {
   return R"({"customer_id":")" + customer + R"(","type":"purchase","ts":)" + ts +
          R"(,"properties":{"amount":25.0}})";
@@ -213,16 +223,6 @@ TEST_F(IntegrationNeverStopTest, RefusedActionsGoToTheActionsDeadLetterTopic) {
   EXPECT_EQ(States(refused), States(reference));
 }
 
-// The sum of a metric family's counters.
-double CounterTotal(const engine::EngineMetrics& metrics, const std::string& name) {
-  double total = 0;
-  for (const auto& family : metrics.registry()->Collect()) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) total += metric.counter.value;
-  }
-  return total;
-}
-
 // Wall-clock time set by the test; intervals run on the real monotonic clock.
 class SettableClock final : public engine::Clock {
  public:
@@ -286,6 +286,34 @@ TEST_F(IntegrationNeverStopTest, AHundredThousandDueTimersDoNotBlockInput) {
   const double cut = CounterTotal(metrics, "touchstream_timer_rounds_cut_total");
   EXPECT_GT(cut, 0);
   std::printf("%d timers due at once: fired in %.0f+ rounds cut at 50 ms\n", kArmed, cut);
+}
+
+// A topic that refuses messages (authorization denied at the broker): its actions wait in the
+// outbox, a probe every few seconds finds it accepting again, and every action is delivered
+// exactly as in an undisturbed run; the engine never stops meanwhile.
+TEST_F(IntegrationNeverStopTest, ActionsForARefusingTopicWaitAndAreDelivered) {
+  const auto events = Journeys(40, 9);
+  ProduceEvents(events);
+  const auto reference = Variant("reference");
+  RunPipeline(reference);
+
+  const auto held = Variant("held");
+  rd_kafka_mock_push_request_errors(broker_->mock_cluster(), kProduceApiKey, 2,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  engine::EngineMetrics metrics;
+  auto store = engine::OpenStore(held);
+  ASSERT_TRUE(store.ok());
+  Status run = RunPipelineOn(held, store->get(), &metrics);
+  store->reset();
+  ASSERT_TRUE(run.ok()) << run.ToString();
+  EXPECT_GE(CounterTotal(metrics, "touchstream_delivery_failures_total"), 1);
+  EXPECT_EQ(CounterTotal(metrics, "touchstream_actions_dead_lettered_total"), 0);
+
+  size_t messages = 0, reference_messages = 0;
+  EXPECT_EQ(ActionIds("actions-held", &messages),
+            ActionIds("actions-reference", &reference_messages));
+  EXPECT_EQ(States(held), States(reference));
 }
 
 }  // namespace
