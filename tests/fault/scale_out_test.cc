@@ -232,7 +232,7 @@ TEST_F(ScaleOutTest, ChangelogPartitionCountMustMatchInput) {
   engine::SystemClock clock;
   auto pipeline = engine::KafkaPipeline::Create(config, bootstrap_, store->get(), &metrics, &clock);
   ASSERT_FALSE(pipeline.ok());
-  const std::string& message = pipeline.status().message();
+  const std::string message = pipeline.status().message();
   EXPECT_NE(message.find("'two.changelog' has 2 partitions"), std::string::npos) << message;
   EXPECT_NE(message.find("'scale-out.events' has 6"), std::string::npos) << message;
 }
