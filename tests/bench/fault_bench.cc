@@ -103,13 +103,20 @@ double OutboxDepth(const engine::EngineMetrics& metrics) {
 
 // Events/s of KafkaPipeline over the first n events of the input topic, in a fresh group and
 // store; timed from the first record processed to the n-th.
-double EndToEnd(const engine::EngineConfig& base, const std::string& bootstrap, size_t n,
+double EndToEnd(const engine::EngineConfig& base, connectors::DevBroker* broker, size_t n,
                 const std::string& group) {
   engine::EngineConfig config = base;
   const test::TempDir dir("touchstream-fault-bench");
   config.state.dir = dir.path().string();
   config.kafka.group_id = group;
   config.kafka.consumer_properties = kGroupSettings;
+  // The development broker does not answer CreateTopics: the group's changelog is made here.
+  if (config.state.changelog) {
+    Status created =
+        broker->CreateTopic({engine::ChangelogTopicOf(config), config.kafka.embedded_partitions});
+    if (!created.ok()) Fail("changelog topic", created);
+  }
+  const std::string bootstrap = broker->bootstrap_servers();
   auto store = engine::OpenStore(config);
   auto rules = engine::LoadRuleSet(config, std::cerr);
   if (!store.ok()) Fail("store", store.status());
@@ -225,12 +232,12 @@ void Restore(const engine::EngineConfig& base, const std::string& bootstrap,
 void Outage(const engine::EngineConfig& base, const std::vector<connectors::SourceRecord>& records,
             int outage_seconds, int rate) {
   engine::EngineConfig config = base;
+  config.kafka.group_id = "outage";
   auto broker = connectors::DevBroker::Start(1, engine::TopicsNamedIn(config));
   if (!broker.ok()) Fail("broker", broker.status());
   const std::string bootstrap = (*broker)->bootstrap_servers();
   const test::TempDir dir("touchstream-fault-bench-outage");
   config.state.dir = dir.path().string();
-  config.kafka.group_id = "outage";
   config.kafka.consumer_properties = kGroupSettings;
   auto store = engine::OpenStore(config);
   auto rules = engine::LoadRuleSet(config, std::cerr);
@@ -423,7 +430,7 @@ int Main(int argc, char** argv) {
     }
     int group = 0;
     const auto run = [&](const engine::EngineConfig& c) {
-      return EndToEnd(c, bootstrap, kafka_events, "fault-" + std::to_string(group++));
+      return EndToEnd(c, broker->get(), kafka_events, "fault-" + std::to_string(group++));
     };
     if (wants("sync")) {
       engine::EngineConfig on = config, off = config;
