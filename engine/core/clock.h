@@ -30,17 +30,4 @@ class SystemClock final : public Clock {
   }
 };
 
-// Time that moves only when told to (tests, and replay where event time drives the clock).
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(int64_t now_ms = 0) : now_ms_(now_ms) {}
-  int64_t NowMs() const override { return now_ms_; }
-  int64_t MonotonicMs() const override { return now_ms_; }
-  void Set(int64_t now_ms) { now_ms_ = now_ms; }
-  void Advance(int64_t delta_ms) { now_ms_ += delta_ms; }
-
- private:
-  int64_t now_ms_;
-};
-
 }  // namespace touchstream::engine
