@@ -205,4 +205,27 @@ class ConfigReader {
 // policy: section of the engine config (engine/config/policy_section.cc).
 void ReadPolicy(ConfigReader& r, const YAML::Node& node, PolicyConfig* policy);
 
+// The customer-value sections (engine/config/customer_sections.cc).
+// aggregates: declares each aggregate's type in *env as well.
+void ReadAggregates(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* analytics,
+                    rules::RuleEnvironment* env);
+void ReadRfm(ConfigReader& r, const YAML::Node& node, state::AnalyticsConfig* analytics);
+void ReadConsent(ConfigReader& r, const YAML::Node& node, state::ConsentConfig* consent);
+void ReadClv(ConfigReader& r, const YAML::Node& node, ClvConfig* clv);
+void ReadSatisfaction(ConfigReader& r, const YAML::Node& node, state::SatisfactionConfig* s);
+// value_tiers: the score expression's node goes to *score_node, compiled by CompileValueScore
+// once every section is read.
+void ReadValueTiers(ConfigReader& r, const YAML::Node& node, ValueTiersConfig* tiers,
+                    std::optional<YAML::Node>* score_node);
+void CompileValueScore(ConfigReader& r, const std::string& file_name, const std::string& yaml_text,
+                       const YAML::Node& node, const rules::RuleEnvironment& env,
+                       ValueTiersConfig* tiers);
+// loyalty: the tier basis node goes to *basis_node, checked by CheckLoyaltyBasis once the
+// aggregates are known.
+void ReadLoyalty(ConfigReader& r, const YAML::Node& node, state::LoyaltyConfig* loyalty,
+                 std::optional<YAML::Node>* basis_node);
+void CheckLoyaltyBasis(ConfigReader& r, const YAML::Node& node,
+                       const state::AnalyticsConfig& analytics, const std::string& basis);
+void ReadHistory(ConfigReader& r, const YAML::Node& node, int64_t* size);
+
 }  // namespace touchstream::engine
