@@ -16,7 +16,6 @@
 #include "rules/expression.h"
 #include "rules/field_catalog.h"
 #include "rules/source.h"
-#include "rules/zone_cache.h"
 
 namespace touchstream::engine {
 
