@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "engine/cli/commands.h"
+#include "engine/cli/version.h"
 
 namespace {
 
@@ -26,7 +27,9 @@ void PrintUsage(std::ostream& out) {
          "  clv fit --transactions FILE --calibration-end YYYY-MM-DD\n"
          "                                    fit the customer-value models to purchase history\n"
          "  report impact --config FILE       conversions and lift per rule and experiment arm\n"
-         "  version                           print the version\n\n"
+         "  config check --config FILE        validate a config and its rules, print the "
+         "effective settings\n"
+         "  version, --version                print the version\n\n"
          "`touchstream <command> --help` lists a command's options.\n";
 }
 
@@ -47,8 +50,9 @@ int main(int argc, char** argv) {
   if (command == "rules") return RulesCommand(argc - 1, argv + 1);
   if (command == "clv") return ClvCommand(argc - 1, argv + 1);
   if (command == "report") return ReportCommand(argc - 1, argv + 1);
+  if (command == "config") return ConfigCommand(argc - 1, argv + 1);
   if (command == "version" || command == "--version") {
-    std::cout << "touchstream " << TOUCHSTREAM_VERSION << "\n";
+    std::cout << "touchstream " << TouchstreamVersion() << "\n";
     return 0;
   }
   if (command == "help" || command == "--help" || command == "-h") {
