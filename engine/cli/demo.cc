@@ -255,7 +255,9 @@ int DemoCommand(int argc, char** argv) {
   SystemClock clock;
   config->kafka.consumer_properties.emplace("session.timeout.ms", "6000");
   config->kafka.consumer_properties.emplace("heartbeat.interval.ms", "500");
-  auto pipeline = KafkaPipeline::Create(*config, bootstrap, store->get(), &metrics, &clock);
+  const std::unique_ptr<Logger> log = MakeLogger(*config, &std::cerr);
+  auto pipeline =
+      KafkaPipeline::Create(*config, bootstrap, store->get(), &metrics, &clock, log.get());
   if (!pipeline.ok()) {
     std::cerr << "touchstream: " << pipeline.status().ToString() << "\n";
     producer.join();

@@ -2,10 +2,12 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 
 #include "connectors/dev_broker.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/options.h"
+#include "engine/cli/version.h"
 #include "engine/ops/admin_api.h"
 #include "engine/ops/admin_server.h"
 #include "engine/ops/metrics_server.h"
@@ -33,76 +35,94 @@ int RunCommand(int argc, char** argv) {
   // any error is refused as a whole and the running set stays.
   std::atomic<KafkaPipeline*> running{nullptr};
   std::optional<EngineConfig> loaded_config;
+  std::unique_ptr<Logger> log;  // set once the config is loaded, before the first reload
   EngineMetrics metrics;
   std::mutex reload_mu;
   auto reload_rules = [&](std::ostream& diagnostics) -> Result<size_t> {
     std::lock_guard<std::mutex> lock(reload_mu);
     KafkaPipeline* pipeline = running.load();
     if (pipeline == nullptr) return Status::Unavailable("the engine is not running");
-    auto rules = LoadRuleSet(*loaded_config, diagnostics);
+    std::ostringstream found;
+    auto rules = LoadRuleSet(*loaded_config, found);
+    diagnostics << found.str();
     metrics.RulesReloaded(rules.ok());
     if (!rules.ok()) {
-      std::cerr << "touchstream: reload refused (" << rules.status().message()
-                << "); the running rules stay\n";
+      log->Error("rules", "reload refused; the running rules stay",
+                 {{"error", rules.status().message()}, {"diagnostics", found.str()}});
       return rules.status();
     }
-    std::cerr << "touchstream: reloaded " << (*rules)->size() << " rules\n";
+    log->Info("rules", "reloaded " + std::to_string((*rules)->size()) + " rules",
+              {{"rules", (*rules)->size()}});
     pipeline->UpdateRules(*rules);
     metrics.SetRulesLoaded(static_cast<double>((*rules)->size()));
     return (*rules)->size();
   };
-  auto reload = [&] { (void)reload_rules(std::cerr); };
+  // The diagnostics of a refused set are in the log line.
+  auto reload = [&] {
+    std::ostringstream diagnostics;
+    (void)reload_rules(diagnostics);
+  };
   SignalWatcher signals(reload);
 
   auto config = LoadConfigOrReport(config_path, std::cerr);
   if (!config.ok()) return 1;
   loaded_config = *config;
+  log = MakeLogger(*loaded_config, &std::cerr);
   auto rules = LoadRuleSet(*loaded_config, std::cerr);
   if (!rules.ok()) {
-    std::cerr << "touchstream: " << rules.status().message() << "; not starting\n";
+    log->Error("run", "rules refused; not starting", {{"error", rules.status().message()}});
     return 1;
   }
   auto store = OpenStore(*loaded_config);
   if (!store.ok()) {
-    std::cerr << "touchstream: " << store.status().ToString() << "\n";
+    log->Error("run", "cannot open the state store", {{"error", store.status().ToString()}});
     return 1;
   }
   std::unique_ptr<MetricsServer> metrics_server;
   if (!loaded_config->metrics_address.empty()) {
     auto server = MetricsServer::Start(loaded_config->metrics_address, metrics);
     if (!server.ok()) {
-      std::cerr << "touchstream: " << server.status().message() << "\n";
+      log->Error("run", "cannot serve metrics", {{"error", server.status().message()}});
       return 1;
     }
     metrics_server = std::move(*server);
-    std::cerr << "touchstream: metrics on port " << metrics_server->port() << "\n";
+    log->Info("run", "metrics on port " + std::to_string(metrics_server->port()),
+              {{"port", metrics_server->port()}});
   }
   std::string bootstrap = loaded_config->kafka.bootstrap_servers;
   std::unique_ptr<connectors::DevBroker> broker;
   if (bootstrap == "embedded") {
     auto started = connectors::DevBroker::Start(1, TopicsNamedIn(*loaded_config));
     if (!started.ok()) {
-      std::cerr << "touchstream: embedded broker: " << started.status().ToString() << "\n";
+      log->Error("run", "cannot start the embedded broker",
+                 {{"error", started.status().ToString()}});
       return 1;
     }
     broker = std::move(*started);
     bootstrap = broker->bootstrap_servers();
-    std::cerr << "touchstream: embedded development broker at " << bootstrap << "\n";
+    log->Info("run", "embedded development broker at " + bootstrap, {{"bootstrap", bootstrap}});
   }
   SystemClock clock;
-  auto pipeline = KafkaPipeline::Create(*loaded_config, bootstrap, store->get(), &metrics, &clock);
+  auto pipeline =
+      KafkaPipeline::Create(*loaded_config, bootstrap, store->get(), &metrics, &clock, log.get());
   if (!pipeline.ok()) {
-    std::cerr << "touchstream: " << pipeline.status().ToString() << "\n";
+    log->Error("run", "cannot start the pipeline", {{"error", pipeline.status().ToString()}});
     return 1;
   }
   (*pipeline)->UpdateRules(*rules);
   metrics.RulesReloaded(true);
   running = pipeline->get();
-  std::cerr << "touchstream: running " << (*rules)->size() << " rules on " << bootstrap
-            << ", group " << loaded_config->kafka.group_id << "\n";
+  log->Info("run",
+            "running " + std::to_string((*rules)->size()) + " rules on " + bootstrap + ", group " +
+                loaded_config->kafka.group_id,
+            {{"version", TouchstreamVersion()},
+             {"rules", (*rules)->size()},
+             {"bootstrap", bootstrap},
+             {"group", loaded_config->kafka.group_id}});
   // Admin requests run on the processing thread (Run drains the queue between records).
   TaskQueue admin_tasks;
-  AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules);
+  AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules, &(*pipeline)->heartbeat(),
+                     loaded_config->admin.stall_timeout_ms);
   std::unique_ptr<AdminServer> admin_server;
   if (!loaded_config->admin.address.empty()) {
     auto server =
@@ -111,12 +131,13 @@ int RunCommand(int argc, char** argv) {
                              admin_api.Handle(request, std::move(respond));
                            });
     if (!server.ok()) {
-      std::cerr << "touchstream: " << server.status().message() << "\n";
+      log->Error("run", "cannot serve the admin API", {{"error", server.status().message()}});
       running = nullptr;
       return 1;
     }
     admin_server = std::move(*server);
-    std::cerr << "touchstream: admin API on port " << admin_server->port() << "\n";
+    log->Info("run", "admin API on port " + std::to_string(admin_server->port()),
+              {{"port", admin_server->port()}});
   }
   std::unique_ptr<RulesWatcher> watcher;
   if (loaded_config->processing.rules_watch_interval_ms > 0) {
@@ -132,10 +153,11 @@ int RunCommand(int argc, char** argv) {
   watcher.reset();
   running = nullptr;
   if (!status.ok()) {
-    std::cerr << "touchstream: stopped: " << status.ToString() << "\n";
+    log->Error("run", "stopped", {{"error", status.ToString()}});
     return 1;
   }
-  std::cerr << "touchstream: stopped after " << (*pipeline)->records_processed() << " events\n";
+  log->Info("run", "stopped after " + std::to_string((*pipeline)->records_processed()) + " events",
+            {{"events", (*pipeline)->records_processed()}});
   return 0;
 }
 

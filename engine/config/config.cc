@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "engine/config/config_reader.h"
+#include "engine/ops/log.h"
 #include "engine/runtime/partitioner.h"
 #include "rules/date_schedule.h"
 #include "rules/expression.h"
@@ -326,6 +327,27 @@ void ReadCalendars(ConfigReader& r, const YAML::Node& node, rules::RuleEnvironme
             });
 }
 
+// logging: {format: text|json, level: debug|info|warn|error}
+void ReadLogging(ConfigReader& r, const YAML::Node& node, const std::string& path,
+                 LoggingConfig* logging) {
+  r.Read(node, path,
+         {{"format",
+           [&](const YAML::Node& v, const std::string& full) {
+             const size_t errors = r.error_count();
+             r.String(v, full, &logging->format);
+             if (r.error_count() == errors && !ParseLogFormat(logging->format)) {
+               r.Fail(v, full, "expected text or json, got '" + logging->format + "'");
+             }
+           }},
+          {"level", [&](const YAML::Node& v, const std::string& full) {
+             const size_t errors = r.error_count();
+             r.String(v, full, &logging->level);
+             if (r.error_count() == errors && !ParseLogLevel(logging->level)) {
+               r.Fail(v, full, "expected debug, info, warn or error, got '" + logging->level + "'");
+             }
+           }}});
+}
+
 }  // namespace
 
 const std::string& EngineConfig::TopicFor(const std::string& channel,
@@ -385,7 +407,13 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
             {"rfm", [&](V v, P) { ReadRfm(r, v, &config.analytics); }},
             {"consent", [&](V v, P) { ReadConsent(r, v, &config.analytics.consent); }},
             {"clv", [&](V v, P) { ReadClv(r, v, &config.clv); }},
-            {"admin", address_into(&config.admin.address)},
+            {"admin",
+             [&](V v, P full) {
+               r.Read(v, full,
+                      {{"address", r.StringInto(&config.admin.address)},
+                       {"stall_timeout", r.DurationInto(false, &config.admin.stall_timeout_ms)}});
+             }},
+            {"logging", [&](V v, P full) { ReadLogging(r, v, full, &config.logging); }},
             {"satisfaction", [&](V v, P) { ReadSatisfaction(r, v, &config.satisfaction); }},
             {"value_tiers",
              [&](V v, P) { ReadValueTiers(r, v, &config.value_tiers, &value_score_node); }},

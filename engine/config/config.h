@@ -92,6 +92,16 @@ struct StateConfig {
 struct AdminConfig {
   // host:port of the admin HTTP API (README "Admin API"); empty disables it.
   std::string address = "127.0.0.1:9465";
+  // admin.stall_timeout: GET /healthz answers 503 when the processing loop has not completed an
+  // iteration for this long (a stalled processing thread). Default 60 s.
+  int64_t stall_timeout_ms = 60000;
+};
+
+struct LoggingConfig {
+  // logging.format: "text" (one line per event) or "json" (one JSON object a line). Default text.
+  std::string format = "text";
+  // logging.level: the lowest level written: debug, info, warn or error. Default info.
+  std::string level = "info";
 };
 
 struct ProcessingConfig {
@@ -186,6 +196,7 @@ struct EngineConfig {
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
   AdminConfig admin;
+  LoggingConfig logging;
 
   // The topic an action for `channel` of `kind` goes to.
   const std::string& TopicFor(const std::string& channel, const std::string& kind) const;

@@ -218,7 +218,13 @@ std::string EffectiveConfigYaml(const EngineConfig& config, const std::string& f
   for (const std::string& path : config.rules_paths) rules.push_back(Absolute(path));
   sections.emplace_back("rules", List(rules));
   sections.emplace_back("metrics", Address(config.metrics_address));
-  sections.emplace_back("admin", Address(config.admin.address));
+  YAML::Node admin = Address(config.admin.address);
+  admin["stall_timeout"] = Duration(config.admin.stall_timeout_ms);
+  sections.emplace_back("admin", admin);
+  YAML::Node logging(YAML::NodeType::Map);
+  logging["format"] = Str(config.logging.format);
+  logging["level"] = Str(config.logging.level);
+  sections.emplace_back("logging", logging);
   sections.emplace_back("history", [&] {
     YAML::Node node(YAML::NodeType::Map);
     node["size"] = Int(config.history_size);

@@ -14,7 +14,7 @@ namespace touchstream::engine {
 std::string FormatConfigDuration(int64_t ms);
 
 // The effective settings of `config` as a YAML document. The operational sections (kafka, output,
-// state, processing, rules, metrics, admin, logging, health), history, satisfaction, consent, the
+// state, processing, rules, metrics, admin, logging), history, satisfaction, consent, the
 // lifecycle thresholds and the policy's settings, caps, addresses and experiments are written
 // from the loaded values, every key with its default when the file left it out; paths are
 // absolute. The sections that only exist as written (events, calendars, aggregates, lateness,

@@ -60,15 +60,22 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 
 }  // namespace
 
-AdminApi::AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload)
-    : backend_(backend), tasks_(tasks), reload_(std::move(reload)) {}
+AdminApi::AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload,
+                   const Heartbeat* heartbeat, int64_t stall_timeout_ms)
+    : backend_(backend),
+      tasks_(tasks),
+      reload_(std::move(reload)),
+      heartbeat_(heartbeat),
+      stall_timeout_ms_(stall_timeout_ms) {}
 
-void AdminApi::OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond) {
+void AdminApi::OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond,
+                                  std::function<AdminResponse(const std::string&)> stopped) {
+  if (!stopped) stopped = [](const std::string& why) { return Error(503, why); };
   auto shared_respond = std::make_shared<AdminResponder>(std::move(respond));
-  const bool posted =
-      tasks_->Post([fn = std::move(fn), shared_respond] { (*shared_respond)(fn()); },
-                   [shared_respond] { (*shared_respond)(Error(503, "the engine is stopping")); });
-  if (!posted) (*shared_respond)(Error(503, "the engine is not running"));
+  const bool posted = tasks_->Post(
+      [fn = std::move(fn), shared_respond] { (*shared_respond)(fn()); },
+      [shared_respond, stopped] { (*shared_respond)(stopped("the engine is stopping")); });
+  if (!posted) (*shared_respond)(stopped("the engine is not running"));
 }
 
 void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
@@ -78,17 +85,36 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
 
   if (path == "/healthz") {
     if (method != "GET") return respond(Error(405, "use GET /healthz"));
+    if (heartbeat_ != nullptr) {
+      const int64_t silent_ms = heartbeat_->SilentMs();
+      if (silent_ms >= stall_timeout_ms_) {
+        return respond(Json(503, {{"status", "stalled"},
+                                  {"reason",
+                                   "the processing loop has not completed an iteration "
+                                   "for " +
+                                       std::to_string(silent_ms) + " ms (admin.stall_timeout " +
+                                       std::to_string(stall_timeout_ms_) + " ms)"}}));
+      }
+      return respond(Json(200, {{"status", "ok"}, {"last_iteration_ms_ago", silent_ms}}));
+    }
     return OnProcessingThread([] { return Json(200, {{"status", "ok"}}); }, std::move(respond));
   }
   if (path == "/readyz") {
     if (method != "GET") return respond(Error(405, "use GET /readyz"));
+    // A long step holds the processing thread: answered here, naming it.
+    if (const char* activity = heartbeat_ != nullptr ? heartbeat_->Activity() : nullptr) {
+      return respond(Json(503, {{"status", "not ready"}, {"reasons", {activity}}}));
+    }
     return OnProcessingThread(
         [this] {
           const std::vector<std::string> reasons = backend_->AdminNotReadyReasons();
           if (reasons.empty()) return Json(200, {{"status", "ready"}});
           return Json(503, {{"status", "not ready"}, {"reasons", reasons}});
         },
-        std::move(respond));
+        std::move(respond),
+        [](const std::string& why) {
+          return Json(503, {{"status", "not ready"}, {"reasons", {why}}});
+        });
   }
   if (path == "/rules") {
     if (method != "GET") return respond(Error(405, "use GET /rules"));

@@ -1,7 +1,14 @@
 // AdminApi: the routes of the admin HTTP API (README "Admin API"):
-//   GET    /healthz          {"status":"ok"} once the processing thread answers (liveness)
+//   GET    /healthz          liveness: {"status":"ok"} while the processing loop iterates; 503
+//                            {"status":"stalled","reason":...} once it has not completed an
+//                            iteration for the stall timeout (answered by the server thread,
+//                            so a stalled processing thread cannot hold the probe). Without a
+//                            heartbeat: {"status":"ok"} once the processing thread answers.
 //   GET    /readyz           {"status":"ready"}, or 503 {"status":"not ready","reasons":[...]}
-//                            while the instance cannot do its work (readiness)
+//                            while the instance cannot do its work (readiness): before the
+//                            group's first assignment, while starting or restoring state
+//                            (the heartbeat's busy activity), while the store fails, every
+//                            broker is down or a topic refuses messages, and once stopping
 //   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404
 //   DELETE /customers/<id>   erases the customer; answers with the counts once committed
 //   GET    /rules            [{"id","version","enabled","file"}, ...] of the active rule set
@@ -24,6 +31,7 @@
 
 #include "base/status.h"
 #include "engine/ops/admin_server.h"
+#include "engine/ops/heartbeat.h"
 #include "engine/runtime/task_queue.h"
 #include "rules/rule.h"
 #include "state/customer_erasure.h"
@@ -58,18 +66,24 @@ class AdminApi {
   // stream; returns the number of rules, or the error when the set is refused.
   using ReloadRules = std::function<Result<size_t>(std::ostream& diagnostics)>;
 
-  // `backend` and `tasks` must outlive the API (and the server calling it).
-  AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload);
+  // `backend`, `tasks` and `heartbeat` (when given) must outlive the API (and the server calling
+  // it). /healthz fails once `heartbeat` has been silent for `stall_timeout_ms`.
+  AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload,
+           const Heartbeat* heartbeat = nullptr, int64_t stall_timeout_ms = 60000);
 
   void Handle(const AdminRequest& request, AdminResponder respond);
 
  private:
-  // Runs fn on the processing thread; fn's response is sent, or 503 when the engine stopped.
-  void OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond);
+  // Runs fn on the processing thread; fn's response is sent, or when the engine stopped
+  // stopped(why) (default: 503 {"error": why}).
+  void OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond,
+                          std::function<AdminResponse(const std::string&)> stopped = nullptr);
 
   AdminBackend* backend_;
   TaskQueue* tasks_;
   ReloadRules reload_;
+  const Heartbeat* heartbeat_;
+  int64_t stall_timeout_ms_;
 };
 
 }  // namespace touchstream::engine

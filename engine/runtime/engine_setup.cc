@@ -43,6 +43,12 @@ std::vector<connectors::TopicSpec> TopicsNamedIn(const EngineConfig& config) {
   return topics;
 }
 
+std::unique_ptr<Logger> MakeLogger(const EngineConfig& config, std::ostream* out) {
+  // LoadConfig accepted both names.
+  return std::make_unique<Logger>(out, ParseLogFormat(config.logging.format).value(),
+                                  ParseLogLevel(config.logging.level).value());
+}
+
 Result<EngineConfig> LoadConfigOrReport(const std::string& path, std::ostream& errors) {
   auto config = LoadConfig(path);
   if (!config.ok()) errors << "touchstream: " << config.status().message() << "\n";

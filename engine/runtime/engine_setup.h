@@ -8,6 +8,7 @@
 #include "base/status.h"
 #include "connectors/dev_broker.h"
 #include "engine/config/config.h"
+#include "engine/ops/log.h"
 #include "rules/rule.h"
 #include "state/rocksdb_store.h"
 #include "state/state_store.h"
@@ -26,6 +27,9 @@ Result<std::unique_ptr<state::StateStore>> OpenStore(const EngineConfig& config)
 // letters), each with config.kafka.embedded_partitions partitions: what an embedded
 // development broker must create.
 std::vector<connectors::TopicSpec> TopicsNamedIn(const EngineConfig& config);
+
+// The logger config.logging asks for (format and level), writing to `out`, which must outlive it.
+std::unique_ptr<Logger> MakeLogger(const EngineConfig& config, std::ostream* out);
 
 // Loads a config file, printing the error to `errors` on failure.
 Result<EngineConfig> LoadConfigOrReport(const std::string& path, std::ostream& errors);

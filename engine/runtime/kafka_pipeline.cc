@@ -32,14 +32,28 @@ constexpr int kQueueFullWaitMs = 50;
 // While every broker is down, one is asked this often, waiting this long.
 constexpr int64_t kBrokerProbeIntervalMs = 2000;
 constexpr int kBrokerProbeTimeoutMs = 200;
+
+// "topic:partition,..." for a log field.
+std::string PartitionList(const std::vector<connectors::TopicPartition>& partitions) {
+  std::string out;
+  for (const auto& tp : partitions) {
+    out += (out.empty() ? "" : ",") + tp.topic + ":" + std::to_string(tp.partition);
+  }
+  return out;
+}
 }  // namespace
 
 KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* store,
-                             EngineMetrics* metrics, const Clock* clock)
+                             EngineMetrics* metrics, const Clock* clock, Logger* log)
     : config_(config),
       store_(store),
       metrics_(metrics),
       clock_(clock),
+      own_log_(log == nullptr
+                   ? std::make_unique<Logger>(&std::cerr, LogFormat::kText, LogLevel::kInfo, clock)
+                   : nullptr),
+      log_(log == nullptr ? own_log_.get() : log),
+      heartbeat_(clock),
       cache_(store, static_cast<size_t>(config.state.cache_customers)),
       processor_(config, &cache_, metrics),
       timers_(store, &processor_, static_cast<size_t>(config.processing.timer_batch)),
@@ -59,8 +73,8 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
                                                              const std::string& bootstrap_servers,
                                                              state::StateStore* store,
                                                              EngineMetrics* metrics,
-                                                             const Clock* clock) {
-  std::unique_ptr<KafkaPipeline> pipeline(new KafkaPipeline(config, store, metrics, clock));
+                                                             const Clock* clock, Logger* log) {
+  std::unique_ptr<KafkaPipeline> pipeline(new KafkaPipeline(config, store, metrics, clock, log));
   pipeline->bootstrap_servers_ = bootstrap_servers;
   connectors::KafkaSinkOptions sink_options;
   sink_options.bootstrap_servers = bootstrap_servers;
@@ -107,6 +121,9 @@ Status KafkaPipeline::Run(const std::atomic<bool>& stop, const PipelineRunOption
 }
 
 Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptions& options) {
+  // Until the first iteration: re-sending the outbox and the first RFM refresh of the store.
+  std::optional<Heartbeat::Busy> starting(std::in_place, &heartbeat_,
+                                          "starting: re-sending the outbox and reading the store");
   // Whatever a previous run committed but did not see acknowledged goes out again.
   Status resend = store_->ForEachOutbox([this](uint64_t sequence, const v1::OutboxEntry& entry) {
     in_flight_[sequence] = entry;
@@ -119,8 +136,10 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
   // RFM quantile breakpoints from the store before the first record.
   if (Status s = Housekeeping(); !s.ok()) return s;
   started_ = true;
+  starting.reset();
 
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
+    heartbeat_.Beat();
     PickUpNewRules();
     if (!store_failure_.ok()) {
       if (Status s = RetryStore(); !s.ok()) return s;
@@ -186,8 +205,9 @@ void KafkaPipeline::StoreFailed(const Status& status) {
     store_failing_since_ms_ = NowMono();
     store_backoff_ms_ = kStoreRetryFirstMs;
     metrics_->SetStoreHealthy(false);
-    std::cerr << "touchstream: state store failed (" << status.ToString()
-              << "); input and timers paused, nothing is lost; retrying\n";
+    log_->Error("pipeline",
+                "state store failed; input and timers paused, nothing is lost; retrying",
+                {{"error", status.ToString()}});
   }
   store_failure_ = status;
   store_retry_at_ms_ = NowMono() + store_backoff_ms_;
@@ -211,8 +231,8 @@ Status KafkaPipeline::RetryStore() {
     held_records_.pop_front();
   }
   if (!Commit().ok()) return Status::Ok();
-  std::cerr << "touchstream: state store recovered after " << NowMono() - store_failing_since_ms_
-            << " ms; resuming\n";
+  log_->Info("pipeline", "state store recovered; resuming",
+             {{"failing_ms", NowMono() - store_failing_since_ms_}});
   store_failure_ = Status::Ok();
   metrics_->SetStoreHealthy(true);
   UpdatePause();
@@ -231,9 +251,10 @@ Status KafkaPipeline::Shutdown() {
       if (recreate_sink_ && !RecreateSink().ok()) break;
     }
     if (!in_flight_.empty()) {
-      std::cerr << "touchstream: " << in_flight_.size()
-                << " messages not acknowledged at shutdown; they stay in the outbox and are "
-                   "re-sent on start\n";
+      log_->Warn("pipeline",
+                 "messages not acknowledged at shutdown; they stay in the outbox and are re-sent "
+                 "on start",
+                 {{"messages", in_flight_.size()}});
     }
     Commit();
     CommitKafkaOffsets();
@@ -324,6 +345,10 @@ Result<state::ErasureCounts> KafkaPipeline::AdminEraseCustomer(std::string_view 
 std::vector<std::string> KafkaPipeline::AdminNotReadyReasons() {
   std::vector<std::string> reasons;
   const int64_t now = NowMono();
+  if (!assignment_received_) {
+    reasons.push_back("waiting for the first partition assignment of consumer group " +
+                      config_.kafka.group_id);
+  }
   if (!store_failure_.ok()) {
     reasons.push_back("state store failing for " + std::to_string(now - store_failing_since_ms_) +
                       " ms: " + store_failure_.ToString());
@@ -412,8 +437,9 @@ void KafkaPipeline::HandleDeliveryFailure(uint64_t sequence, connectors::Deliver
       return;
     case connectors::DeliveryFailure::kFatal:
       if (!recreate_sink_) {
-        std::cerr << "touchstream: the Kafka producer failed fatally (" << status.ToString()
-                  << "); recreating it and re-sending the outbox\n";
+        log_->Error("pipeline",
+                    "the Kafka producer failed fatally; recreating it and re-sending the outbox",
+                    {{"error", status.ToString()}});
       }
       recreate_sink_ = true;
       return;
@@ -440,9 +466,11 @@ void KafkaPipeline::DeadLetterAction(uint64_t sequence, const std::string& reaso
       Produce(sequence, entry);
       return;
     }
-    std::cerr << "touchstream: dead-letter copy of message " << entry.id() << " to "
-              << headers["touchstream.error.topic"] << " refused too (" << status.ToString()
-              << "); it is removed from the outbox\n";
+    log_->Error("pipeline",
+                "dead-letter copy of a message refused too; it is removed from the outbox",
+                {{"id", entry.id()},
+                 {"topic", headers["touchstream.error.topic"]},
+                 {"error", status.ToString()}});
     metrics_->ActionDeadLettered("dead_letter_refused");
     in_flight_.erase(sequence);
     delivered_.push_back(sequence);
@@ -461,8 +489,9 @@ void KafkaPipeline::HoldForTopic(uint64_t sequence, const std::string& topic,
   auto [it, first] = held_.try_emplace(topic);
   HeldTopic& held = it->second;
   if (first) {
-    std::cerr << "touchstream: topic " << topic << " refuses messages (" << status.ToString()
-              << "); its messages wait in the outbox while other topics go on\n";
+    log_->Warn("pipeline",
+               "topic refuses messages; its messages wait in the outbox while other topics go on",
+               {{"topic", topic}, {"error", status.ToString()}});
     held.backoff_ms = kTopicRetryFirstMs;
     held.retry_at_ms = NowMono() + held.backoff_ms;
   }
@@ -481,8 +510,8 @@ void KafkaPipeline::ReleaseHeld(const std::string& topic) {
   std::deque<uint64_t> sequences = std::move(it->second.sequences);
   held_.erase(it);
   metrics_->SetTopicHeld(topic, 0);
-  std::cerr << "touchstream: topic " << topic << " accepts messages again; sending the "
-            << sequences.size() << " held back\n";
+  log_->Info("pipeline", "topic accepts messages again; sending the messages held back",
+             {{"topic", topic}, {"messages", sequences.size()}});
   for (uint64_t sequence : sequences) {
     if (auto entry = in_flight_.find(sequence); entry != in_flight_.end()) {
       Produce(sequence, entry->second);
@@ -559,11 +588,11 @@ void KafkaPipeline::WatchBrokers() {
     brokers_down_since_ms_ = now;
     next_broker_probe_ms_ = now + kBrokerProbeIntervalMs;
     metrics_->SetBrokerUp(false);
-    std::cerr << "touchstream: every Kafka broker is down; input and timers paused until one "
-                 "is back\n";
+    log_->Error("pipeline",
+                "every Kafka broker is down; input and timers paused until one is back");
   } else if (!down && brokers_down_since_ms_ >= 0) {
-    std::cerr << "touchstream: Kafka brokers reachable again after " << now - brokers_down_since_ms_
-              << " ms; resuming\n";
+    log_->Info("pipeline", "Kafka brokers reachable again; resuming",
+               {{"down_ms", now - brokers_down_since_ms_}});
     brokers_down_since_ms_ = -1;
     metrics_->SetBrokerUp(true);
     resend_at_ms_ = now;
@@ -594,7 +623,7 @@ void KafkaPipeline::CommitKafkaOffsets() {
   if (offsets.empty()) return;
   Status s = source_->CommitSync(offsets);
   if (!s.ok())
-    std::cerr << "touchstream: committing offsets to Kafka failed: " << s.ToString() << "\n";
+    log_->Warn("pipeline", "committing offsets to Kafka failed", {{"error", s.ToString()}});
   kafka_offsets_dirty_ = !s.ok();
 }
 
@@ -621,6 +650,9 @@ void KafkaPipeline::OnAssigned(const std::vector<connectors::TopicPartition>& pa
   if (paused_) source_->Pause(partitions);
   last_record_ = NowMono();  // idleness counts from the assignment
   metrics_->SetAssignedPartitions(static_cast<double>(assigned_.size()));
+  assignment_received_ = true;
+  log_->Info("pipeline", "partitions assigned",
+             {{"partitions", PartitionList(partitions)}, {"owned", assigned_.size()}});
 }
 
 void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& partitions,
@@ -630,7 +662,6 @@ void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& par
   // safe (the new owner starts from the store's offsets only on its own instance's store).
   // When that commit is impossible (the store fails) the work cannot be handed over: Run stops
   // with the error and nothing more is committed; a restart resumes from the last good commit.
-  (void)lost;
   if (may_commit_) {
     if (Status s = store_failure_.ok() ? Commit() : store_failure_; !s.ok()) {
       may_commit_ = false;
@@ -645,6 +676,8 @@ void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& par
   }
   DropRevoked(partitions);
   metrics_->SetAssignedPartitions(static_cast<double>(assigned_.size()));
+  log_->Info("pipeline", lost ? "partitions lost" : "partitions revoked",
+             {{"partitions", PartitionList(partitions)}, {"owned", assigned_.size()}});
 }
 
 }  // namespace touchstream::engine

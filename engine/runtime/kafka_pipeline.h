@@ -53,6 +53,8 @@
 #include "engine/core/processor.h"
 #include "engine/core/timer_driver.h"
 #include "engine/ops/admin_api.h"
+#include "engine/ops/heartbeat.h"
+#include "engine/ops/log.h"
 #include "engine/ops/metrics.h"
 #include "engine/runtime/changelog_writer.h"
 #include "engine/runtime/partition_restore.h"
@@ -76,12 +78,14 @@ struct PipelineRunOptions {
 
 class KafkaPipeline final : public connectors::PartitionListener, public AdminBackend {
  public:
-  // `store`, `metrics` and `clock` must outlive the pipeline. `bootstrap_servers` overrides
-  // config.kafka.bootstrap_servers (used when the broker is embedded).
+  // `store`, `metrics`, `clock` and `log` must outlive the pipeline. `bootstrap_servers`
+  // overrides config.kafka.bootstrap_servers (used when the broker is embedded). Without a
+  // `log` the pipeline logs to stderr in text format at level info.
   static Result<std::unique_ptr<KafkaPipeline>> Create(const EngineConfig& config,
                                                        const std::string& bootstrap_servers,
                                                        state::StateStore* store,
-                                                       EngineMetrics* metrics, const Clock* clock);
+                                                       EngineMetrics* metrics, const Clock* clock,
+                                                       Logger* log = nullptr);
   ~KafkaPipeline() override;
 
   // Swaps in a new rule set; takes effect before the next record. Thread-safe.
@@ -94,6 +98,10 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
 
   // Records processed since creation. Thread-safe.
   int64_t records_processed() const { return records_processed_.load(std::memory_order_relaxed); }
+
+  // Beaten by every iteration of Run's loop (busy while restoring a partition and before the
+  // first iteration): what GET /healthz checks, and /readyz while busy. Thread-safe.
+  const Heartbeat& heartbeat() const { return heartbeat_; }
 
   // connectors::PartitionListener
   std::optional<int64_t> StartOffset(const connectors::TopicPartition& tp) override;
@@ -109,7 +117,7 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
 
  private:
   KafkaPipeline(const EngineConfig& config, state::StateStore* store, EngineMetrics* metrics,
-                const Clock* clock);
+                const Clock* clock, Logger* log);
 
   // Commits the pending work in one atomic batch. On failure nothing pending is forgotten and
   // store_failure_ is set (Run then pauses and retries).
@@ -174,6 +182,10 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   state::StateStore* store_;
   EngineMetrics* metrics_;
   const Clock* clock_;
+  // The logger given to Create, or own_log_ (stderr, text) when none was.
+  std::unique_ptr<Logger> own_log_;
+  Logger* log_;
+  Heartbeat heartbeat_;
   state::CustomerCache cache_;
   EventProcessor processor_;
   TimerDriver timers_;
@@ -237,6 +249,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   bool kafka_offsets_dirty_ = false;
 
   std::vector<connectors::TopicPartition> assigned_;
+  // The group's first assignment (possibly of no partition) has arrived: /readyz waits for it.
+  bool assignment_received_ = false;
   bool paused_ = false;
   bool back_pressure_ = false;
   std::atomic<int64_t> records_processed_{0};

@@ -2,7 +2,6 @@
 // changelog records of each commit, the restore of assigned partitions and the drop of revoked
 // ones. The rest of the pipeline is in kafka_pipeline.cc.
 #include <algorithm>
-#include <iostream>
 
 #include "engine/runtime/kafka_pipeline.h"
 
@@ -80,7 +79,11 @@ void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
   // Nothing of this partition is cached or pending (it was not assigned), but commit first so
   // that every cached entry is clean and can be dropped.
   if (Status s = Commit(); !s.ok()) return;
-  auto restored = restore_->Restore(tp.partition);
+  auto restored = [&] {
+    // A long restore is progress, not a stall; /readyz names it.
+    Heartbeat::Busy restoring(&heartbeat_, "restoring partition state from the changelog");
+    return restore_->Restore(tp.partition);
+  }();
   if (!restored.ok()) {
     fatal_ = restored.status();
     return;
@@ -91,9 +94,11 @@ void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
   if (restored->customers_applied > 0) {
     cache_.DropClean(
         [&](std::string_view id) { return changelog_->PartitionOfCustomer(id) == tp.partition; });
-    std::cerr << "touchstream: restored " << restored->customers_applied << " customers and "
-              << restored->timers_applied << " timers of partition " << tp.partition << " from "
-              << restored->records_read << " changelog records\n";
+    log_->Info("pipeline", "restored a partition from the changelog",
+               {{"partition", tp.partition},
+                {"customers", restored->customers_applied},
+                {"timers", restored->timers_applied},
+                {"records", restored->records_read}});
   }
   if (Status s = timers_.Refresh(); !s.ok()) fatal_ = s;
 }

@@ -54,5 +54,73 @@ TEST_F(EngineAdminApiTest, ReadyUntilTheBackendNamesAReason) {
   EXPECT_EQ(Get("/healthz").status, 200);
 }
 
+// A clock the test moves by hand.
+class TestClock final : public Clock {
+ public:
+  int64_t NowMs() const override { return ms; }
+  int64_t MonotonicMs() const override { return ms; }
+  int64_t ms = 1000;
+};
+
+// With a heartbeat, /healthz is answered without the processing thread: ok while the loop beats,
+// 503 "stalled" once it has been silent for the stall timeout, ok again after a beat.
+TEST_F(EngineAdminApiTest, HealthzFailsWhenTheLoopStalls) {
+  TestClock clock;
+  Heartbeat heartbeat(&clock);
+  AdminApi api(&backend_, &tasks_, nullptr, &heartbeat, 5000);
+  auto get = [&](const std::string& path) {
+    AdminResponse response{0, "", ""};
+    api.Handle({"GET", path}, [&](AdminResponse r) { response = std::move(r); });
+    return response;  // the task queue is not run: a stalled processing thread
+  };
+  clock.ms += 4999;
+  AdminResponse ok = get("/healthz");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "{\"last_iteration_ms_ago\":4999,\"status\":\"ok\"}\n");
+  clock.ms += 1;
+  AdminResponse stalled = get("/healthz");
+  EXPECT_EQ(stalled.status, 503);
+  EXPECT_EQ(stalled.body,
+            "{\"reason\":\"the processing loop has not completed an iteration for 5000 ms "
+            "(admin.stall_timeout 5000 ms)\",\"status\":\"stalled\"}\n");
+  heartbeat.Beat();
+  EXPECT_EQ(get("/healthz").status, 200);
+}
+
+// A long step marked busy (a restore) is not a stall, and /readyz names it at once.
+TEST_F(EngineAdminApiTest, BusyStepIsAliveButNotReady) {
+  TestClock clock;
+  Heartbeat heartbeat(&clock);
+  AdminApi api(&backend_, &tasks_, nullptr, &heartbeat, 5000);
+  auto get = [&](const std::string& path) {
+    AdminResponse response{0, "", ""};
+    api.Handle({"GET", path}, [&](AdminResponse r) { response = std::move(r); });
+    return response;
+  };
+  {
+    Heartbeat::Busy restoring(&heartbeat, "restoring partition state from the changelog");
+    clock.ms += 60000;
+    EXPECT_EQ(get("/healthz").status, 200);
+    AdminResponse not_ready = get("/readyz");
+    EXPECT_EQ(not_ready.status, 503);
+    EXPECT_EQ(not_ready.body,
+              "{\"reasons\":[\"restoring partition state from the changelog\"],\"status\":"
+              "\"not ready\"}\n");
+  }
+  EXPECT_EQ(heartbeat.SilentMs(), 0);  // the end of the step beats
+  EXPECT_EQ(heartbeat.Activity(), nullptr);
+  clock.ms += 5000;
+  EXPECT_EQ(get("/healthz").status, 503);
+}
+
+// Once the engine stops (the task queue closed), /readyz says so in its usual shape.
+TEST_F(EngineAdminApiTest, ReadyzWhenStopped) {
+  tasks_.Close();
+  AdminResponse stopped = Get("/readyz");
+  EXPECT_EQ(stopped.status, 503);
+  EXPECT_EQ(stopped.body,
+            "{\"reasons\":[\"the engine is not running\"],\"status\":\"not ready\"}\n");
+}
+
 }  // namespace
 }  // namespace touchstream::engine

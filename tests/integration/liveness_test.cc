@@ -1,0 +1,176 @@
+// GET /healthz on a running pipeline (development broker, real RocksDB) whose processing thread
+// blocks inside the state store: the probe fails after admin.stall_timeout and recovers when the
+// store answers again.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "connectors/kafka_sink.h"
+#include "engine/ops/admin_api.h"
+#include "engine/ops/admin_server.h"
+#include "engine/runtime/task_queue.h"
+#include "external_clients.h"
+#include "pipeline_fixture.h"
+
+namespace touchstream::testing {
+namespace {
+
+// A store whose customer reads block while the test holds it blocked (a hung disk); every call
+// is forwarded to the inner store.
+class BlockingStore final : public state::StateStore {
+ public:
+  explicit BlockingStore(state::StateStore* inner) : inner_(inner) {}
+
+  void Block() {
+    std::lock_guard<std::mutex> lock(mu_);
+    blocked_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      blocked_ = false;
+    }
+    released_.notify_all();
+  }
+  // True once a read is waiting on the block.
+  bool waiting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waiting_;
+  }
+
+  Status GetCustomer(std::string_view customer_id, v1::CustomerState* out) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      waiting_ = blocked_;
+      released_.wait(lock, [this] { return !blocked_; });
+      waiting_ = false;
+    }
+    return inner_->GetCustomer(customer_id, out);
+  }
+  Status Commit(const state::CommitBatch& batch, std::vector<uint64_t>* sequences) override {
+    return inner_->Commit(batch, sequences);
+  }
+  std::optional<int64_t> GetOffset(std::string_view topic, int32_t partition) override {
+    return inner_->GetOffset(topic, partition);
+  }
+  Status ForEachOutbox(const std::function<void(uint64_t, const v1::OutboxEntry&)>& fn) override {
+    return inner_->ForEachOutbox(fn);
+  }
+  Status ForEachCustomer(const std::function<bool(const v1::CustomerState&)>& fn) override {
+    return inner_->ForEachCustomer(fn);
+  }
+  Status ForEachCustomerFrom(std::string_view first_id,
+                             const std::function<bool(const v1::CustomerState&)>& fn) override {
+    return inner_->ForEachCustomerFrom(first_id, fn);
+  }
+  Status DueTimers(int64_t up_to_ms, size_t limit, std::vector<v1::Timer>* out) override {
+    return inner_->DueTimers(up_to_ms, limit, out);
+  }
+  Status ForEachImpactCounts(const std::function<void(const std::string&, const std::string&,
+                                                      const v1::ImpactCounts&)>& fn) override {
+    return inner_->ForEachImpactCounts(fn);
+  }
+  Status Flush() override { return inner_->Flush(); }
+
+ private:
+  state::StateStore* inner_;
+  std::mutex mu_;
+  std::condition_variable released_;
+  bool blocked_ = false;  // GUARDED_BY(mu_)
+  bool waiting_ = false;  // GUARDED_BY(mu_)
+};
+
+class IntegrationLivenessTest : public PipelineFixture {
+ protected:
+  void Produce(const std::string& key, const std::string& value) {
+    auto sink = connectors::KafkaSink::Create({bootstrap_, {}});
+    ASSERT_TRUE(sink.ok());
+    ASSERT_TRUE((*sink)->Produce("touchstream.events", key, value, {}, 1).ok());
+    std::vector<connectors::DeliveryReport> reports;
+    ASSERT_TRUE((*sink)->Flush(10000, &reports).ok());
+  }
+
+  // "<body> <http status>" of GET path on the admin server.
+  std::string Get(const std::string& path) {
+    return RunShell("curl -s -m 20 -w ' %{http_code}' http://127.0.0.1:" + std::to_string(port_) +
+                    path);
+  }
+
+  int port_ = 0;
+};
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(IntegrationLivenessTest, HealthzFailsWhileTheProcessingThreadIsStuck) {
+  auto rocksdb = engine::OpenStore(config_);
+  ASSERT_TRUE(rocksdb.ok()) << rocksdb.status().ToString();
+  BlockingStore store(rocksdb->get());
+  auto rules = engine::LoadRuleSet(config_, std::cerr);
+  ASSERT_TRUE(rules.ok());
+  engine::EngineMetrics metrics;
+  engine::SystemClock clock;
+  auto pipeline = engine::KafkaPipeline::Create(config_, bootstrap_, &store, &metrics, &clock);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  (*pipeline)->UpdateRules(*rules);
+  engine::TaskQueue tasks;
+  engine::AdminApi api(pipeline->get(), &tasks, nullptr, &(*pipeline)->heartbeat(),
+                       /*stall_timeout_ms=*/1000);
+  auto server = engine::AdminServer::Start(
+      "127.0.0.1:0", [&](const engine::AdminRequest& request, engine::AdminResponder respond) {
+        api.Handle(request, std::move(respond));
+      });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  port_ = (*server)->port();
+
+  std::atomic<bool> stop{false};
+  engine::PipelineRunOptions options;
+  options.tasks = &tasks;
+  Status run_status;
+  std::thread runner([&] { run_status = (*pipeline)->Run(stop, options); });
+  const std::string event =
+      R"({"event_id":"e1","customer_id":"c-1","type":"page_view","ts":"2026-01-01T10:00:00Z"})";
+  Produce("c-1", event);
+  for (int i = 0; i < 600 && (*pipeline)->records_processed() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ((*pipeline)->records_processed(), 1);
+  EXPECT_TRUE(Contains(Get("/healthz"), "\"status\":\"ok\"")) << Get("/healthz");
+  EXPECT_EQ(Get("/readyz"), "{\"status\":\"ready\"}\n 200");
+
+  // The next event's state read hangs: the loop stops iterating.
+  store.Block();
+  Produce(
+      "c-2",
+      R"({"event_id":"e2","customer_id":"c-2","type":"page_view","ts":"2026-01-01T11:00:00Z"})");
+  for (int i = 0; i < 600 && !store.waiting(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(store.waiting());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  const std::string stalled = Get("/healthz");
+  EXPECT_TRUE(Contains(stalled, "\"status\":\"stalled\"")) << stalled;
+  EXPECT_TRUE(Contains(stalled, "(admin.stall_timeout 1000 ms)")) << stalled;
+  EXPECT_TRUE(Contains(stalled, " 503")) << stalled;
+
+  // The store answers again: the loop goes on and the probe passes.
+  store.Release();
+  for (int i = 0; i < 600 && (*pipeline)->records_processed() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ((*pipeline)->records_processed(), 2);
+  const std::string alive = Get("/healthz");
+  EXPECT_TRUE(Contains(alive, " 200")) << alive;
+
+  stop = true;
+  runner.join();
+  EXPECT_TRUE(run_status.ok()) << run_status.ToString();
+  tasks.Close();
+}
+
+}  // namespace
+}  // namespace touchstream::testing
