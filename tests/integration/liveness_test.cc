@@ -1,6 +1,6 @@
-// GET /healthz on a running pipeline (development broker, real RocksDB) whose processing thread
-// blocks inside the state store: the probe fails after admin.stall_timeout and recovers when the
-// store answers again.
+// GET /healthz and /readyz on a running pipeline (development broker, real RocksDB): not ready
+// until the group's first assignment; when the processing thread blocks inside the state store,
+// /healthz fails after admin.stall_timeout and recovers when the store answers again.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -132,6 +132,15 @@ TEST_F(IntegrationLivenessTest, HealthzFailsWhileTheProcessingThreadIsStuck) {
   options.tasks = &tasks;
   Status run_status;
   std::thread runner([&] { run_status = (*pipeline)->Run(stop, options); });
+  // The first join of the group takes seconds: until its assignment arrives, not ready.
+  std::string joining;
+  for (int i = 0; i < 40 && !Contains(joining, "waiting for the first partition assignment"); ++i) {
+    joining = Get("/readyz");
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(joining,
+            "{\"reasons\":[\"waiting for the first partition assignment of consumer group "
+            "touchstream-demo\"],\"status\":\"not ready\"}\n 503");
   const std::string event =
       R"({"event_id":"e1","customer_id":"c-1","type":"page_view","ts":"2026-01-01T10:00:00Z"})";
   Produce("c-1", event);
