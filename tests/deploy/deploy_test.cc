@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -125,6 +127,42 @@ TEST_F(DeployTest, Dockerfile) {
   EXPECT_NE(dockerfile.find("curl -fsS http://127.0.0.1:" +
                             std::to_string(PortOf(config, "admin")) + "/healthz"),
             std::string::npos);
+}
+
+// The runtime stage installs the Debian package of every shared library the binary needs
+// (readelf's NEEDED, owner by dpkg -S), beyond those of debian:bookworm-slim itself.
+TEST_F(DeployTest, DockerfileInstallsTheLibrariesTheBinaryNeeds) {
+  if (Shell("command -v dpkg && command -v readelf").exit_code != 0) {
+    GTEST_SKIP() << "dpkg or readelf (binutils) missing: not a Debian build machine";
+  }
+  const std::string dockerfile = ReadFile(kDeploy / "Dockerfile");
+  std::istringstream runtime(dockerfile.substr(dockerfile.rfind("\nFROM ")));
+  const std::set<std::string> runtime_words{std::istream_iterator<std::string>(runtime),
+                                            std::istream_iterator<std::string>()};
+  const std::set<std::string> in_base_image = {"libc6", "libgcc-s1", "libstdc++6"};
+  Output needed = Shell("readelf -d " + kBinary);
+  ASSERT_EQ(needed.exit_code, 0) << needed.text;
+  const std::regex library(R"(\(NEEDED\)\s+Shared library: \[([^\]]+)\])");
+  int libraries = 0;
+  for (std::sregex_iterator it(needed.text.begin(), needed.text.end(), library), end; it != end;
+       ++it) {
+    const std::string name = (*it)[1].str();
+    Output owner = Shell("dpkg -S '*/" + name + "'");
+    ASSERT_EQ(owner.exit_code, 0) << name << ": " << owner.text;
+    // "package[:arch]: path" a line (a library may be in several packages, e.g. multilib).
+    std::istringstream lines(owner.text);
+    std::vector<std::string> packages;
+    bool installed = false;
+    for (std::string line; std::getline(lines, line);) {
+      const std::string package = line.substr(0, line.find_first_of(":"));
+      packages.push_back(package);
+      installed = installed || in_base_image.count(package) || runtime_words.count(package);
+    }
+    ++libraries;
+    EXPECT_TRUE(installed) << name << " is in Debian package(s) " << Join(packages)
+                           << ", which the runtime stage of deploy/Dockerfile does not install";
+  }
+  EXPECT_GE(libraries, 8);
 }
 
 // docker-compose.yaml: the touchstream service's mounts over the image, its command, its ports.
