@@ -3,9 +3,11 @@
 // config or of its rules with file:line:col, with a non-zero exit.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -81,6 +83,33 @@ TEST_F(ConfigCheckTest, DemoConfigPrintsEffectiveSettings) {
   }
   EXPECT_NE(out.out.find(kSource + "/deploy/rules/demo"), std::string::npos) << out.out;
   EXPECT_NE(out.err.find("demo.yaml: OK, "), std::string::npos) << out.err;
+}
+
+// Every key docs/configuration.md documents with its default is printed (a key added to the
+// config without EffectiveConfigYaml learning it fails here).
+TEST_F(ConfigCheckTest, EveryDocumentedKeyIsPrinted) {
+  auto out = Touchstream("config check --config " + kSource + "/deploy/config/demo.yaml");
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  const YAML::Node effective = YAML::Load(out.out);
+  std::istringstream doc(ReadFile(kSource + "/docs/configuration.md"));
+  const std::regex key_path("`([a-z_]+(\\.[a-z_]+)+)`");
+  int keys = 0;
+  for (std::string line; std::getline(doc, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    // The keys of the first cell, without the defaults in parentheses.
+    const std::string first_cell =
+        std::regex_replace(line.substr(0, line.find(" |", 1)), std::regex(R"(\([^)]*\))"), "");
+    for (std::sregex_iterator it(first_cell.begin(), first_cell.end(), key_path), end; it != end;
+         ++it) {
+      const std::string key = (*it)[1].str();
+      const size_t dot = key.find('.');
+      const YAML::Node section = effective[key.substr(0, dot)];
+      EXPECT_TRUE(section.IsMap() && section[key.substr(dot + 1)].IsDefined())
+          << key << " documented but not printed";
+      ++keys;
+    }
+  }
+  EXPECT_GE(keys, 40);
 }
 
 // The printed settings are a config file: checking it prints the same settings again.
