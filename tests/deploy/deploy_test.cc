@@ -120,6 +120,9 @@ TEST_F(DeployTest, Dockerfile) {
   EXPECT_NE(dockerfile.find("FROM debian:bookworm-slim AS build"), std::string::npos);
   EXPECT_NE(dockerfile.find("RUN deploy/setup.sh"), std::string::npos);
   EXPECT_NE(dockerfile.find("\nUSER touchstream"), std::string::npos);
+  // A host build directory in the context would clash with the image's CMake cache.
+  EXPECT_NE(ReadFile(fs::path(TOUCHSTREAM_SOURCE_DIR) / ".dockerignore").find("\nbuild/\n"),
+            std::string::npos);
   std::smatch cmd;
   ASSERT_TRUE(std::regex_search(dockerfile, cmd, std::regex(R"(\nCMD \[(.*)\])")));
   YAML::Node args = YAML::Load("[" + cmd[1].str() + "]");
