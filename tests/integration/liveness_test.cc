@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "connectors/kafka_sink.h"
@@ -179,6 +181,78 @@ TEST_F(IntegrationLivenessTest, HealthzFailsWhileTheProcessingThreadIsStuck) {
   runner.join();
   EXPECT_TRUE(run_status.ok()) << run_status.ToString();
   tasks.Close();
+}
+
+// More instances than input partitions: the one left without a partition still receives the
+// group's (empty) assignment and becomes ready, so that a rollout does not wait for it forever.
+TEST_F(IntegrationLivenessTest, InstanceWithoutPartitionsBecomesReady) {
+  engine::EngineConfig config = config_;
+  config.kafka.input_topics = {"solo"};
+  config.kafka.group_id = "solo-group";
+  ASSERT_TRUE(broker_->CreateTopic({"solo", 1}).ok());
+  ASSERT_TRUE(broker_->CreateTopic({engine::ChangelogTopicOf(config), 1}).ok());
+  struct Instance {
+    std::unique_ptr<state::StateStore> store;
+    engine::EngineMetrics metrics;
+    std::ostringstream log_text;
+    std::unique_ptr<engine::Logger> log;
+    std::unique_ptr<engine::KafkaPipeline> pipeline;
+    engine::TaskQueue tasks;
+    std::thread runner;
+    Status status;
+  };
+  engine::SystemClock clock;
+  std::atomic<bool> stop{false};
+  std::vector<engine::EngineConfig> configs(2, config);
+  std::vector<std::unique_ptr<Instance>> instances;
+  for (int i = 0; i < 2; ++i) {
+    configs[i].state.dir = (root_ / ("solo-state-" + std::to_string(i))).string();
+    auto instance = std::make_unique<Instance>();
+    auto store = engine::OpenStore(configs[i]);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    instance->store = std::move(*store);
+    instance->log = std::make_unique<engine::Logger>(&instance->log_text, engine::LogFormat::kText,
+                                                     engine::LogLevel::kInfo);
+    auto pipeline = engine::KafkaPipeline::Create(configs[i], bootstrap_, instance->store.get(),
+                                                  &instance->metrics, &clock, instance->log.get());
+    ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+    instance->pipeline = std::move(*pipeline);
+    Instance* raw = instance.get();
+    raw->runner = std::thread([raw, &stop] {
+      engine::PipelineRunOptions options;
+      options.tasks = &raw->tasks;
+      raw->status = raw->pipeline->Run(stop, options);
+    });
+    instances.push_back(std::move(instance));
+  }
+  // The readiness reasons of each instance, asked on its processing thread.
+  auto reasons_of = [](Instance* instance) {
+    std::promise<std::vector<std::string>> promise;
+    auto answer = promise.get_future();
+    instance->tasks.Post([&] { promise.set_value(instance->pipeline->AdminNotReadyReasons()); });
+    return answer.get();
+  };
+  bool both_ready = false;
+  for (int i = 0; i < 300 && !both_ready; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    both_ready = reasons_of(instances[0].get()).empty() && reasons_of(instances[1].get()).empty();
+  }
+  EXPECT_TRUE(both_ready) << "instance 0: "
+                          << ::testing::PrintToString(reasons_of(instances[0].get()))
+                          << ", instance 1: "
+                          << ::testing::PrintToString(reasons_of(instances[1].get()));
+  stop = true;
+  for (auto& instance : instances) {
+    instance->runner.join();
+    instance->tasks.Close();
+    EXPECT_TRUE(instance->status.ok()) << instance->status.ToString();
+  }
+  // One instance owns the partition, the other none; both logged their assignment.
+  const std::string a = instances[0]->log_text.str(), b = instances[1]->log_text.str();
+  EXPECT_TRUE(Contains(a, "partitions assigned partitions=solo:0 owned=1") !=
+              Contains(b, "partitions assigned partitions=solo:0 owned=1"))
+      << a << "\n"
+      << b;
 }
 
 }  // namespace
