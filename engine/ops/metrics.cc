@@ -21,7 +21,11 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 
 }  // namespace
 
-EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+EngineMetrics::EngineMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      store_(*registry_),
+      event_time_lag_(*registry_),
+      process_(std::make_shared<ProcessCollector>()) {
   auto& r = *registry_;
   consumed_ = CounterFamily(r, "touchstream_events_consumed_total",
                             "Input events processed, by event type.");

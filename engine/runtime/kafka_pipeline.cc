@@ -173,6 +173,7 @@ bool KafkaPipeline::ProcessNow(const connectors::SourceRecord& record) {
     return false;
   }
   metrics_->ObserveProcessingSeconds(SecondsSince(wall_start));
+  metrics_->InputRecordProcessed(record.topic, record.partition, record.timestamp_ms);
   pending_offsets_[{record.topic, record.partition}] = record.offset + 1;
   ++uncommitted_records_;
   ++records_processed_;
@@ -601,11 +602,16 @@ void KafkaPipeline::CommitKafkaOffsets() {
 void KafkaPipeline::UpdateLag() {
   last_lag_update_ = NowMono();
   // Cached watermarks only: the processing thread never waits for the broker here.
+  std::vector<EventTimeLagMetrics::PartitionLag> event_time;
   for (const auto& lag : source_->Lag(0)) {
     if (lag.lag >= 0)
       metrics_->SetConsumerLag(lag.partition.topic, lag.partition.partition,
                                static_cast<double>(lag.lag));
+    event_time.push_back({lag.partition.topic, lag.partition.partition, lag.lag});
   }
+  metrics_->SetEventTimeLag(event_time, clock_->NowMs());
+  // The store's RocksDB figures ride along (a few property reads every kLagUpdateIntervalMs).
+  if (std::optional<state::StoreStats> stats = store_->Stats()) metrics_->SetStoreStats(*stats);
 }
 
 std::optional<int64_t> KafkaPipeline::StartOffset(const connectors::TopicPartition& tp) {
