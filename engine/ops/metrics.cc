@@ -186,8 +186,13 @@ EngineMetrics::EngineMetrics()
       .Help("Build information; the value is always 1.")
       .Register(r)
       .Add({{"version", TOUCHSTREAM_VERSION}});
-  // Always present so dashboards see zeros, not gaps.
+  // Always present so dashboards see zeros, not gaps: the label values known in advance.
   rejected_->Add({{"reason", "undecodable"}});
+  for (const char* kind : {"rule", "lifecycle"}) timers_fired_->Add({{"kind", kind}});
+  for (const char* reason : {"limit", "stale", "rule_gone", "inactive", "expired", "undecodable"})
+    timers_dropped_->Add({{"reason", reason}});
+  for (const char* failure_class : {"retriable", "message", "topic", "fatal"})
+    delivery_failures_->Add({{"class", failure_class}});
 }
 
 prometheus::Counter& EngineMetrics::Cached(CounterCache& cache,

@@ -47,7 +47,14 @@ KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* stor
              store, &processor_, metrics),
       rfm_(config.analytics, store, [this](const state::RfmBreakpoints& breakpoints) {
         processor_.SetRfmBreakpoints(breakpoints);
-      }) {}
+      }) {
+  // A zero for every topic whose messages may be held, so dashboards see zeros, not gaps.
+  for (const auto& [channel, topic] : config.output.channel_topics) metrics->SetTopicHeld(topic, 0);
+  for (const std::string* topic : {&config.output.default_topic, &config.output.alerts_topic,
+                                   &config.output.decisions_topic}) {
+    if (!topic->empty()) metrics->SetTopicHeld(*topic, 0);
+  }
+}
 
 KafkaPipeline::~KafkaPipeline() {
   // Closing the consumer revokes its partitions (OnRevoked): no commit from a destructor.
