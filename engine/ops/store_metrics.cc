@@ -24,7 +24,7 @@ StoreMetrics::StoreMetrics(prometheus::Registry& registry)
                                       "(rocksdb.estimate-pending-compaction-bytes).")),
       estimated_keys_(GaugeFamily(registry, "touchstream_store_estimated_keys",
                                   "Estimated keys, by column family (rocksdb.estimate-num-keys; "
-                                  "customers: the customers stored).")),
+                                  "overwrites not yet compacted count).")),
       block_cache_usage_(GaugeFamily(registry, "touchstream_store_block_cache_usage_bytes",
                                      "Bytes in the state store's block cache "
                                      "(rocksdb.block-cache-usage).")),
