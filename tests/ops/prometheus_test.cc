@@ -195,18 +195,31 @@ std::string RulesWithShortFor() {
   return std::regex_replace(rules, std::regex(R"(for: \d+m)"), "for: 2s");
 }
 
-class PrometheusTest : public LiveEngineTest {};
+// Skips (before the engine starts) when `program` is not on PATH; else sets *path.
+bool SkipWithout(const std::string& program, std::string* path) {
+  const auto found = FindProgram(program);
+  if (found) *path = *found;
+  return !found;
+}
+
+class PrometheusTest : public LiveEngineTest {
+ protected:
+  void SetUp() override {
+    if (SkipWithout("prometheus", &prometheus_)) {
+      GTEST_SKIP() << "prometheus not found on PATH: install Debian's prometheus package "
+                      "(deploy/setup.sh does)";
+    }
+    LiveEngineTest::SetUp();
+  }
+  std::string prometheus_;
+};
 
 // Prometheus scrapes the engine, sees the series the events made with their exact values, and
 // the dead-letter alert fires.
 TEST_F(PrometheusTest, ScrapesTheEngineAndFiresTheDeadLetterAlert) {
-  const auto binary = FindProgram("prometheus");
-  if (!binary) {
-    GTEST_SKIP() << "prometheus not found on PATH: install Debian's prometheus package "
-                    "(deploy/setup.sh does)";
-  }
-  PrometheusServer prometheus(
-      *binary, root_, "127.0.0.1:" + std::to_string(metrics_server_->port()), RulesWithShortFor());
+  PrometheusServer prometheus(prometheus_, root_,
+                              "127.0.0.1:" + std::to_string(metrics_server_->port()),
+                              RulesWithShortFor());
   ASSERT_TRUE(WaitFor([&] { return prometheus.Query(R"(up{job="touchstream"})") == 1.0; },
                       std::chrono::seconds(30)))
       << "prometheus never scraped the engine; its log:\n"
@@ -345,6 +358,13 @@ TEST(DashboardExpressionTest, MetricNames) {
 // missing property is an evaluation error), so that the rule-error series exist.
 class DashboardTest : public LiveEngineTest {
  protected:
+  void SetUp() override {
+    if (SkipWithout("promtool", &promtool_)) {
+      GTEST_SKIP() << "promtool not found on PATH: install Debian's prometheus package "
+                      "(deploy/setup.sh does)";
+    }
+    LiveEngineTest::SetUp();
+  }
   void Configure() override {
     const fs::path dir = root_ / "broken-rules";
     fs::create_directories(dir);
@@ -357,17 +377,13 @@ class DashboardTest : public LiveEngineTest {
               "    - emit: {kind: alert, channel: email, template: never}\n");
     config_.rules_paths.push_back(dir.string());
   }
+  std::string promtool_;
 };
 
 // deploy/grafana/touchstream.json is an importable dashboard: every panel uses the
 // ${datasource} variable, every expression parses (promtool) and names only metrics a live
 // engine exposes (or the rules record, or `up`).
 TEST_F(DashboardTest, QueriesParseAndNameLiveMetrics) {
-  const auto promtool = FindProgram("promtool");
-  if (!promtool) {
-    GTEST_SKIP() << "promtool not found on PATH: install Debian's prometheus package "
-                    "(deploy/setup.sh does)";
-  }
   const json dashboard =
       json::parse(ReadFile(kSourceDir / "deploy/grafana/touchstream.json"), nullptr, false);
   ASSERT_FALSE(dashboard.is_discarded()) << "deploy/grafana/touchstream.json is not JSON";
@@ -406,7 +422,7 @@ TEST_F(DashboardTest, QueriesParseAndNameLiveMetrics) {
   }
   WriteFile(root_ / "dashboard.rules.yml", rules);
   CommandResult check =
-      RunCommand(*promtool + " check rules '" + (root_ / "dashboard.rules.yml").string() + "'");
+      RunCommand(promtool_ + " check rules '" + (root_ / "dashboard.rules.yml").string() + "'");
   EXPECT_EQ(check.exit_code, 0) << check.output << "\n" << rules;
 
   FeedEvents();
