@@ -24,7 +24,7 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 EngineMetrics::EngineMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       store_(*registry_),
-      event_time_lag_(*registry_),
+      partition_lag_(*registry_),
       process_(std::make_shared<ProcessCollector>()) {
   auto& r = *registry_;
   consumed_ = CounterFamily(r, "touchstream_events_consumed_total",
@@ -175,12 +175,6 @@ EngineMetrics::EngineMetrics()
                        .Help("Rules in the active rule set.")
                        .Register(r)
                        .Add({});
-  lag_ = &prometheus::BuildGauge()
-              .Name("touchstream_consumer_lag")
-              .Help(
-                  "Messages between the high watermark and this instance's position, per input "
-                  "partition.")
-              .Register(r);
   prometheus::BuildGauge()
       .Name("touchstream_build_info")
       .Help("Build information; the value is always 1.")
@@ -217,10 +211,6 @@ void EngineMetrics::DecisionRecorded(std::string_view rule, std::string_view out
     it = decisions_by_key_.emplace(decision_key_, counter).first;
   }
   it->second->Increment();
-}
-
-void EngineMetrics::SetConsumerLag(const std::string& topic, int32_t partition, double lag) {
-  lag_->Add({{"topic", topic}, {"partition", std::to_string(partition)}}).Set(lag);
 }
 
 void EngineMetrics::SetTopicHeld(const std::string& topic, double messages) {

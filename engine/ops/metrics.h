@@ -117,16 +117,15 @@ class EngineMetrics {
   double customers_expired() const { return customers_expired_->Value(); }
   double customers_erased_by_event() const { return erased_by_event_->Value(); }
   double customers_erased_by_admin() const { return erased_by_admin_->Value(); }
-  void SetConsumerLag(const std::string& topic, int32_t partition, double lag);
   // An input record was processed (its Kafka timestamp feeds the event-time lag).
   void InputRecordProcessed(const std::string& topic, int32_t partition, int64_t timestamp_ms) {
-    event_time_lag_.RecordProcessed(topic, partition, timestamp_ms);
+    partition_lag_.RecordProcessed(topic, partition, timestamp_ms);
   }
-  // touchstream_event_time_lag_seconds of the assigned partitions at wall-clock now_ms
-  // (EventTimeLagMetrics::Update).
-  void SetEventTimeLag(const std::vector<EventTimeLagMetrics::PartitionLag>& assigned,
+  // touchstream_consumer_lag and touchstream_event_time_lag_seconds of the assigned partitions
+  // at wall-clock now_ms; those of partitions no longer assigned go (PartitionLagMetrics).
+  void SetPartitionLag(const std::vector<PartitionLagMetrics::PartitionLag>& assigned,
                        int64_t now_ms) {
-    event_time_lag_.Update(assigned, now_ms);
+    partition_lag_.Update(assigned, now_ms);
   }
   // The state store's resource use (touchstream_store_*; StoreMetrics).
   void SetStoreStats(const state::StoreStats& stats) { store_.Set(stats); }
@@ -154,7 +153,6 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* raises_refused_;
   prometheus::Family<prometheus::Counter>* window_late_;
   prometheus::Family<prometheus::Counter>* decisions_;
-  prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Counter* out_of_order_;
   prometheus::Counter* input_already_applied_;
   prometheus::Counter* input_key_mismatch_;
@@ -187,7 +185,7 @@ class EngineMetrics {
   CounterCache delivery_failures_by_class_, actions_dead_lettered_by_reason_;
   std::string decision_key_;
   StoreMetrics store_;
-  EventTimeLagMetrics event_time_lag_;
+  PartitionLagMetrics partition_lag_;
   std::shared_ptr<ProcessCollector> process_;
 };
 

@@ -609,14 +609,11 @@ void KafkaPipeline::CommitKafkaOffsets() {
 void KafkaPipeline::UpdateLag() {
   last_lag_update_ = NowMono();
   // Cached watermarks only: the processing thread never waits for the broker here.
-  std::vector<EventTimeLagMetrics::PartitionLag> event_time;
+  std::vector<PartitionLagMetrics::PartitionLag> partitions;
   for (const auto& lag : source_->Lag(0)) {
-    if (lag.lag >= 0)
-      metrics_->SetConsumerLag(lag.partition.topic, lag.partition.partition,
-                               static_cast<double>(lag.lag));
-    event_time.push_back({lag.partition.topic, lag.partition.partition, lag.lag});
+    partitions.push_back({lag.partition.topic, lag.partition.partition, lag.lag});
   }
-  metrics_->SetEventTimeLag(event_time, clock_->NowMs());
+  metrics_->SetPartitionLag(partitions, clock_->NowMs());
   // The store's RocksDB figures ride along (a few property reads every kLagUpdateIntervalMs).
   if (std::optional<state::StoreStats> stats = store_->Stats()) metrics_->SetStoreStats(*stats);
 }
