@@ -11,6 +11,7 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   kcat python3-kafka curl
   systemd  # systemd-analyze verifies deploy/systemd/touchstream.service (tests/deploy)
+  prometheus  # promtool (rules checks) and the server (tests/ops/prometheus_test.cc)
 )
 
 missing=()

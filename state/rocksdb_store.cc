@@ -263,6 +263,31 @@ class RocksDbStore final : public StateStore {
     return FromRocks(db_->Flush(flush_options, database_->AllHandles()), "flush");
   }
 
+  std::optional<StoreStats> Stats() override {
+    // A property RocksDB does not know reads as 0 (GetIntProperty returns false, value kept).
+    const auto property = [this](rocksdb::ColumnFamilyHandle* cf, const std::string& name) {
+      uint64_t value = 0;
+      if (!db_->GetIntProperty(cf, name, &value)) value = 0;
+      return value;
+    };
+    StoreStats stats;
+    for (rocksdb::ColumnFamilyHandle* cf : database_->AllHandles()) {
+      StoreStats::ColumnFamily& out = stats.column_families.emplace_back();
+      out.name = cf->GetName();
+      out.live_sst_bytes = property(cf, rocksdb::DB::Properties::kLiveSstFilesSize);
+      out.memtable_bytes = property(cf, rocksdb::DB::Properties::kCurSizeAllMemTables);
+      out.pending_compaction_bytes =
+          property(cf, rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+      out.estimated_keys = property(cf, rocksdb::DB::Properties::kEstimateNumKeys);
+    }
+    rocksdb::ColumnFamilyHandle* any = db_->DefaultColumnFamily();
+    stats.block_cache_usage_bytes = property(any, rocksdb::DB::Properties::kBlockCacheUsage);
+    stats.block_cache_capacity_bytes = property(any, rocksdb::DB::Properties::kBlockCacheCapacity);
+    stats.delayed_write_rate = property(any, rocksdb::DB::Properties::kActualDelayedWriteRate);
+    stats.write_stopped = property(any, rocksdb::DB::Properties::kIsWriteStopped) != 0;
+    return stats;
+  }
+
  private:
   // fire_ms of timers changed earlier in the batch being committed (nullopt: deleted), by
   // timer_index key.

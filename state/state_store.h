@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "state/commit_batch.h"
+#include "state/store_stats.h"
 #include "touchstream/v1/state.pb.h"
 
 namespace touchstream::state {
@@ -71,6 +72,10 @@ class StateStore {
 
   // Writes memtables to disk files (RocksDB); a no-op in memory. Errors: IOError.
   virtual Status Flush() = 0;
+
+  // The store's resource use (RocksDB properties), read now; cheap enough to call every few
+  // seconds. nullopt from stores that have none to report (the in-memory store).
+  virtual std::optional<StoreStats> Stats() { return std::nullopt; }
 };
 
 }  // namespace touchstream::state

@@ -21,7 +21,11 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 
 }  // namespace
 
-EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+EngineMetrics::EngineMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      store_(*registry_),
+      partition_lag_(*registry_),
+      process_(std::make_shared<ProcessCollector>()) {
   auto& r = *registry_;
   consumed_ = CounterFamily(r, "touchstream_events_consumed_total",
                             "Input events processed, by event type.");
@@ -171,19 +175,18 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
                        .Help("Rules in the active rule set.")
                        .Register(r)
                        .Add({});
-  lag_ = &prometheus::BuildGauge()
-              .Name("touchstream_consumer_lag")
-              .Help(
-                  "Messages between the high watermark and this instance's position, per input "
-                  "partition.")
-              .Register(r);
   prometheus::BuildGauge()
       .Name("touchstream_build_info")
       .Help("Build information; the value is always 1.")
       .Register(r)
       .Add({{"version", TOUCHSTREAM_VERSION}});
-  // Always present so dashboards see zeros, not gaps.
+  // Always present so dashboards see zeros, not gaps: the label values known in advance.
   rejected_->Add({{"reason", "undecodable"}});
+  for (const char* kind : {"rule", "lifecycle"}) timers_fired_->Add({{"kind", kind}});
+  for (const char* reason : {"limit", "stale", "rule_gone", "inactive", "expired", "undecodable"})
+    timers_dropped_->Add({{"reason", reason}});
+  for (const char* failure_class : {"retriable", "message", "topic", "fatal"})
+    delivery_failures_->Add({{"class", failure_class}});
 }
 
 prometheus::Counter& EngineMetrics::Cached(CounterCache& cache,
@@ -208,10 +211,6 @@ void EngineMetrics::DecisionRecorded(std::string_view rule, std::string_view out
     it = decisions_by_key_.emplace(decision_key_, counter).first;
   }
   it->second->Increment();
-}
-
-void EngineMetrics::SetConsumerLag(const std::string& topic, int32_t partition, double lag) {
-  lag_->Add({{"topic", topic}, {"partition", std::to_string(partition)}}).Set(lag);
 }
 
 void EngineMetrics::SetTopicHeld(const std::string& topic, double messages) {

@@ -1,9 +1,10 @@
-// EngineMetrics: the Prometheus metrics of one engine instance (all named touchstream_*).
+// EngineMetrics: the Prometheus metrics of one engine instance (all named touchstream_*, and the
+// standard process_* ones of ProcessCollector).
 //
-// Owns a prometheus::Registry; serving it over HTTP is MetricsServer's job, so replay and
-// tests can count without a port. Label lookups are cached: per-event calls cost a hash lookup
-// and an atomic add. Not thread-safe for the cached lookups: call from the processing thread;
-// the registry itself may be scraped concurrently.
+// Owns a prometheus::Registry and the process collector; serving them over HTTP is
+// MetricsServer's job (collectables()), so replay and tests can count without a port. Label lookups
+// are cached: per-event calls cost a hash lookup and an atomic add. Not thread-safe for the cached
+// lookups: call from the processing thread; the registry itself may be scraped concurrently.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -15,6 +16,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
+
+#include "engine/ops/lag_metrics.h"
+#include "engine/ops/process_metrics.h"
+#include "engine/ops/store_metrics.h"
+#include "state/store_stats.h"
 
 namespace touchstream::engine {
 
@@ -23,6 +30,10 @@ class EngineMetrics {
   EngineMetrics();
 
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+  // What a scrape serves: the registry and the process collector.
+  std::vector<std::weak_ptr<prometheus::Collectable>> collectables() const {
+    return {registry_, process_};
+  }
 
   void EventConsumed(std::string_view type) {
     Cached(consumed_by_type_, *consumed_, "type", type).Increment();
@@ -106,7 +117,18 @@ class EngineMetrics {
   double customers_expired() const { return customers_expired_->Value(); }
   double customers_erased_by_event() const { return erased_by_event_->Value(); }
   double customers_erased_by_admin() const { return erased_by_admin_->Value(); }
-  void SetConsumerLag(const std::string& topic, int32_t partition, double lag);
+  // An input record was processed (its Kafka timestamp feeds the event-time lag).
+  void InputRecordProcessed(const std::string& topic, int32_t partition, int64_t timestamp_ms) {
+    partition_lag_.RecordProcessed(topic, partition, timestamp_ms);
+  }
+  // touchstream_consumer_lag and touchstream_event_time_lag_seconds of the assigned partitions
+  // at wall-clock now_ms; those of partitions no longer assigned go (PartitionLagMetrics).
+  void SetPartitionLag(const std::vector<PartitionLagMetrics::PartitionLag>& assigned,
+                       int64_t now_ms) {
+    partition_lag_.Update(assigned, now_ms);
+  }
+  // The state store's resource use (touchstream_store_*; StoreMetrics).
+  void SetStoreStats(const state::StoreStats& stats) { store_.Set(stats); }
 
  private:
   struct StringHash {
@@ -131,7 +153,6 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* raises_refused_;
   prometheus::Family<prometheus::Counter>* window_late_;
   prometheus::Family<prometheus::Counter>* decisions_;
-  prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Counter* out_of_order_;
   prometheus::Counter* input_already_applied_;
   prometheus::Counter* input_key_mismatch_;
@@ -163,6 +184,9 @@ class EngineMetrics {
   CounterCache decisions_by_key_;
   CounterCache delivery_failures_by_class_, actions_dead_lettered_by_reason_;
   std::string decision_key_;
+  StoreMetrics store_;
+  PartitionLagMetrics partition_lag_;
+  std::shared_ptr<ProcessCollector> process_;
 };
 
 }  // namespace touchstream::engine

@@ -14,7 +14,9 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& a
   } catch (const std::exception& e) {
     return Status::Unavailable("metrics.address " + address + ": cannot listen: " + e.what());
   }
-  server->exposer_->RegisterCollectable(metrics.registry());
+  for (const auto& collectable : metrics.collectables()) {
+    server->exposer_->RegisterCollectable(collectable);
+  }
   const auto ports = server->exposer_->GetListeningPorts();
   server->port_ = ports.empty() ? 0 : ports.front();
   return server;

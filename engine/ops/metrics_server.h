@@ -1,5 +1,6 @@
-// MetricsServer: serves an EngineMetrics registry at http://ADDRESS/metrics (Prometheus text
-// format) on prometheus-cpp's embedded HTTP server. RAII: stops serving when destroyed.
+// MetricsServer: serves an EngineMetrics' collectables (registry and process metrics) at
+// http://ADDRESS/metrics (Prometheus text format) on prometheus-cpp's embedded HTTP server. RAII:
+// stops serving when destroyed.
 #pragma once
 
 #include <memory>

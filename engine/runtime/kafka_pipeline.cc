@@ -61,7 +61,14 @@ KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* stor
              store, &processor_, metrics),
       rfm_(config.analytics, store, [this](const state::RfmBreakpoints& breakpoints) {
         processor_.SetRfmBreakpoints(breakpoints);
-      }) {}
+      }) {
+  // A zero for every topic whose messages may be held, so dashboards see zeros, not gaps.
+  for (const auto& [channel, topic] : config.output.channel_topics) metrics->SetTopicHeld(topic, 0);
+  for (const std::string* topic : {&config.output.default_topic, &config.output.alerts_topic,
+                                   &config.output.decisions_topic}) {
+    if (!topic->empty()) metrics->SetTopicHeld(*topic, 0);
+  }
+}
 
 KafkaPipeline::~KafkaPipeline() {
   // Closing the consumer revokes its partitions (OnRevoked): no commit from a destructor.
@@ -192,6 +199,7 @@ bool KafkaPipeline::ProcessNow(const connectors::SourceRecord& record) {
     return false;
   }
   metrics_->ObserveProcessingSeconds(SecondsSince(wall_start));
+  metrics_->InputRecordProcessed(record.topic, record.partition, record.timestamp_ms);
   pending_offsets_[{record.topic, record.partition}] = record.offset + 1;
   ++uncommitted_records_;
   ++records_processed_;
@@ -630,11 +638,13 @@ void KafkaPipeline::CommitKafkaOffsets() {
 void KafkaPipeline::UpdateLag() {
   last_lag_update_ = NowMono();
   // Cached watermarks only: the processing thread never waits for the broker here.
+  std::vector<PartitionLagMetrics::PartitionLag> partitions;
   for (const auto& lag : source_->Lag(0)) {
-    if (lag.lag >= 0)
-      metrics_->SetConsumerLag(lag.partition.topic, lag.partition.partition,
-                               static_cast<double>(lag.lag));
+    partitions.push_back({lag.partition.topic, lag.partition.partition, lag.lag});
   }
+  metrics_->SetPartitionLag(partitions, clock_->NowMs());
+  // The store's RocksDB figures ride along (a few property reads every kLagUpdateIntervalMs).
+  if (std::optional<state::StoreStats> stats = store_->Stats()) metrics_->SetStoreStats(*stats);
 }
 
 std::optional<int64_t> KafkaPipeline::StartOffset(const connectors::TopicPartition& tp) {

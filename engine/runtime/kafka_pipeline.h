@@ -159,6 +159,7 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   void UpdatePause();
   int64_t NowMono() const { return clock_->MonotonicMs(); }
   void CommitKafkaOffsets();
+  // Consumer lag (messages and event time) and the store's figures into the metrics.
   void UpdateLag();
   void PickUpNewRules();
   // RFM refresh and retention sweep, when due.

@@ -107,4 +107,8 @@ Status FaultInjectingStore::Flush() {
   return inner_->Flush();
 }
 
+std::optional<state::StoreStats> FaultInjectingStore::Stats() {
+  return inner_->Stats();
+}
+
 }  // namespace touchstream::test

@@ -76,6 +76,7 @@ class FaultInjectingStore : public state::StateStore {
       const std::function<void(const std::string& rule_id, const std::string& arm,
                                const v1::ImpactCounts& counts)>& fn) override;
   Status Flush() override;
+  std::optional<state::StoreStats> Stats() override;
 
  private:
   // The plans and counters of one kind of call.
