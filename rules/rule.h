@@ -9,12 +9,14 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "rules/environment.h"
 #include "rules/program.h"
+#include "rules/rule_index.h"
 #include "rules/template.h"
 
 namespace touchstream::rules {
@@ -232,6 +234,11 @@ class RuleSet {
   // Enabled rules triggered by events of `type`, including "*" rules, sorted by priority
   // (highest first) then id. The span is valid as long as the RuleSet.
   std::span<const Rule* const> ForEventType(std::string_view type) const;
+  // Those of ForEventType(event.type()) that can fire for `event`: without the rules whose
+  // condition the event's property values settle as false (rules/rule_index.h). The span is
+  // valid until the next call with the same *scratch.
+  std::span<const Rule* const> ForEvent(const v1::TouchpointEvent& event,
+                                        RuleCandidates* scratch) const;
   // All rules (also disabled ones) in load order.
   const std::vector<Rule>& rules() const { return rules_; }
   size_t size() const { return rules_.size(); }
@@ -240,9 +247,11 @@ class RuleSet {
 
  private:
   std::vector<Rule> rules_;
-  std::map<std::string, std::vector<const Rule*>, std::less<>> by_type_;
-  std::vector<const Rule*> any_type_;
-  std::map<std::string, const Rule*, std::less<>> by_id_;
+  const EventRuleIndex& IndexFor(std::string_view type) const;
+
+  // By event type; "*" holds the rules listening to any type (always present).
+  std::map<std::string, EventRuleIndex, std::less<>> by_type_;
+  std::unordered_map<std::string_view, const Rule*> by_id_;  // keys view rules_' ids
 };
 
 }  // namespace touchstream::rules

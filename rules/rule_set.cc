@@ -53,31 +53,50 @@ std::string TriggerName(const Trigger& trigger) {
   return std::visit(Namer{}, trigger);
 }
 
-RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
-  for (const Rule& rule : rules_) {
-    by_id_.emplace(rule.id, &rule);
+namespace {
+
+// The enabled rules listening to each type ("*" rules under "*" and in every other type's
+// list), each list sorted by priority.
+std::map<std::string, std::vector<const Rule*>, std::less<>> ByType(
+    const std::vector<Rule>& rules) {
+  std::map<std::string, std::vector<const Rule*>, std::less<>> by_type;
+  std::vector<const Rule*>& any_type = by_type["*"];
+  for (const Rule& rule : rules) {
     if (!rule.enabled) continue;
-    for (const std::string& type : rule.event_types) {
-      if (type == "*") {
-        any_type_.push_back(&rule);
-      } else {
-        by_type_[type].push_back(&rule);
-      }
-    }
+    for (const std::string& type : rule.event_types) by_type[type].push_back(&rule);
   }
-  for (auto& [type, list] : by_type_) {
-    for (const Rule* any : any_type_) {
-      if (std::find(list.begin(), list.end(), any) == list.end()) list.push_back(any);
+  for (auto& [type, list] : by_type) {
+    if (type != "*") {
+      for (const Rule* any : any_type) {
+        if (std::find(list.begin(), list.end(), any) == list.end()) list.push_back(any);
+      }
     }
     SortByPriority(&list);
   }
-  SortByPriority(&any_type_);
+  return by_type;
+}
+
+}  // namespace
+
+RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
+  for (const Rule& rule : rules_) by_id_.emplace(rule.id, &rule);
+  for (auto& [type, list] : ByType(rules_)) {
+    by_type_.emplace(type, EventRuleIndex(std::move(list)));
+  }
+}
+
+const EventRuleIndex& RuleSet::IndexFor(std::string_view type) const {
+  auto it = by_type_.find(type);
+  return it == by_type_.end() ? by_type_.find("*")->second : it->second;
 }
 
 std::span<const Rule* const> RuleSet::ForEventType(std::string_view type) const {
-  auto it = by_type_.find(type);
-  return it == by_type_.end() ? std::span<const Rule* const>(any_type_)
-                              : std::span<const Rule* const>(it->second);
+  return IndexFor(type).all();
+}
+
+std::span<const Rule* const> RuleSet::ForEvent(const v1::TouchpointEvent& event,
+                                               RuleCandidates* scratch) const {
+  return IndexFor(event.type()).Candidates(event, scratch);
 }
 
 const Rule* RuleSet::Find(std::string_view id) const {

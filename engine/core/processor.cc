@@ -306,7 +306,7 @@ void EventProcessor::Dispatch(const v1::TouchpointEvent& event, int depth,
                               std::string_view reference, Step* step) {
   if (rules_ == nullptr) return;
   const int64_t now = step->now_ms;
-  for (const rules::Rule* rule_ptr : rules_->ForEventType(event.type())) {
+  for (const rules::Rule* rule_ptr : rules_->ForEvent(event, &candidates_)) {
     const rules::Rule& rule = *rule_ptr;
     if (!rule.ActiveAt(now)) continue;
     TriggerRef ref{&event, reference, {}, depth};

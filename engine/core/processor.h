@@ -144,6 +144,8 @@ class EventProcessor {
   state::CustomerCache* cache_;
   EngineMetrics* metrics_;
   std::shared_ptr<const rules::RuleSet> rules_;
+  // Dispatch's candidate rules for the event it dispatches (Dispatch does not nest).
+  rules::RuleCandidates candidates_;
   state::CustomerAnalytics analytics_;
   RuleRunner runner_;
   ValueTiers value_tiers_;

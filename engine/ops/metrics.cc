@@ -31,8 +31,9 @@ EngineMetrics::EngineMetrics()
                             "Input events processed, by event type.");
   rejected_ = CounterFamily(r, "touchstream_events_rejected_total",
                             "Input messages sent to the dead-letter topic, by reason.");
-  evaluated_ =
-      CounterFamily(r, "touchstream_rules_evaluated_total", "Rule evaluations, by rule id.");
+  evaluated_ = CounterFamily(
+      r, "touchstream_rules_evaluated_total",
+      "Rule conditions evaluated, by rule id (rules the rule index skips are not counted).");
   fired_ = CounterFamily(r, "touchstream_rules_fired_total", "Rules that fired, by rule id.");
   rule_errors_ = CounterFamily(
       r, "touchstream_rule_errors_total",

@@ -9,6 +9,12 @@
 //                                types); in-memory store, warm cache of 1,000 customers,
 //                                100,000 events per run. A summary line prints the
 //                                N=10000 / N=10 ratio (target <= 2).
+//   BM_ProcessEventOneType/N     the same with N rules all on purchases, each keyed to its own
+//                                sku (`event.properties.sku == "SKU-k" && ...`), each event
+//                                of one of the N skus: the rule index (rules/rule_index.h)
+//                                picks the one rule; ratio N=10000 / N=10 printed (target <= 2).
+//   BM_ProcessEventOneTypeScan/N the same pack with the sku test second, which the index
+//                                cannot use: every condition is evaluated (the cost without it).
 //
 // Usage: rules_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -248,16 +254,17 @@ void BM_EvaluateCondition(benchmark::State& state, const char* condition) {
 
 constexpr int kListening = 10;  // rules listening to the event's type, for every N
 
-void BM_ProcessEvent(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
+// Processes 100,000-iteration streams of purchases with `rules` loaded: warm-up history, then
+// the measured purchases; `sku_keys` > 0 gives each customer's measured purchases one sku,
+// "SKU-<j>" with j in [0, sku_keys) (spread evenly), so that every N fires one rule per event
+// and each customer's rule history holds that one rule.
+void RunPurchases(benchmark::State& state, const std::shared_ptr<const rules::RuleSet>& rules,
+                  int sku_keys) {
   engine::EngineConfig config;
   config.rule_environment = BenchEnvironment();
   config.output.decisions_topic = "touchstream.decisions";
   config.output.channel_topics = {{"email", "touchstream.actions.email"},
                                   {"push", "touchstream.actions.push"}};
-  const auto rules = LoadOrDie(RulePack(n, kListening), config.rule_environment);
-  if (rules->ForEventType("purchase").size() != kListening) std::abort();
-
   auto store = state::NewInMemoryStore();
   state::CustomerCache cache(store.get(), kCustomers * 2);
   engine::EngineMetrics metrics;
@@ -286,7 +293,14 @@ void BM_ProcessEvent(benchmark::State& state) {
 
   // The measured stream: purchases spread over all customers (a stride coprime with 1000).
   std::vector<v1::TouchpointEvent> events;
-  for (int k = 0; k < 4096; ++k) events.push_back(Purchase(k * 7 % kCustomers, seq++, ts += 500));
+  for (int k = 0; k < 4096; ++k) {
+    const int c = k * 7 % kCustomers;
+    events.push_back(Purchase(c, seq++, ts += 500));
+    if (sku_keys > 0) {
+      (*events.back().mutable_properties())["sku"].set_string_value(
+          "SKU-" + std::to_string(static_cast<int64_t>(c) * 7919 % sku_keys));
+    }
+  }
   size_t next = 0;
   int64_t outbox_entries = 0;
   for (auto _ : state) {
@@ -304,12 +318,47 @@ void BM_ProcessEvent(benchmark::State& state) {
   state.counters["outbox_per_event"] =
       benchmark::Counter(static_cast<double>(outbox_entries) / state.iterations());
 }
+
+void BM_ProcessEvent(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const auto rules = LoadOrDie(RulePack(n, kListening), BenchEnvironment());
+  if (rules->ForEventType("purchase").size() != kListening) std::abort();
+  RunPurchases(state, rules, 0);
+}
+
+// N rules, all on purchases, each keyed to its own sku: `sku_first` puts the sku test first
+// (the rule index selects the one rule of the event's sku), else second (every rule's
+// condition is evaluated: what the same pack costs without the index).
+std::string OneTypePack(int n, bool sku_first) {
+  std::string yaml;
+  for (int k = 0; k < n; ++k) {
+    const std::string sku = "event.properties.sku == \"SKU-" + std::to_string(k) + "\"";
+    const std::string spend = "customer.aggregates.total_spend > 100.0";
+    yaml += "- id: r-" + std::to_string(k) + "\n  trigger: {event: purchase}\n  condition: '" +
+            (sku_first ? sku + " && " + spend : spend + " && " + sku) +
+            "'\n  actions:\n    - emit: {kind: offer, channel: email, template: \"offer " +
+            std::to_string(k) + "\"}\n";
+  }
+  return yaml;
+}
+
+void BM_ProcessEventOneType(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  RunPurchases(state, LoadOrDie(OneTypePack(n, true), BenchEnvironment()), n);
+}
+void BM_ProcessEventOneTypeScan(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  RunPurchases(state, LoadOrDie(OneTypePack(n, false), BenchEnvironment()), n);
+}
+
 // A fixed event count, so that every N processes the same events from the same state (the
 // state evolves as events arrive: purchase counts, rule histories, fire rates).
 BENCHMARK(BM_ProcessEvent)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Iterations(100000);
+BENCHMARK(BM_ProcessEventOneType)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Iterations(100000);
+BENCHMARK(BM_ProcessEventOneTypeScan)->Arg(10)->Arg(1000)->Iterations(20000);
 
-// Prints each run as usual and remembers BM_ProcessEvent medians (or single-run times) to
-// print the N=10000 / N=10 ratio at the end.
+// Prints each run as usual and remembers the BM_ProcessEvent and BM_ProcessEventOneType medians
+// (or single-run times) to print their N=10000 / N=10 ratios at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   explicit RatioReporter(bool color) : ConsoleReporter(color ? OO_ColorTabular : OO_Tabular) {}
@@ -317,25 +366,25 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      const std::string name = run.benchmark_name();
       const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (name.rfind("BM_ProcessEvent/", 0) != 0) continue;
       if (run.run_type == Run::RT_Aggregate && !median) continue;
-      const std::string arg = run.run_name.args;
-      wall_[arg] = run.GetAdjustedRealTime();
-      cpu_[arg] = run.GetAdjustedCPUTime();
+      const std::string family = run.run_name.function_name;
+      if (family != "BM_ProcessEvent" && family != "BM_ProcessEventOneType") continue;
+      times_[family][run.run_name.args] = {run.GetAdjustedRealTime(), run.GetAdjustedCPUTime()};
     }
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    if (wall_.count("10") && wall_.count("10000")) {
-      std::printf("BM_ProcessEvent ratio 10000/10 rules: %.2f wall, %.2f CPU (target <= 2)\n",
-                  wall_["10000"] / wall_["10"], cpu_["10000"] / cpu_["10"]);
+    for (auto& [family, by_n] : times_) {
+      if (!by_n.count("10") || !by_n.count("10000")) continue;
+      std::printf("%s ratio 10000/10 rules: %.2f wall, %.2f CPU (target <= 2)\n", family.c_str(),
+                  by_n["10000"].first / by_n["10"].first, by_n["10000"].second / by_n["10"].second);
     }
   }
 
  private:
-  std::map<std::string, double> wall_, cpu_;  // by N, in ns
+  // family -> N -> (wall, CPU) in ns
+  std::map<std::string, std::map<std::string, std::pair<double, double>>> times_;
 };
 
 }  // namespace
