@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/time_format.h"
+#include "connectors/flat_event_json.h"
 #include "connectors/json_fields.h"
 
 namespace touchstream::connectors {
@@ -85,7 +86,13 @@ Status PropertyFromJson(const std::string& name, const json& in, v1::Value* out)
   return Status::Ok();
 }
 
+// The common flat events take the single-pass reader; everything else, and every error, the
+// DOM below (connectors/flat_event_json.h).
 Result<v1::TouchpointEvent> EventFromJson(std::string_view text) {
+  {
+    v1::TouchpointEvent event;
+    if (ReadFlatEventJson(text, &event)) return event;
+  }
   Result<json> parsed = json_fields::ParseObject(text);
   if (!parsed.ok()) return parsed.status();
   const json& object = *parsed;
