@@ -1,13 +1,13 @@
 // A single-pass reader for the common shape of an event's JSON (connectors/codec.h): one flat
-// object whose strings are plain printable ASCII, whose "properties" is an object of strings,
-// numbers and booleans, and whose other unknown fields hold scalars. It builds the event
-// without a JSON DOM.
+// object whose strings are ASCII from ' ' to DEL without escapes, whose "properties" is an object
+// of strings, numbers and booleans, and whose other unknown fields hold scalars. It builds the
+// event without a JSON DOM.
 //
 // It is only a fast path in front of the general decoder (nlohmann::json), which stays the
 // definition of what is accepted and of every error message: the reader declines anything
-// else — escapes or non-ASCII bytes in a string, nested values outside "properties", a
-// duplicated key, a value of the wrong type, a number that is out of range or not plain JSON,
-// malformed text — and the caller then decodes with the general decoder. Whenever it accepts,
+// else — escapes, control characters or non-ASCII bytes in a string, any nested value, a null
+// property, a duplicated key, a value of the wrong type, a number that is out of range or not plain
+// JSON, malformed text — and the caller then decodes with the general decoder. Whenever it accepts,
 // the event equals the one the general decoder builds from the same text.
 //
 // Pure and thread safe.
