@@ -1,11 +1,14 @@
 #include "connectors/codec.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <utility>
+#include <vector>
 
 #include "base/time_format.h"
+#include "connectors/flat_event_json.h"
 #include "connectors/json_fields.h"
 
 namespace touchstream::connectors {
@@ -28,6 +31,56 @@ constexpr std::array<std::pair<v1::Decision::Outcome, std::string_view>, 5> kOut
 std::string Dump(const json& object) {
   return object.dump(-1, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
 }
+
+// Appends `text` as a JSON string exactly as Dump writes it: plain printable ASCII directly,
+// anything else (quotes, backslashes, control characters, other bytes) through nlohmann::json.
+void AppendJsonString(std::string_view text, std::string* out) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out->append(Dump(json(std::string(text))));
+    return;
+  }
+  out->push_back('"');
+  out->append(text);
+  out->push_back('"');
+}
+
+// Writes a JSON object key by key; keys must come in ascending order, as Dump writes them
+// (nlohmann::json objects are std::maps).
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
+  void String(std::string_view key, std::string_view value) {
+    Key(key);
+    AppendJsonString(value, out_);
+  }
+  // A map of strings, keys sorted.
+  void StringMap(std::string_view key, const google::protobuf::Map<std::string, std::string>& map) {
+    Key(key);
+    std::vector<const google::protobuf::MapPair<std::string, std::string>*> entries;
+    entries.reserve(map.size());
+    for (const auto& entry : map) entries.push_back(&entry);
+    std::sort(entries.begin(), entries.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    ObjectWriter inner(out_);
+    for (const auto* entry : entries) inner.String(entry->first, entry->second);
+    inner.Close();
+  }
+  void Close() { out_->push_back('}'); }
+
+ private:
+  void Key(std::string_view key) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    AppendJsonString(key, out_);
+    out_->push_back(':');
+  }
+  std::string* out_;
+  bool first_ = true;
+};
 
 template <typename Message>
 std::string SerializeProto(const Message& message) {
@@ -85,7 +138,13 @@ Status PropertyFromJson(const std::string& name, const json& in, v1::Value* out)
   return Status::Ok();
 }
 
+// The common flat events take the single-pass reader; everything else, and every error, the
+// DOM below (connectors/flat_event_json.h).
 Result<v1::TouchpointEvent> EventFromJson(std::string_view text) {
+  {
+    v1::TouchpointEvent event;
+    if (ReadFlatEventJson(text, &event)) return event;
+  }
   Result<json> parsed = json_fields::ParseObject(text);
   if (!parsed.ok()) return parsed.status();
   const json& object = *parsed;
@@ -151,7 +210,29 @@ json SnapshotToJson(const v1::CustomerSnapshot& s) {
   return object;
 }
 
+// ActionToJson without a snapshot, written directly (the same text, without a DOM).
+std::string ActionWithoutSnapshotToJson(const v1::Action& action) {
+  std::string text;
+  text.reserve(256);
+  ObjectWriter object(&text);
+  object.String("action_id", action.action_id());
+  object.String("channel", action.channel());
+  object.String("customer_id", action.customer_id());
+  if (!action.experiment_arm().empty()) object.String("experiment_arm", action.experiment_arm());
+  object.String("kind", action.kind());
+  object.String("message", action.message());
+  object.StringMap("payload", action.payload());
+  object.String("rule_id", action.rule_id());
+  object.String("rule_version", action.rule_version());
+  if (!action.trigger().empty()) object.String("trigger", action.trigger());
+  object.String("trigger_event_id", action.trigger_event_id());
+  object.String("ts", FormatRfc3339Ms(action.ts_ms()));
+  object.Close();
+  return text;
+}
+
 std::string ActionToJson(const v1::Action& action) {
+  if (!action.has_snapshot()) return ActionWithoutSnapshotToJson(action);
   json object = json::object();
   object["action_id"] = action.action_id();
   object["customer_id"] = action.customer_id();
@@ -193,21 +274,27 @@ Result<v1::Action> ActionFromJson(std::string_view text) {
   return action;
 }
 
+// Written directly; the same text as a nlohmann::json object dumped (keys in order).
 std::string DecisionToJson(const v1::Decision& decision) {
-  json object = json::object();
-  object["decision_id"] = decision.decision_id();
-  object["customer_id"] = decision.customer_id();
-  object["rule_id"] = decision.rule_id();
-  object["rule_version"] = decision.rule_version();
-  object["trigger_event_id"] = decision.trigger_event_id();
-  if (!decision.trigger().empty()) object["trigger"] = decision.trigger();
-  object["outcome"] = OutcomeName(decision.outcome());
-  object["reason"] = decision.reason();
-  object["ts"] = FormatRfc3339Ms(decision.ts_ms());
-  if (!decision.action_id().empty()) object["action_id"] = decision.action_id();
-  if (!decision.experiment_arm().empty()) object["experiment_arm"] = decision.experiment_arm();
-  object["inputs"] = StringMapToJson(decision.inputs());
-  return Dump(object);
+  std::string text;
+  text.reserve(256);
+  ObjectWriter object(&text);
+  if (!decision.action_id().empty()) object.String("action_id", decision.action_id());
+  object.String("customer_id", decision.customer_id());
+  object.String("decision_id", decision.decision_id());
+  if (!decision.experiment_arm().empty()) {
+    object.String("experiment_arm", decision.experiment_arm());
+  }
+  object.StringMap("inputs", decision.inputs());
+  object.String("outcome", OutcomeName(decision.outcome()));
+  object.String("reason", decision.reason());
+  object.String("rule_id", decision.rule_id());
+  object.String("rule_version", decision.rule_version());
+  if (!decision.trigger().empty()) object.String("trigger", decision.trigger());
+  object.String("trigger_event_id", decision.trigger_event_id());
+  object.String("ts", FormatRfc3339Ms(decision.ts_ms()));
+  object.Close();
+  return text;
 }
 
 Status ReadOutcome(const json& object, v1::Decision* decision) {

@@ -11,9 +11,12 @@ CustomerCache::CustomerCache(StateStore* store, size_t capacity)
     : store_(store), capacity_(capacity) {}
 
 Result<CustomerCache::Entry*> CustomerCache::Lookup(std::string_view customer_id) {
+  // The processor asks for the same customer several times per event.
+  if (last_ != nullptr && **last_->lru_position == customer_id) return last_;
   if (auto it = entries_.find(customer_id); it != entries_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru_position);
-    return &it->second;
+    last_ = &it->second;
+    return last_;
   }
   v1::CustomerState state;
   Status status = store_->GetCustomer(customer_id, &state);
@@ -27,6 +30,7 @@ CustomerCache::Entry* CustomerCache::Insert(std::string_view customer_id, v1::Cu
   entry.state = std::move(state);
   lru_.push_front(&it->first);
   entry.lru_position = lru_.begin();
+  last_ = &entry;
   return &entry;
 }
 
@@ -91,6 +95,7 @@ size_t CustomerCache::DropClean(const std::function<bool(std::string_view custom
       ++it;
       continue;
     }
+    if (&it->second == last_) last_ = nullptr;
     lru_.erase(it->second.lru_position);
     it = entries_.erase(it);
     ++dropped;
@@ -109,6 +114,7 @@ void CustomerCache::AddDirtyTo(CommitBatch* batch) const {
 }
 
 void CustomerCache::MarkCommitted() {
+  last_ = nullptr;
   for (Entry* entry : dirty_) {
     entry->dirty = false;
     if (!entry->erased) continue;

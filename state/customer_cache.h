@@ -101,6 +101,9 @@ class CustomerCache {
   std::list<const std::string*> lru_;
   // Dirty entries, each once.
   std::vector<Entry*> dirty_;
+  // The entry of the last Lookup or Insert (the front of lru_), or null; reset whenever
+  // entries leave the map.
+  Entry* last_ = nullptr;
 };
 
 }  // namespace touchstream::state

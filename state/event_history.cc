@@ -1,13 +1,19 @@
 #include "state/event_history.h"
 
+#include <algorithm>
+
 namespace touchstream::state {
 
 namespace {
 
-// Moves the last element of a repeated field to the front (pointer swaps only).
-template <typename Repeated>
-void RotateLastToFront(Repeated* list) {
-  for (int i = list->size() - 1; i > 0; --i) list->SwapElements(i, i - 1);
+// Move the last element of a repeated field to the front in one pass over its array (of
+// element pointers for strings, so no string is copied).
+void RotateLastToFront(google::protobuf::RepeatedPtrField<std::string>* list) {
+  if (list->size() > 1)
+    std::rotate(list->pointer_begin(), list->pointer_end() - 1, list->pointer_end());
+}
+void RotateLastToFront(google::protobuf::RepeatedField<int64_t>* list) {
+  if (list->size() > 1) std::rotate(list->begin(), list->end() - 1, list->end());
 }
 
 }  // namespace
