@@ -87,6 +87,16 @@ struct StateConfig {
   bool changelog = true;
   // state.changelog_topic: empty means "<kafka.group_id>.changelog" (ChangelogTopic()).
   std::string changelog_topic;
+  // state.standby_partitions: the input partitions this instance keeps warm while it does not
+  // own them, by tailing their changelog into a standby store (engine/runtime/standby_tailer.h,
+  // docs/scaling-out.md#standby-partitions): `all`, or a list of partition numbers. Default:
+  // none. Needs state.changelog.
+  bool standby_all_partitions = false;
+  std::vector<int32_t> standby_partitions;
+  // state.standby_dir: the standby store's RocksDB directory; empty means "<state.dir>.standby".
+  std::string standby_dir;
+  // True when some partition is kept warm.
+  bool standby_enabled() const { return standby_all_partitions || !standby_partitions.empty(); }
 };
 
 struct AdminConfig {

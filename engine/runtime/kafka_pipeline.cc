@@ -32,6 +32,18 @@ constexpr int kQueueFullWaitMs = 50;
 // While every broker is down, one is asked this often, waiting this long.
 constexpr int64_t kBrokerProbeIntervalMs = 2000;
 constexpr int kBrokerProbeTimeoutMs = 200;
+
+// The producer's settings: keyed records (actions, alerts, decisions, dead letters) are placed
+// by kafka.partitioner, like the input (docs/scaling-out.md); an explicit
+// kafka.producer.partitioner agrees with it (the config checks).
+connectors::KafkaSinkOptions SinkOptions(const EngineConfig& config, const std::string& bootstrap) {
+  connectors::KafkaSinkOptions options;
+  options.bootstrap_servers = bootstrap;
+  options.properties = config.kafka.producer_properties;
+  options.properties.emplace("partitioner", config.kafka.partitioner);
+  options.queue_full_wait_ms = kQueueFullWaitMs;
+  return options;
+}
 }  // namespace
 
 KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* store,
@@ -62,11 +74,7 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
                                                              const Clock* clock) {
   std::unique_ptr<KafkaPipeline> pipeline(new KafkaPipeline(config, store, metrics, clock));
   pipeline->bootstrap_servers_ = bootstrap_servers;
-  connectors::KafkaSinkOptions sink_options;
-  sink_options.bootstrap_servers = bootstrap_servers;
-  sink_options.properties = config.kafka.producer_properties;
-  sink_options.queue_full_wait_ms = kQueueFullWaitMs;
-  auto sink = connectors::KafkaSink::Create(sink_options);
+  auto sink = connectors::KafkaSink::Create(SinkOptions(config, bootstrap_servers));
   if (!sink.ok()) return sink.status();
   pipeline->sink_ = std::move(*sink);
   if (config.state.changelog) {
@@ -515,11 +523,7 @@ Status KafkaPipeline::RecreateSink() {
   to_resend_.clear();
   held_.clear();
   sink_.reset();  // drops what the failed producer still held: it is all in in_flight_
-  connectors::KafkaSinkOptions sink_options;
-  sink_options.bootstrap_servers = bootstrap_servers_;
-  sink_options.properties = config_.kafka.producer_properties;
-  sink_options.queue_full_wait_ms = kQueueFullWaitMs;
-  auto sink = connectors::KafkaSink::Create(sink_options);
+  auto sink = connectors::KafkaSink::Create(SinkOptions(config_, bootstrap_servers_));
   if (!sink.ok()) return sink.status();
   sink_ = std::move(*sink);
   for (const auto& [sequence, entry] : in_flight_) Produce(sequence, entry);

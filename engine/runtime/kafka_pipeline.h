@@ -58,6 +58,7 @@
 #include "engine/runtime/partition_restore.h"
 #include "engine/runtime/retention_sweep.h"
 #include "engine/runtime/rfm_refresh.h"
+#include "engine/runtime/standby_tailer.h"
 #include "engine/runtime/task_queue.h"
 #include "state/customer_cache.h"
 #include "state/state_store.h"
@@ -162,6 +163,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // State that follows its partition (kafka_pipeline_changelog.cc; docs/scaling-out.md).
   // Checks the changelog topic against the input topics and creates the writer and restorer.
   Status SetUpChangelog(const std::string& bootstrap_servers);
+  // Starts copying state.standby_partitions when it names some (SetUpChangelog calls it).
+  Status SetUpStandby(const std::string& bootstrap_servers);
   // Adds the changelog records of the batch's state and timer changes to pending_out_.
   void AppendChangelog(const state::CommitBatch& batch);
   // Restores the partition's customers from the changelog once per assignment (before its
@@ -184,6 +187,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::unique_ptr<connectors::PartitionReader> changelog_reader_;
   std::unique_ptr<ChangelogWriter> changelog_;
   std::unique_ptr<PartitionRestore> restore_;
+  // Null unless state.standby_partitions names some.
+  std::unique_ptr<StandbyTailer> standby_;
   // Partitions restored since they were assigned.
   std::set<int32_t> restored_partitions_;
   // Set while Run leaves the group: revoked partitions then keep their local state.

@@ -59,6 +59,33 @@ Status KafkaPipeline::SetUpChangelog(const std::string& bootstrap_servers) {
   restore_ = std::make_unique<PartitionRestore>(
       changelog_reader_.get(), store_, topic, config_.kafka.input_topics,
       [writer = changelog_.get()](std::string_view id) { return writer->PartitionOfCustomer(id); });
+  return SetUpStandby(bootstrap_servers);
+}
+
+Status KafkaPipeline::SetUpStandby(const std::string& bootstrap_servers) {
+  if (!config_.state.standby_enabled()) return Status::Ok();
+  StandbyTailerOptions options;
+  options.changelog_topic = changelog_->topic();
+  for (int32_t p = 0; config_.state.standby_all_partitions && p < changelog_->partition_count();
+       ++p) {
+    options.partitions.insert(p);
+  }
+  for (int32_t p : config_.state.standby_partitions) {
+    if (p >= changelog_->partition_count()) {
+      return Status::InvalidArgument("state.standby_partitions: partition " + std::to_string(p) +
+                                     " does not exist: changelog topic '" + changelog_->topic() +
+                                     "' has " + std::to_string(changelog_->partition_count()) +
+                                     " partitions");
+    }
+    options.partitions.insert(p);
+  }
+  options.dir = config_.state.standby_dir.empty() ? config_.state.dir + ".standby"
+                                                  : config_.state.standby_dir;
+  options.reader.bootstrap_servers = bootstrap_servers;
+  options.reader.properties = config_.kafka.consumer_properties;
+  auto standby = StandbyTailer::Start(options, metrics_);
+  if (!standby.ok()) return standby.status();
+  standby_ = std::move(*standby);
   return Status::Ok();
 }
 
@@ -80,7 +107,18 @@ void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
   // Nothing of this partition is cached or pending (it was not assigned), but commit first so
   // that every cached entry is clean and can be dropped.
   if (Status s = Commit(); !s.ok()) return;
-  auto restored = restore_->Restore(tp.partition);
+  std::optional<RestoreSeed> seed;
+  if (standby_ != nullptr) {
+    auto taken = standby_->TakeOver(
+        tp.partition, store_->GetOffset(changelog_->topic(), tp.partition).value_or(0));
+    if (taken.ok()) {
+      seed = std::move(*taken);
+    } else {
+      std::cerr << "touchstream: standby copy of partition " << tp.partition << " unreadable ("
+                << taken.status().ToString() << "); restoring it from the changelog alone\n";
+    }
+  }
+  auto restored = restore_->Restore(tp.partition, seed.has_value() ? &*seed : nullptr);
   if (!restored.ok()) {
     fatal_ = restored.status();
     return;
@@ -88,12 +126,17 @@ void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
   restored_partitions_.insert(tp.partition);
   metrics_->ChangelogRestored(static_cast<double>(restored->records_read),
                               static_cast<double>(restored->customers_applied));
+  metrics_->ChangelogFromStandby(static_cast<double>(restored->records_from_standby));
   if (restored->customers_applied > 0) {
     cache_.DropClean(
         [&](std::string_view id) { return changelog_->PartitionOfCustomer(id) == tp.partition; });
     std::cerr << "touchstream: restored " << restored->customers_applied << " customers and "
               << restored->timers_applied << " timers of partition " << tp.partition << " from "
-              << restored->records_read << " changelog records\n";
+              << restored->records_read << " changelog records";
+    if (restored->records_from_standby > 0) {
+      std::cerr << " and " << restored->records_from_standby << " of its standby copy";
+    }
+    std::cerr << "\n";
   }
   if (Status s = timers_.Refresh(); !s.ok()) fatal_ = s;
 }
@@ -114,6 +157,9 @@ void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& p
   if (Status s = restore_->Drop(gone); !s.ok()) {
     fatal_ = s;
     return;
+  }
+  for (int32_t p : gone) {
+    if (standby_ != nullptr) standby_->Resume(p);
   }
   if (Status s = timers_.Refresh(); !s.ok()) fatal_ = s;
 }
