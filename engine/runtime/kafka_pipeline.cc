@@ -371,11 +371,11 @@ Status KafkaPipeline::Commit() {
   // The changelog records of this batch join the outbox only if the batch commits: a retry
   // builds them again from the then current states.
   const size_t pending_before_changelog = pending_out_.size();
-  AppendChangelog(batch);
+  Status appended = AppendChangelog(batch);
   for (const auto& entry : pending_out_) batch.AddOutbox(entry);
   for (uint64_t sequence : delivered_) batch.RemoveOutbox(sequence);
   std::vector<uint64_t> sequences;
-  if (Status s = store_->Commit(batch, &sequences); !s.ok()) {
+  if (Status s = appended.ok() ? store_->Commit(batch, &sequences) : appended; !s.ok()) {
     pending_out_.resize(pending_before_changelog);
     StoreFailed(s);
     return s;

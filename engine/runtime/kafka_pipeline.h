@@ -165,8 +165,9 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   Status SetUpChangelog(const std::string& bootstrap_servers);
   // Starts copying state.standby_partitions when it names some (SetUpChangelog calls it).
   Status SetUpStandby(const std::string& bootstrap_servers);
-  // Adds the changelog records of the batch's state and timer changes to pending_out_.
-  void AppendChangelog(const state::CommitBatch& batch);
+  // Adds the changelog records of the batch's state, timer and impact counter changes to
+  // pending_out_. Errors: the store's (reading the impact counters).
+  Status AppendChangelog(const state::CommitBatch& batch);
   // Restores the partition's customers from the changelog once per assignment (before its
   // start offset is read from the store); a failure becomes fatal_.
   void RestoreAssigned(const connectors::TopicPartition& tp);
@@ -189,6 +190,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::unique_ptr<PartitionRestore> restore_;
   // Null unless state.standby_partitions names some.
   std::unique_ptr<StandbyTailer> standby_;
+  // This store's id in the changelog's impact records (impact_changelog.h).
+  std::string instance_id_;
   // Partitions restored since they were assigned.
   std::set<int32_t> restored_partitions_;
   // Set while Run leaves the group: revoked partitions then keep their local state.

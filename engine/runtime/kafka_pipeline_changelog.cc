@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "engine/runtime/impact_changelog.h"
 #include "engine/runtime/kafka_pipeline.h"
 
 namespace touchstream::engine {
@@ -59,6 +60,9 @@ Status KafkaPipeline::SetUpChangelog(const std::string& bootstrap_servers) {
   restore_ = std::make_unique<PartitionRestore>(
       changelog_reader_.get(), store_, topic, config_.kafka.input_topics,
       [writer = changelog_.get()](std::string_view id) { return writer->PartitionOfCustomer(id); });
+  auto instance = StoreInstanceId(store_);
+  if (!instance.ok()) return instance.status();
+  instance_id_ = std::move(*instance);
   return SetUpStandby(bootstrap_servers);
 }
 
@@ -89,8 +93,8 @@ Status KafkaPipeline::SetUpStandby(const std::string& bootstrap_servers) {
   return Status::Ok();
 }
 
-void KafkaPipeline::AppendChangelog(const state::CommitBatch& batch) {
-  if (changelog_ == nullptr) return;
+Status KafkaPipeline::AppendChangelog(const state::CommitBatch& batch) {
+  if (changelog_ == nullptr) return Status::Ok();
   changelog_->AppendRecords(
       batch,
       [this](const std::string& topic, int32_t partition) -> std::optional<int64_t> {
@@ -100,6 +104,7 @@ void KafkaPipeline::AppendChangelog(const state::CommitBatch& batch) {
         return std::nullopt;
       },
       &pending_out_);
+  return AppendImpactRecords(batch, store_, *changelog_, instance_id_, &pending_out_);
 }
 
 void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {

@@ -65,8 +65,12 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
       reader_->ReadToEnd(changelog_topic_, partition, from, [&](const connectors::SourceRecord& r) {
         ++stats.records_read;
         bool timer = false;
+        bool impact = false;
         for (const auto& [name, value] : r.headers) {
-          if (name == kChangelogKindHeader) timer = value == kChangelogTimerKind;
+          if (name == kChangelogKindHeader) {
+            timer = value == kChangelogTimerKind;
+            impact = value == kChangelogImpactKind;
+          }
           if (name.starts_with(kNextOffsetHeaderPrefix)) {
             const std::string topic = name.substr(sizeof(kNextOffsetHeaderPrefix) - 1);
             int64_t offset = 0;
@@ -79,6 +83,7 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
             if (!inserted) it->second = std::max(it->second, offset);
           }
         }
+        if (impact) return;  // an instance's counters, read by reports (impact_changelog.h)
         auto& target = timer ? timers : customers;
         target[r.key] = r.value.empty() ? std::nullopt : std::optional<std::string>(r.value);
       });

@@ -147,8 +147,10 @@ Status StandbyTailer::Round() {
     state::StandbyMark& mark = it->second;
     if (r.offset < mark.checkpoint) continue;
     char prefix = kCustomerPrefix;
+    bool impact = false;
     for (const auto& [name, value] : r.headers) {
       if (name == kChangelogKindHeader && value == kChangelogTimerKind) prefix = kTimerPrefix;
+      if (name == kChangelogKindHeader && value == kChangelogImpactKind) impact = true;
       if (name.starts_with(kNextOffsetHeaderPrefix)) {
         int64_t offset = 0;
         try {
@@ -161,9 +163,10 @@ Status StandbyTailer::Round() {
         if (!inserted) at->second = std::max(at->second, offset);
       }
     }
+    mark.checkpoint = r.offset + 1;
+    if (impact) continue;  // not part of any customer's state
     entries.push_back({r.partition, prefix + r.key,
                        r.value.empty() ? std::nullopt : std::optional<std::string>(r.value)});
-    mark.checkpoint = r.offset + 1;
   }
   if (marks.empty()) return Status::Ok();
   if (Status s = store_->Apply(entries, marks); !s.ok()) return s;
