@@ -102,6 +102,11 @@ struct StateConfig {
 struct AdminConfig {
   // host:port of the admin HTTP API (README "Admin API"); empty disables it.
   std::string address = "127.0.0.1:9465";
+  // admin.advertised_address: host:port at which other instances' clients reach this admin API.
+  // When set (and state.changelog is on), owners announce themselves on
+  // "<kafka.group_id>.owners" and a 421 names the owner's address (OwnerDirectory). Default:
+  // empty (421 names the partition only).
+  std::string advertised_address;
 };
 
 struct ProcessingConfig {

@@ -55,6 +55,7 @@
 #include "engine/ops/admin_api.h"
 #include "engine/ops/metrics.h"
 #include "engine/runtime/changelog_writer.h"
+#include "engine/runtime/owner_directory.h"
 #include "engine/runtime/partition_restore.h"
 #include "engine/runtime/retention_sweep.h"
 #include "engine/runtime/rfm_refresh.h"
@@ -107,6 +108,7 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::shared_ptr<const rules::RuleSet> AdminRules() override;
   std::vector<std::string> AdminNotReadyReasons() override;
   std::optional<int32_t> AdminForeignPartition(std::string_view customer_id) override;
+  std::optional<std::string> AdminPartitionOwner(int32_t partition) override;
 
  private:
   KafkaPipeline(const EngineConfig& config, state::StateStore* store, EngineMetrics* metrics,
@@ -165,6 +167,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   Status SetUpChangelog(const std::string& bootstrap_servers);
   // Starts copying state.standby_partitions when it names some (SetUpChangelog calls it).
   Status SetUpStandby(const std::string& bootstrap_servers);
+  // Starts the OwnerDirectory when admin.advertised_address is set (SetUpChangelog calls it).
+  Status SetUpOwners(const std::string& bootstrap_servers);
   // Adds the changelog records of the batch's state, timer and impact counter changes to
   // pending_out_. Errors: the store's (reading the impact counters).
   Status AppendChangelog(const state::CommitBatch& batch);
@@ -192,6 +196,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::unique_ptr<StandbyTailer> standby_;
   // This store's id in the changelog's impact records (impact_changelog.h).
   std::string instance_id_;
+  // Null unless admin.advertised_address is set.
+  std::unique_ptr<OwnerDirectory> owners_;
   // Partitions restored since they were assigned.
   std::set<int32_t> restored_partitions_;
   // Set while Run leaves the group: revoked partitions then keep their local state.

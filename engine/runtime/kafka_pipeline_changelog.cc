@@ -63,7 +63,34 @@ Status KafkaPipeline::SetUpChangelog(const std::string& bootstrap_servers) {
   auto instance = StoreInstanceId(store_);
   if (!instance.ok()) return instance.status();
   instance_id_ = std::move(*instance);
+  if (Status s = SetUpOwners(bootstrap_servers); !s.ok()) return s;
   return SetUpStandby(bootstrap_servers);
+}
+
+Status KafkaPipeline::SetUpOwners(const std::string& bootstrap_servers) {
+  if (config_.admin.advertised_address.empty()) return Status::Ok();
+  const std::string topic = config_.kafka.group_id + ".owners";
+  auto partitions = changelog_reader_->PartitionCount(topic, kMetadataTimeoutMs);
+  if (!partitions.ok() && partitions.status().code() == Status::Code::kNotFound) {
+    Status created = changelog_reader_->CreateTopic(topic, 1, {{"cleanup.policy", "compact"}},
+                                                    kMetadataTimeoutMs);
+    if (!created.ok()) {
+      return Status::InvalidArgument("admin.advertised_address: topic '" + topic +
+                                     "' does not exist and " + created.message() +
+                                     "; create it with 1 partition and cleanup.policy=compact");
+    }
+  } else if (!partitions.ok()) {
+    return partitions.status();
+  }
+  OwnerDirectoryOptions options;
+  options.topic = topic;
+  options.self_address = config_.admin.advertised_address;
+  options.reader.bootstrap_servers = bootstrap_servers;
+  options.reader.properties = config_.kafka.consumer_properties;
+  auto owners = OwnerDirectory::Start(options);
+  if (!owners.ok()) return owners.status();
+  owners_ = std::move(*owners);
+  return Status::Ok();
 }
 
 Status KafkaPipeline::SetUpStandby(const std::string& bootstrap_servers) {
@@ -129,6 +156,7 @@ void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
     return;
   }
   restored_partitions_.insert(tp.partition);
+  if (owners_ != nullptr) pending_out_.push_back(owners_->Announcement(tp.partition));
   metrics_->ChangelogRestored(static_cast<double>(restored->records_read),
                               static_cast<double>(restored->customers_applied));
   metrics_->ChangelogFromStandby(static_cast<double>(restored->records_from_standby));
@@ -176,6 +204,11 @@ std::optional<int32_t> KafkaPipeline::AdminForeignPartition(std::string_view cus
                                  [&](const auto& tp) { return tp.partition == partition; });
   if (owned) return std::nullopt;
   return partition;
+}
+
+std::optional<std::string> KafkaPipeline::AdminPartitionOwner(int32_t partition) {
+  if (owners_ == nullptr) return std::nullopt;
+  return owners_->OwnerOf(partition);
 }
 
 }  // namespace touchstream::engine

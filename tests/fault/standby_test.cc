@@ -17,6 +17,7 @@
 #include "engine/runtime/changelog_writer.h"
 #include "engine/runtime/standby_tailer.h"
 #include "external_clients.h"
+#include "fault_instance.h"
 #include "pipeline_fixture.h"
 #include "state/state_store.h"
 
@@ -36,66 +37,6 @@ constexpr char kRules[] = R"(
   trigger: {inactive_for: 30d, event: purchase}
   actions: [{emit: {kind: nudge, channel: email, template: "We miss you"}}]
 )";
-
-// The sum of the values of metric `name` whose labels include `label` = `value` (any when
-// `label` is empty).
-double MetricValue(const engine::EngineMetrics& metrics, const std::string& name,
-                   const std::string& label = "", const std::string& value = "") {
-  double sum = 0;
-  for (const auto& family : metrics.registry()->Collect()) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) {
-      bool match = label.empty();
-      for (const auto& pair : metric.label) match |= pair.name == label && pair.value == value;
-      if (match) sum += metric.gauge.value + metric.counter.value;
-    }
-  }
-  return sum;
-}
-
-// One engine instance running on its own thread until stopped.
-class Instance {
- public:
-  Instance(const engine::EngineConfig& config, const std::string& bootstrap) {
-    auto store = engine::OpenStore(config);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    auto rules = engine::LoadRuleSet(config, std::cerr);
-    EXPECT_TRUE(rules.ok());
-    auto pipeline =
-        engine::KafkaPipeline::Create(config, bootstrap, store_.get(), &metrics_, &clock_);
-    EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
-    pipeline_ = std::move(*pipeline);
-    pipeline_->UpdateRules(*rules);
-    thread_ = std::thread([this] { status_ = pipeline_->Run(stop_); });
-  }
-  ~Instance() { Stop(); }
-
-  // Stops gracefully (commit, flush the outbox, leave the group) and closes the store.
-  void Stop() {
-    if (!thread_.joinable()) return;
-    stop_ = true;
-    thread_.join();
-    EXPECT_TRUE(status_.ok()) << status_.ToString();
-    pipeline_.reset();
-    store_.reset();
-  }
-
-  int64_t processed() const { return pipeline_->records_processed(); }
-  double Metric(const std::string& name, const std::string& label = "",
-                const std::string& value = "") const {
-    return MetricValue(metrics_, name, label, value);
-  }
-
- private:
-  engine::EngineMetrics metrics_;
-  engine::SystemClock clock_;
-  std::unique_ptr<state::StateStore> store_;
-  std::unique_ptr<engine::KafkaPipeline> pipeline_;
-  std::atomic<bool> stop_{false};
-  Status status_;
-  std::thread thread_;
-};
 
 class StandbyTest : public PipelineFixture {
  protected:
