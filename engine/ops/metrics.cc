@@ -82,7 +82,12 @@ EngineMetrics::EngineMetrics() : registry_(std::make_shared<prometheus::Registry
                                 .Register(r);
   changelog_read_ = &changelog_records.Add({{"outcome", "read"}});
   changelog_applied_ = &changelog_records.Add({{"outcome", "applied"}});
-  changelog_from_standby_ = &changelog_records.Add({{"outcome", "from_standby"}});
+  changelog_from_standby_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_changelog_restore_from_standby_total")
+           .Help("Keys a restore took from a standby copy instead of reading the changelog.")
+           .Register(r)
+           .Add({});
   standby_applied_ = &prometheus::BuildCounter()
                           .Name("touchstream_standby_records_total")
                           .Help("Changelog records copied into the standby store.")

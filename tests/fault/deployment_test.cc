@@ -121,10 +121,11 @@ TEST_F(DeploymentTest, ImpactAcrossInstancesEqualsOneInstance) {
   auto c = std::make_unique<Instance>(c_config, bootstrap_);
   ASSERT_TRUE(
       WaitFor([&] { return a->processed() + b->processed() + c->processed() >= kCustomers; }));
-  const int64_t c_processed = c->processed();
   c->Stop();
-  ASSERT_TRUE(
-      WaitFor([&] { return a->processed() + b->processed() + c_processed >= 3 * kCustomers; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return a->processed() + b->processed() + c->processed() >= 3 * kCustomers;
+  })) << a->processed()
+      << " + " << b->processed() << " + " << c->processed();
   a->Stop();
   b->Stop();
   EXPECT_EQ(ReportFromChangelog("impact-three"), reference);

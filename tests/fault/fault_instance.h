@@ -67,6 +67,7 @@ class Instance {
     stop_ = true;
     thread_.join();
     EXPECT_TRUE(status_.ok()) << status_.ToString();
+    processed_at_stop_ = pipeline_->records_processed();
     tasks_.Close();
     admin_.reset();
     pipeline_.reset();
@@ -86,7 +87,10 @@ class Instance {
     return answered.get();
   }
 
-  int64_t processed() const { return pipeline_->records_processed(); }
+  // Records processed so far (until Stop, once stopped).
+  int64_t processed() const {
+    return pipeline_ != nullptr ? pipeline_->records_processed() : processed_at_stop_;
+  }
   double Metric(const std::string& name, const std::string& label = "",
                 const std::string& value = "") const {
     return MetricValue(metrics_, name, label, value);
@@ -99,6 +103,7 @@ class Instance {
   std::unique_ptr<engine::KafkaPipeline> pipeline_;
   engine::TaskQueue tasks_;
   std::unique_ptr<engine::AdminApi> admin_;
+  int64_t processed_at_stop_ = 0;
   std::atomic<bool> stop_{false};
   Status status_;
   std::thread thread_;
