@@ -50,6 +50,8 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Create(
   // Never a group member (partitions are assigned directly, nothing is committed), but librdkafka
   // assigns only with a group id.
   settings["group.id"] = "touchstream.partition-reader";
+  // An offset below the log start (old records dropped by retention) reads from the log start.
+  settings["auto.offset.reset"] = "earliest";
   settings.erase("group.instance.id");
   if (Status s = SetConf(conf.get(), settings); !s.ok()) return s;
   auto client = NewClient(RD_KAFKA_CONSUMER, std::move(conf));

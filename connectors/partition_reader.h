@@ -58,7 +58,8 @@ class PartitionReader {
                             const std::function<void(const SourceRecord&)>& fn);
 
   // Replaces what PollRecords reads: every partition of `from` (partition -> first offset),
-  // from that offset on, without end. An empty map stops reading. Errors: the assign error.
+  // from that offset on (from the log start when it is below it), without end. An empty map
+  // stops reading. Errors: the assign error.
   Status Follow(const std::string& topic, const std::map<int32_t, int64_t>& from);
 
   // Waits up to timeout_ms for records of the followed partitions and calls fn for each, at
