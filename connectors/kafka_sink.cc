@@ -22,7 +22,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   Status status = SetConf(conf.get(), {{"bootstrap.servers", options.bootstrap_servers},
                                        {"enable.idempotence", "true"},
                                        {"acks", "all"},
-                                       {"partitioner", "consistent_random"},
+                                       {"partitioner", "murmur2_random"},
                                        {"linger.ms", "5"}});
   if (status.ok()) status = SetConf(conf.get(), options.properties);
   if (!status.ok()) return status;

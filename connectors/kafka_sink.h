@@ -1,10 +1,10 @@
 // KafkaSink: an idempotent Kafka producer whose delivery reports are handed back to the caller.
 //
 // Defaults (each overridable through KafkaSinkOptions::properties): enable.idempotence=true,
-// acks=all, partitioner=consistent_random (librdkafka's and kcat's own default, CRC-32 of the key,
-// and the engine's default kafka.partitioner: a record keyed by a customer id lands on the
-// partition number of that customer's input; set murmur2_random to agree with Java producers),
-// linger.ms=5. Compression: compression.type.
+// acks=all, partitioner=murmur2_random (the Java client's partitioner: a key goes to the same
+// partition whichever client produced it), linger.ms=5. Compression: compression.type. The engine
+// sets `partitioner` to its kafka.partitioner (engine/runtime/kafka_pipeline.cc), so that records
+// keyed by a customer id land where the customer's input partition number is.
 //
 // Every message produced gets exactly one DeliveryReport (success or final failure), returned
 // by a later Poll or Flush, carrying the caller's token.
