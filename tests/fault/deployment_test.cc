@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -135,6 +136,14 @@ TEST_F(DeploymentTest, ImpactAcrossInstancesEqualsOneInstance) {
   a->Stop();
   b->Stop();
   EXPECT_EQ(ReportFromChangelog("impact-three"), reference);
+
+  // The same through the command line.
+  const auto yaml = root_ / "impact-three.yaml";
+  std::ofstream(yaml) << "kafka: {group_id: impact-three, input_topics: [" << kTopic << "]}\n";
+  const std::string printed =
+      RunShell(std::string(TOUCHSTREAM_BINARY) + " report impact --config " + yaml.string() +
+               " --from-changelog --bootstrap-servers " + bootstrap_ + " --json");
+  EXPECT_EQ(printed, reference);
 }
 
 // Actions keyed by customer id land on the partition kafka.partitioner gives the key, with the
