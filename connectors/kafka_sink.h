@@ -2,7 +2,9 @@
 //
 // Defaults (each overridable through KafkaSinkOptions::properties): enable.idempotence=true,
 // acks=all, partitioner=murmur2_random (the Java client's partitioner: a key goes to the same
-// partition whichever client produced it), linger.ms=5. Compression: compression.type.
+// partition whichever client produced it), linger.ms=5. Compression: compression.type. The engine
+// sets `partitioner` to its kafka.partitioner (engine/runtime/kafka_pipeline.cc), so that records
+// keyed by a customer id land where the customer's input partition number is.
 //
 // Every message produced gets exactly one DeliveryReport (success or final failure), returned
 // by a later Poll or Flush, carrying the caller's token.

@@ -6,6 +6,32 @@ namespace touchstream::connectors {
 
 namespace {
 constexpr int kPollMs = 100;
+
+SourceRecord ToRecord(const std::string& topic, rd_kafka_message_t* message) {
+  SourceRecord record;
+  record.topic = topic;
+  record.partition = message->partition;
+  record.offset = message->offset;
+  if (message->key != nullptr)
+    record.key.assign(static_cast<const char*>(message->key), message->key_len);
+  if (message->payload != nullptr) {
+    record.value.assign(static_cast<const char*>(message->payload), message->len);
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* header_name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &header_name, &value, &size) ==
+                       RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      record.headers.emplace_back(
+          header_name,
+          value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
+    }
+  }
+  return record;
+}
 }  // namespace
 
 Result<std::unique_ptr<PartitionReader>> PartitionReader::Create(
@@ -24,6 +50,8 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Create(
   // Never a group member (partitions are assigned directly, nothing is committed), but librdkafka
   // assigns only with a group id.
   settings["group.id"] = "touchstream.partition-reader";
+  // An offset below the log start (old records dropped by retention) reads from the log start.
+  settings["auto.offset.reset"] = "earliest";
   settings.erase("group.instance.id");
   if (Status s = SetConf(conf.get(), settings); !s.ok()) return s;
   auto client = NewClient(RD_KAFKA_CONSUMER, std::move(conf));
@@ -152,34 +180,42 @@ Result<int64_t> PartitionReader::ReadToEnd(const std::string& topic, int32_t par
       break;
     }
     last_progress = now;
-    SourceRecord record;
-    record.topic = topic;
-    record.partition = message->partition;
-    record.offset = message->offset;
-    if (message->key != nullptr)
-      record.key.assign(static_cast<const char*>(message->key), message->key_len);
-    if (message->payload != nullptr) {
-      record.value.assign(static_cast<const char*>(message->payload), message->len);
-    }
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(message.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* header_name = nullptr;
-      const void* value = nullptr;
-      size_t size = 0;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &header_name, &value, &size) ==
-                         RD_KAFKA_RESP_ERR_NO_ERROR;
-           ++i) {
-        record.headers.emplace_back(
-            header_name,
-            value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
-      }
-    }
+    SourceRecord record = ToRecord(topic, message.get());
     next = record.offset + 1;
     fn(record);
   }
   rd_kafka_assign(consumer_.get(), nullptr);
   if (!status.ok()) return status;
   return high;
+}
+
+Status PartitionReader::Follow(const std::string& topic, const std::map<int32_t, int64_t>& from) {
+  followed_topic_ = topic;
+  if (from.empty()) return StatusFromError(rd_kafka_assign(consumer_.get(), nullptr), "unassign");
+  RdKafkaListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(from.size())));
+  for (const auto& [partition, offset] : from) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
+  }
+  return StatusFromError(rd_kafka_assign(consumer_.get(), list.get()), "assign " + topic);
+}
+
+Result<size_t> PartitionReader::PollRecords(int timeout_ms, size_t max_records,
+                                            const std::function<void(const SourceRecord&)>& fn) {
+  size_t count = 0;
+  int wait_ms = timeout_ms;
+  while (count < max_records) {
+    RdKafkaMessagePtr message(rd_kafka_consumer_poll(consumer_.get(), wait_ms));
+    if (message == nullptr) break;
+    wait_ms = 0;  // the first record waited; the rest are taken while they are at hand
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return StatusFromError(message->err, "reading " + followed_topic_ + "[" +
+                                               std::to_string(message->partition) + "]");
+    }
+    fn(ToRecord(followed_topic_, message.get()));
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace touchstream::connectors

@@ -1,7 +1,8 @@
 // PartitionReader: reads single partitions of a topic from a given offset up to their end,
 // outside any consumer group (assign(), never subscribe()), tells partition counts and creates
-// a missing topic. Used to
-// restore state from a changelog topic before the partitions it belongs to are processed.
+// a missing topic. Used to restore state from a changelog topic before the partitions it belongs
+// to are processed, and (Follow, PollRecords) to tail changelog partitions continuously for
+// standby copies.
 //
 // Thread safety: not thread safe; use from one thread.
 #pragma once
@@ -56,10 +57,24 @@ class PartitionReader {
   Result<int64_t> ReadToEnd(const std::string& topic, int32_t partition, int64_t from,
                             const std::function<void(const SourceRecord&)>& fn);
 
+  // Replaces what PollRecords reads: every partition of `from` (partition -> first offset),
+  // from that offset on (from the log start when it is below it), without end. An empty map
+  // stops reading. Errors: the assign error.
+  Status Follow(const std::string& topic, const std::map<int32_t, int64_t>& from);
+
+  // Waits up to timeout_ms for records of the followed partitions and calls fn for each, at
+  // most max_records, in offset order per partition. Returns how many. Records of a partition
+  // followed before the last Follow may still arrive: callers check the offsets they expect.
+  // Errors: a consume error other than end of partition, naming the partition.
+  Result<size_t> PollRecords(int timeout_ms, size_t max_records,
+                             const std::function<void(const SourceRecord&)>& fn);
+
  private:
   explicit PartitionReader(int stall_timeout_ms) : stall_timeout_ms_(stall_timeout_ms) {}
 
   const int stall_timeout_ms_;
+  // The topic of the last Follow.
+  std::string followed_topic_;
   RdKafkaPtr consumer_;
 };
 

@@ -53,8 +53,10 @@ class ScratchDir {
 
 // Streams the synthetic events (and three malformed messages, to show the dead-letter topic).
 Status StreamEvents(const std::string& bootstrap, const std::string& topic,
+                    const std::string& partitioner,
                     const std::vector<v1::TouchpointEvent>& events) {
-  auto sink = connectors::KafkaSink::Create({bootstrap, {}});
+  // Keyed as the engine expects (kafka.partitioner), like any producer of its input.
+  auto sink = connectors::KafkaSink::Create({bootstrap, {{"partitioner", partitioner}}});
   if (!sink.ok()) return sink.status();
   std::vector<connectors::DeliveryReport> reports;
   uint64_t token = 0;
@@ -248,7 +250,8 @@ int DemoCommand(int argc, char** argv) {
   std::atomic<bool> input_finished{false};
   Status stream_status;
   std::thread producer([&] {
-    stream_status = StreamEvents(bootstrap, config->kafka.input_topics.front(), events);
+    stream_status = StreamEvents(bootstrap, config->kafka.input_topics.front(),
+                                 config->kafka.partitioner, events);
     input_finished = true;
   });
 

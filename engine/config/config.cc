@@ -59,6 +59,15 @@ void ReadKafka(ConfigReader& r, const YAML::Node& node, KafkaConfig* kafka) {
           {"producer", [&](const YAML::Node& v, const std::string& full) {
              r.StringMap(v, full, &kafka->producer_properties);
            }}});
+  // The engine's producer places keyed records by kafka.partitioner; a different one would put
+  // a customer's actions and dead letters on other partitions than its input.
+  if (auto it = kafka->producer_properties.find("partitioner");
+      it != kafka->producer_properties.end() &&
+      ParsePartitioner(it->second) != ParsePartitioner(kafka->partitioner)) {
+    r.Fail(node["producer"]["partitioner"], "kafka.producer.partitioner",
+           "'" + it->second + "' disagrees with kafka.partitioner '" + kafka->partitioner +
+               "'; set kafka.partitioner alone (the producer follows it)");
+  }
 }
 
 // output.topic_formats: each key must be an output topic the section names (read after the
@@ -114,6 +123,26 @@ void ReadOutput(ConfigReader& r, const YAML::Node& node, OutputConfig* out) {
            }}});
 }
 
+// `all`, or a list of distinct partition numbers (>= 0).
+void ReadStandbyPartitions(ConfigReader& r, const YAML::Node& node, const std::string& key,
+                           StateConfig* state) {
+  if (node.IsScalar() && node.Scalar() == "all") {
+    state->standby_all_partitions = true;
+    return;
+  }
+  if (!node.IsSequence()) return r.Fail(node, key, "expected `all` or a list of partition numbers");
+  std::set<int64_t> seen;
+  for (const YAML::Node& item : node) {
+    int64_t partition = 0;
+    r.Int(item, key, 0, &partition);
+    if (r.failed()) return;
+    if (!seen.insert(partition).second) {
+      return r.Fail(item, key, "partition " + std::to_string(partition) + " is listed twice");
+    }
+    state->standby_partitions.push_back(static_cast<int32_t>(partition));
+  }
+}
+
 void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
   r.Read(node, "state",
          {{"dir",
@@ -136,9 +165,21 @@ void ReadState(ConfigReader& r, const YAML::Node& node, StateConfig* state) {
                                const std::string& full) { r.Bool(v, full, &state->sync_commits); }},
           {"changelog", [&](const YAML::Node& v,
                             const std::string& full) { r.Bool(v, full, &state->changelog); }},
-          {"changelog_topic", [&](const YAML::Node& v, const std::string& full) {
+          {"changelog_topic",
+           [&](const YAML::Node& v, const std::string& full) {
              r.String(v, full, &state->changelog_topic);
+           }},
+          {"standby_partitions",
+           [&](const YAML::Node& v, const std::string& full) {
+             ReadStandbyPartitions(r, v, full, state);
+           }},
+          {"standby_dir", [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &state->standby_dir);
            }}});
+  if (state->standby_enabled() && !state->changelog) {
+    r.Fail(node["standby_partitions"], "state.standby_partitions",
+           "needs state.changelog: true (standbys tail the changelog)");
+  }
 }
 
 void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p) {
@@ -411,6 +452,7 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
              [&](V v, P full) {
                r.Read(v, full,
                       {{"address", r.StringInto(&config.admin.address)},
+                       {"advertised_address", r.StringInto(&config.admin.advertised_address)},
                        {"stall_timeout", r.DurationInto(false, &config.admin.stall_timeout_ms)}});
              }},
             {"logging", [&](V v, P full) { ReadLogging(r, v, full, &config.logging); }},

@@ -87,11 +87,26 @@ struct StateConfig {
   bool changelog = true;
   // state.changelog_topic: empty means "<kafka.group_id>.changelog" (ChangelogTopic()).
   std::string changelog_topic;
+  // state.standby_partitions: the input partitions this instance keeps warm while it does not
+  // own them, by tailing their changelog into a standby store (engine/runtime/standby_tailer.h,
+  // docs/scaling-out.md#standby-partitions): `all`, or a list of partition numbers. Default:
+  // none. Needs state.changelog.
+  bool standby_all_partitions = false;
+  std::vector<int32_t> standby_partitions;
+  // state.standby_dir: the standby store's RocksDB directory; empty means "<state.dir>.standby".
+  std::string standby_dir;
+  // True when some partition is kept warm.
+  bool standby_enabled() const { return standby_all_partitions || !standby_partitions.empty(); }
 };
 
 struct AdminConfig {
   // host:port of the admin HTTP API (README "Admin API"); empty disables it.
   std::string address = "127.0.0.1:9465";
+  // admin.advertised_address: host:port at which other instances' clients reach this admin API.
+  // When set (and state.changelog is on), owners announce themselves on
+  // "<kafka.group_id>.owners" and a 421 names the owner's address (OwnerDirectory). Default:
+  // empty (421 names the partition only).
+  std::string advertised_address;
   // admin.stall_timeout: GET /healthz answers 503 when the processing loop has not completed an
   // iteration for this long (a stalled processing thread). Default 60 s.
   int64_t stall_timeout_ms = 60000;

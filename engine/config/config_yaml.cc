@@ -94,6 +94,14 @@ YAML::Node State(const StateConfig& state) {
   node["sync_commits"] = Bool(state.sync_commits);
   node["changelog"] = Bool(state.changelog);
   node["changelog_topic"] = Str(state.changelog_topic);
+  if (state.standby_all_partitions) {
+    node["standby_partitions"] = Str("all");
+  } else {
+    YAML::Node partitions(YAML::NodeType::Sequence);
+    for (int32_t p : state.standby_partitions) partitions.push_back(Int(p));
+    node["standby_partitions"] = partitions;
+  }
+  node["standby_dir"] = Str(state.standby_dir);
   return node;
 }
 
@@ -219,6 +227,7 @@ std::string EffectiveConfigYaml(const EngineConfig& config, const std::string& f
   sections.emplace_back("rules", List(rules));
   sections.emplace_back("metrics", Address(config.metrics_address));
   YAML::Node admin = Address(config.admin.address);
+  admin["advertised_address"] = Str(config.admin.advertised_address);
   admin["stall_timeout"] = Duration(config.admin.stall_timeout_ms);
   sections.emplace_back("admin", admin);
   YAML::Node logging(YAML::NodeType::Map);

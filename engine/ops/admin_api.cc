@@ -155,10 +155,16 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
       return OnProcessingThread(
           [this, id = *id] {
             if (std::optional<int32_t> partition = backend_->AdminForeignPartition(id)) {
-              return Json(421, {{"error", "customer '" + id + "' belongs to partition " +
-                                              std::to_string(*partition) +
-                                              ", which this instance does not own"},
-                                {"partition", *partition}});
+              nlohmann::json body = {
+                  {"error", "customer '" + id + "' belongs to partition " +
+                                std::to_string(*partition) + ", which this instance does not own"},
+                  {"partition", *partition}};
+              if (std::optional<std::string> owner = backend_->AdminPartitionOwner(*partition)) {
+                body["owner"] = *owner;
+                body["error"] =
+                    body["error"].get<std::string>() + "; its owner's admin API is " + *owner;
+              }
+              return Json(421, body);
             }
             v1::CustomerState customer;
             Status s = backend_->AdminGetCustomer(id, &customer);

@@ -51,6 +51,11 @@ class AdminBackend {
   virtual std::optional<int32_t> AdminForeignPartition(std::string_view /*customer_id*/) {
     return std::nullopt;
   }
+  // The admin address (host:port) of the instance owning `partition`, when known; the 421 then
+  // names it too. nullopt (the default) when not known.
+  virtual std::optional<std::string> AdminPartitionOwner(int32_t /*partition*/) {
+    return std::nullopt;
+  }
   // Erases the customer (state, timers, unsent outbox entries) and commits before returning.
   virtual Result<state::ErasureCounts> AdminEraseCustomer(std::string_view customer_id) = 0;
   // The rule set in use (null when none).

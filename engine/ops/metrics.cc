@@ -87,6 +87,23 @@ EngineMetrics::EngineMetrics()
                                 .Register(r);
   changelog_read_ = &changelog_records.Add({{"outcome", "read"}});
   changelog_applied_ = &changelog_records.Add({{"outcome", "applied"}});
+  changelog_from_standby_ =
+      &prometheus::BuildCounter()
+           .Name("touchstream_changelog_restore_from_standby_total")
+           .Help("Keys a restore took from a standby copy instead of reading the changelog.")
+           .Register(r)
+           .Add({});
+  standby_applied_ = &prometheus::BuildCounter()
+                          .Name("touchstream_standby_records_total")
+                          .Help("Changelog records copied into the standby store.")
+                          .Register(r)
+                          .Add({});
+  standby_checkpoint_ = &prometheus::BuildGauge()
+                             .Name("touchstream_standby_checkpoint")
+                             .Help(
+                                 "Changelog offset up to which the standby copy of a partition "
+                                 "is current; -1 while the partition is owned.")
+                             .Register(r);
   value_score_errors_ =
       &prometheus::BuildCounter()
            .Name("touchstream_value_score_errors_total")
@@ -212,6 +229,10 @@ void EngineMetrics::DecisionRecorded(std::string_view rule, std::string_view out
     it = decisions_by_key_.emplace(decision_key_, counter).first;
   }
   it->second->Increment();
+}
+
+prometheus::Gauge* EngineMetrics::StandbyCheckpoint(int32_t partition) {
+  return &standby_checkpoint_->Add({{"partition", std::to_string(partition)}});
 }
 
 void EngineMetrics::SetTopicHeld(const std::string& topic, double messages) {

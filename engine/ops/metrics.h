@@ -83,6 +83,14 @@ class EngineMetrics {
     changelog_read_->Increment(read);
     changelog_applied_->Increment(applied);
   }
+  // Records a restore took from a standby copy instead of reading the changelog.
+  void ChangelogFromStandby(double records) { changelog_from_standby_->Increment(records); }
+  // Changelog records copied into the standby store. Thread-safe (the standby tailer's thread).
+  void StandbyApplied(double records) { standby_applied_->Increment(records); }
+  // The gauge of the changelog offset up to which the standby copy of `partition` is current
+  // (-1 while the partition is owned, not tailed). Call from the processing thread; the gauge
+  // may then be set from any thread.
+  prometheus::Gauge* StandbyCheckpoint(int32_t partition);
   // A failed evaluation of the value_tiers score (the value state is left as it was).
   void ValueScoreError() { value_score_errors_->Increment(); }
   void RulesReloaded(bool accepted) { (accepted ? reload_ok_ : reload_refused_)->Increment(); }
@@ -158,6 +166,9 @@ class EngineMetrics {
   prometheus::Counter* input_key_mismatch_;
   prometheus::Counter* changelog_read_;
   prometheus::Counter* changelog_applied_;
+  prometheus::Counter* changelog_from_standby_;
+  prometheus::Counter* standby_applied_;
+  prometheus::Family<prometheus::Gauge>* standby_checkpoint_;
   prometheus::Counter* value_score_errors_;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_refused_;

@@ -19,6 +19,31 @@ std::string ChangelogTimerKey(std::string_view customer_id, std::string_view nam
   return key;
 }
 
+std::string ChangelogImpactKey(std::string_view instance_id, std::string_view rule_id,
+                               std::string_view arm) {
+  std::string key(1, '\0');
+  key.append(kChangelogImpactKind);
+  for (std::string_view part : {instance_id, rule_id, arm}) {
+    key.push_back('\0');
+    key.append(part);
+  }
+  return key;
+}
+
+bool ParseChangelogImpactKey(std::string_view key, std::string* rule_id, std::string* arm) {
+  const std::string prefix = std::string(1, '\0') + kChangelogImpactKind + '\0';
+  if (!key.starts_with(prefix)) return false;
+  key.remove_prefix(prefix.size());
+  const size_t instance_end = key.find('\0');
+  if (instance_end == std::string_view::npos) return false;
+  key.remove_prefix(instance_end + 1);
+  const size_t rule_end = key.find('\0');
+  if (rule_end == std::string_view::npos) return false;
+  *rule_id = std::string(key.substr(0, rule_end));
+  *arm = std::string(key.substr(rule_end + 1));
+  return true;
+}
+
 ChangelogWriter::ChangelogWriter(std::string topic, std::vector<std::string> input_topics,
                                  Partitioner partitioner, int32_t partition_count)
     : topic_(std::move(topic)),
@@ -71,6 +96,18 @@ void ChangelogWriter::AppendRecords(const state::CommitBatch& batch,
             [](const auto&) {}},
         operation);
   }
+}
+
+v1::OutboxEntry ChangelogWriter::ImpactRecord(const std::string& instance_id,
+                                              const std::string& rule_id, const std::string& arm,
+                                              const v1::ImpactCounts& counts) const {
+  v1::OutboxEntry entry;
+  entry.set_topic(topic_);
+  entry.set_partition(PartitionOf(partitioner_, instance_id, partition_count_));
+  entry.set_key(ChangelogImpactKey(instance_id, rule_id, arm));
+  entry.set_value(counts.SerializeAsString());
+  (*entry.mutable_headers())[kChangelogKindHeader] = kChangelogImpactKind;
+  return entry;
 }
 
 }  // namespace touchstream::engine

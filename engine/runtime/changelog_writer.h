@@ -11,6 +11,12 @@
 //             store); value = the store's encoding of the Timer (fire_ms and payload included),
 //             tombstone when deleted. A restore re-arms a restored customer's timers from the
 //             timer records whose fire_ms the state's `timers` map names.
+//   impact:   key = ChangelogImpactKey(instance id, rule id, arm); value = the ImpactCounts
+//             protobuf: the ABSOLUTE counters of that (rule, arm) in the writing instance's store
+//             after the commit (each instance counts the decisions and conversions it processed;
+//             a deployment's totals are the sum of every instance's latest record: ReadImpact,
+//             engine/runtime/impact_changelog.h). On the partition of the instance id; no
+//             input-offset headers (they are not about that partition's customers).
 // Header kKindHeader says which; each record also carries, for every input topic whose next
 // offset on that partition is known, the header kNextOffsetHeaderPrefix + topic = that offset
 // in decimal: the input the committed state accounts for (used by a restore to resume input).
@@ -35,6 +41,7 @@ namespace touchstream::engine {
 inline constexpr char kChangelogKindHeader[] = "touchstream.changelog.kind";
 inline constexpr char kChangelogCustomerKind[] = "customer";
 inline constexpr char kChangelogTimerKind[] = "timer";
+inline constexpr char kChangelogImpactKind[] = "impact";
 inline constexpr char kNextOffsetHeaderPrefix[] = "touchstream.input.next_offset.";
 
 // state.changelog_topic, or "<kafka.group_id>.changelog" when that is empty.
@@ -42,6 +49,14 @@ std::string ChangelogTopicOf(const EngineConfig& config);
 
 // The changelog key of a timer record.
 std::string ChangelogTimerKey(std::string_view customer_id, std::string_view name);
+
+// The changelog key of an impact record: NUL, "impact", NUL, instance id, NUL, rule id, NUL, arm
+// (no customer id starts with NUL).
+std::string ChangelogImpactKey(std::string_view instance_id, std::string_view rule_id,
+                               std::string_view arm);
+// Splits an impact key into rule id and arm (the instance id is not needed); false when `key`
+// is not one.
+bool ParseChangelogImpactKey(std::string_view key, std::string* rule_id, std::string* arm);
 
 class ChangelogWriter {
  public:
@@ -65,6 +80,10 @@ class ChangelogWriter {
   // for every timer put or delete, in batch order.
   void AppendRecords(const state::CommitBatch& batch, const NextOffsetLookup& next_offset,
                      std::vector<v1::OutboxEntry>* out) const;
+
+  // The impact record of `instance_id`'s absolute counters of (rule_id, arm).
+  v1::OutboxEntry ImpactRecord(const std::string& instance_id, const std::string& rule_id,
+                               const std::string& arm, const v1::ImpactCounts& counts) const;
 
  private:
   v1::OutboxEntry Record(const std::string& customer_id, std::string key, std::string value,

@@ -41,6 +41,18 @@ std::string PartitionList(const std::vector<connectors::TopicPartition>& partiti
   }
   return out;
 }
+
+// The producer's settings: keyed records (actions, alerts, decisions, dead letters) are placed
+// by kafka.partitioner, like the input (docs/scaling-out.md); an explicit
+// kafka.producer.partitioner agrees with it (the config checks).
+connectors::KafkaSinkOptions SinkOptions(const EngineConfig& config, const std::string& bootstrap) {
+  connectors::KafkaSinkOptions options;
+  options.bootstrap_servers = bootstrap;
+  options.properties = config.kafka.producer_properties;
+  options.properties.emplace("partitioner", config.kafka.partitioner);
+  options.queue_full_wait_ms = kQueueFullWaitMs;
+  return options;
+}
 }  // namespace
 
 KafkaPipeline::KafkaPipeline(const EngineConfig& config, state::StateStore* store,
@@ -83,11 +95,7 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
                                                              const Clock* clock, Logger* log) {
   std::unique_ptr<KafkaPipeline> pipeline(new KafkaPipeline(config, store, metrics, clock, log));
   pipeline->bootstrap_servers_ = bootstrap_servers;
-  connectors::KafkaSinkOptions sink_options;
-  sink_options.bootstrap_servers = bootstrap_servers;
-  sink_options.properties = config.kafka.producer_properties;
-  sink_options.queue_full_wait_ms = kQueueFullWaitMs;
-  auto sink = connectors::KafkaSink::Create(sink_options);
+  auto sink = connectors::KafkaSink::Create(SinkOptions(config, bootstrap_servers));
   if (!sink.ok()) return sink.status();
   pipeline->sink_ = std::move(*sink);
   if (config.state.changelog) {
@@ -396,11 +404,11 @@ Status KafkaPipeline::Commit() {
   // The changelog records of this batch join the outbox only if the batch commits: a retry
   // builds them again from the then current states.
   const size_t pending_before_changelog = pending_out_.size();
-  AppendChangelog(batch);
+  Status appended = AppendChangelog(batch);
   for (const auto& entry : pending_out_) batch.AddOutbox(entry);
   for (uint64_t sequence : delivered_) batch.RemoveOutbox(sequence);
   std::vector<uint64_t> sequences;
-  if (Status s = store_->Commit(batch, &sequences); !s.ok()) {
+  if (Status s = appended.ok() ? store_->Commit(batch, &sequences) : appended; !s.ok()) {
     pending_out_.resize(pending_before_changelog);
     StoreFailed(s);
     return s;
@@ -552,11 +560,7 @@ Status KafkaPipeline::RecreateSink() {
   to_resend_.clear();
   held_.clear();
   sink_.reset();  // drops what the failed producer still held: it is all in in_flight_
-  connectors::KafkaSinkOptions sink_options;
-  sink_options.bootstrap_servers = bootstrap_servers_;
-  sink_options.properties = config_.kafka.producer_properties;
-  sink_options.queue_full_wait_ms = kQueueFullWaitMs;
-  auto sink = connectors::KafkaSink::Create(sink_options);
+  auto sink = connectors::KafkaSink::Create(SinkOptions(config_, bootstrap_servers_));
   if (!sink.ok()) return sink.status();
   sink_ = std::move(*sink);
   for (const auto& [sequence, entry] : in_flight_) Produce(sequence, entry);

@@ -57,9 +57,11 @@
 #include "engine/ops/log.h"
 #include "engine/ops/metrics.h"
 #include "engine/runtime/changelog_writer.h"
+#include "engine/runtime/owner_directory.h"
 #include "engine/runtime/partition_restore.h"
 #include "engine/runtime/retention_sweep.h"
 #include "engine/runtime/rfm_refresh.h"
+#include "engine/runtime/standby_tailer.h"
 #include "engine/runtime/task_queue.h"
 #include "state/customer_cache.h"
 #include "state/state_store.h"
@@ -114,6 +116,7 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::shared_ptr<const rules::RuleSet> AdminRules() override;
   std::vector<std::string> AdminNotReadyReasons() override;
   std::optional<int32_t> AdminForeignPartition(std::string_view customer_id) override;
+  std::optional<std::string> AdminPartitionOwner(int32_t partition) override;
 
  private:
   KafkaPipeline(const EngineConfig& config, state::StateStore* store, EngineMetrics* metrics,
@@ -171,8 +174,13 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // State that follows its partition (kafka_pipeline_changelog.cc; docs/scaling-out.md).
   // Checks the changelog topic against the input topics and creates the writer and restorer.
   Status SetUpChangelog(const std::string& bootstrap_servers);
-  // Adds the changelog records of the batch's state and timer changes to pending_out_.
-  void AppendChangelog(const state::CommitBatch& batch);
+  // Starts copying state.standby_partitions when it names some (SetUpChangelog calls it).
+  Status SetUpStandby(const std::string& bootstrap_servers);
+  // Starts the OwnerDirectory when admin.advertised_address is set (SetUpChangelog calls it).
+  Status SetUpOwners(const std::string& bootstrap_servers);
+  // Adds the changelog records of the batch's state, timer and impact counter changes to
+  // pending_out_. Errors: the store's (reading the impact counters).
+  Status AppendChangelog(const state::CommitBatch& batch);
   // Restores the partition's customers from the changelog once per assignment (before its
   // start offset is read from the store); a failure becomes fatal_.
   void RestoreAssigned(const connectors::TopicPartition& tp);
@@ -197,6 +205,12 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::unique_ptr<connectors::PartitionReader> changelog_reader_;
   std::unique_ptr<ChangelogWriter> changelog_;
   std::unique_ptr<PartitionRestore> restore_;
+  // Null unless state.standby_partitions names some.
+  std::unique_ptr<StandbyTailer> standby_;
+  // This store's id in the changelog's impact records (impact_changelog.h).
+  std::string instance_id_;
+  // Null unless admin.advertised_address is set.
+  std::unique_ptr<OwnerDirectory> owners_;
   // Partitions restored since they were assigned.
   std::set<int32_t> restored_partitions_;
   // Set while Run leaves the group: revoked partitions then keep their local state.

@@ -3,6 +3,7 @@
 // ones. The rest of the pipeline is in kafka_pipeline.cc.
 #include <algorithm>
 
+#include "engine/runtime/impact_changelog.h"
 #include "engine/runtime/kafka_pipeline.h"
 
 namespace touchstream::engine {
@@ -58,11 +59,68 @@ Status KafkaPipeline::SetUpChangelog(const std::string& bootstrap_servers) {
   restore_ = std::make_unique<PartitionRestore>(
       changelog_reader_.get(), store_, topic, config_.kafka.input_topics,
       [writer = changelog_.get()](std::string_view id) { return writer->PartitionOfCustomer(id); });
+  auto instance = StoreInstanceId(store_);
+  if (!instance.ok()) return instance.status();
+  instance_id_ = std::move(*instance);
+  if (Status s = SetUpOwners(bootstrap_servers); !s.ok()) return s;
+  return SetUpStandby(bootstrap_servers);
+}
+
+Status KafkaPipeline::SetUpOwners(const std::string& bootstrap_servers) {
+  if (config_.admin.advertised_address.empty()) return Status::Ok();
+  const std::string topic = config_.kafka.group_id + ".owners";
+  auto partitions = changelog_reader_->PartitionCount(topic, kMetadataTimeoutMs);
+  if (!partitions.ok() && partitions.status().code() == Status::Code::kNotFound) {
+    Status created = changelog_reader_->CreateTopic(topic, 1, {{"cleanup.policy", "compact"}},
+                                                    kMetadataTimeoutMs);
+    if (!created.ok()) {
+      return Status::InvalidArgument("admin.advertised_address: topic '" + topic +
+                                     "' does not exist and " + created.message() +
+                                     "; create it with 1 partition and cleanup.policy=compact");
+    }
+  } else if (!partitions.ok()) {
+    return partitions.status();
+  }
+  OwnerDirectoryOptions options;
+  options.topic = topic;
+  options.self_address = config_.admin.advertised_address;
+  options.reader.bootstrap_servers = bootstrap_servers;
+  options.reader.properties = config_.kafka.consumer_properties;
+  auto owners = OwnerDirectory::Start(options);
+  if (!owners.ok()) return owners.status();
+  owners_ = std::move(*owners);
   return Status::Ok();
 }
 
-void KafkaPipeline::AppendChangelog(const state::CommitBatch& batch) {
-  if (changelog_ == nullptr) return;
+Status KafkaPipeline::SetUpStandby(const std::string& bootstrap_servers) {
+  if (!config_.state.standby_enabled()) return Status::Ok();
+  StandbyTailerOptions options;
+  options.changelog_topic = changelog_->topic();
+  for (int32_t p = 0; config_.state.standby_all_partitions && p < changelog_->partition_count();
+       ++p) {
+    options.partitions.insert(p);
+  }
+  for (int32_t p : config_.state.standby_partitions) {
+    if (p >= changelog_->partition_count()) {
+      return Status::InvalidArgument("state.standby_partitions: partition " + std::to_string(p) +
+                                     " does not exist: changelog topic '" + changelog_->topic() +
+                                     "' has " + std::to_string(changelog_->partition_count()) +
+                                     " partitions");
+    }
+    options.partitions.insert(p);
+  }
+  options.dir = config_.state.standby_dir.empty() ? config_.state.dir + ".standby"
+                                                  : config_.state.standby_dir;
+  options.reader.bootstrap_servers = bootstrap_servers;
+  options.reader.properties = config_.kafka.consumer_properties;
+  auto standby = StandbyTailer::Start(options, metrics_);
+  if (!standby.ok()) return standby.status();
+  standby_ = std::move(*standby);
+  return Status::Ok();
+}
+
+Status KafkaPipeline::AppendChangelog(const state::CommitBatch& batch) {
+  if (changelog_ == nullptr) return Status::Ok();
   changelog_->AppendRecords(
       batch,
       [this](const std::string& topic, int32_t partition) -> std::optional<int64_t> {
@@ -72,6 +130,7 @@ void KafkaPipeline::AppendChangelog(const state::CommitBatch& batch) {
         return std::nullopt;
       },
       &pending_out_);
+  return AppendImpactRecords(batch, store_, *changelog_, instance_id_, &pending_out_);
 }
 
 void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
@@ -79,18 +138,32 @@ void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
   // Nothing of this partition is cached or pending (it was not assigned), but commit first so
   // that every cached entry is clean and can be dropped.
   if (Status s = Commit(); !s.ok()) return;
+  std::optional<RestoreSeed> seed;
+  if (standby_ != nullptr) {
+    auto taken = standby_->TakeOver(
+        tp.partition, store_->GetOffset(changelog_->topic(), tp.partition).value_or(0));
+    if (taken.ok()) {
+      seed = std::move(*taken);
+    } else {
+      log_->Warn("pipeline",
+                 "standby copy of a partition unreadable; restoring it from the changelog alone",
+                 {{"partition", tp.partition}, {"error", taken.status().ToString()}});
+    }
+  }
   auto restored = [&] {
     // A long restore is progress, not a stall; /readyz names it.
     Heartbeat::Busy restoring(&heartbeat_, "restoring partition state from the changelog");
-    return restore_->Restore(tp.partition);
+    return restore_->Restore(tp.partition, seed.has_value() ? &*seed : nullptr);
   }();
   if (!restored.ok()) {
     fatal_ = restored.status();
     return;
   }
   restored_partitions_.insert(tp.partition);
+  if (owners_ != nullptr) pending_out_.push_back(owners_->Announcement(tp.partition));
   metrics_->ChangelogRestored(static_cast<double>(restored->records_read),
                               static_cast<double>(restored->customers_applied));
+  metrics_->ChangelogFromStandby(static_cast<double>(restored->records_from_standby));
   if (restored->customers_applied > 0) {
     cache_.DropClean(
         [&](std::string_view id) { return changelog_->PartitionOfCustomer(id) == tp.partition; });
@@ -98,7 +171,8 @@ void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
                {{"partition", tp.partition},
                 {"customers", restored->customers_applied},
                 {"timers", restored->timers_applied},
-                {"records", restored->records_read}});
+                {"records", restored->records_read},
+                {"standby_records", restored->records_from_standby}});
   }
   if (Status s = timers_.Refresh(); !s.ok()) fatal_ = s;
 }
@@ -120,6 +194,9 @@ void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& p
     fatal_ = s;
     return;
   }
+  for (int32_t p : gone) {
+    if (standby_ != nullptr) standby_->Resume(p);
+  }
   if (Status s = timers_.Refresh(); !s.ok()) fatal_ = s;
 }
 
@@ -130,6 +207,11 @@ std::optional<int32_t> KafkaPipeline::AdminForeignPartition(std::string_view cus
                                  [&](const auto& tp) { return tp.partition == partition; });
   if (owned) return std::nullopt;
   return partition;
+}
+
+std::optional<std::string> KafkaPipeline::AdminPartitionOwner(int32_t partition) {
+  if (owners_ == nullptr) return std::nullopt;
+  return owners_->OwnerOf(partition);
 }
 
 }  // namespace touchstream::engine

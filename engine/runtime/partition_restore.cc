@@ -46,19 +46,31 @@ PartitionRestore::PartitionRestore(connectors::PartitionReader* reader, state::S
       input_topics_(std::move(input_topics)),
       partition_of_(std::move(partition_of)) {}
 
-Result<RestoreStats> PartitionRestore::Restore(int32_t partition) {
+Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* seed) {
   RestoreStats stats;
   const std::optional<int64_t> checkpoint = store_->GetOffset(changelog_topic_, partition);
   // The last record per key (nullopt: a tombstone), and the largest input offsets named.
   std::map<std::string, std::optional<std::string>> customers;
   std::map<std::string, std::optional<std::string>> timers;
   std::map<std::string, int64_t> next_offsets;
-  auto end = reader_->ReadToEnd(
-      changelog_topic_, partition, checkpoint.value_or(0), [&](const connectors::SourceRecord& r) {
+  int64_t from = checkpoint.value_or(0);
+  if (seed != nullptr && seed->checkpoint > from) {
+    customers = std::move(seed->customers);
+    timers = std::move(seed->timers);
+    next_offsets = std::move(seed->next_offsets);
+    stats.records_from_standby = static_cast<int64_t>(customers.size() + timers.size());
+    from = seed->checkpoint;
+  }
+  auto end =
+      reader_->ReadToEnd(changelog_topic_, partition, from, [&](const connectors::SourceRecord& r) {
         ++stats.records_read;
         bool timer = false;
+        bool impact = false;
         for (const auto& [name, value] : r.headers) {
-          if (name == kChangelogKindHeader) timer = value == kChangelogTimerKind;
+          if (name == kChangelogKindHeader) {
+            timer = value == kChangelogTimerKind;
+            impact = value == kChangelogImpactKind;
+          }
           if (name.starts_with(kNextOffsetHeaderPrefix)) {
             const std::string topic = name.substr(sizeof(kNextOffsetHeaderPrefix) - 1);
             int64_t offset = 0;
@@ -71,6 +83,7 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition) {
             if (!inserted) it->second = std::max(it->second, offset);
           }
         }
+        if (impact) return;  // an instance's counters, read by reports (impact_changelog.h)
         auto& target = timer ? timers : customers;
         target[r.key] = r.value.empty() ? std::nullopt : std::optional<std::string>(r.value);
       });

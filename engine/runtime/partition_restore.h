@@ -12,6 +12,10 @@
 // the store is current (it wrote those records) and is kept. Either way the checkpoint becomes
 // the changelog's end. Changes are committed in batches; offsets and checkpoint in the last.
 //
+// A standby copy of the partition (StandbyTailer::TakeOver), when given and further along than
+// the store's checkpoint, stands in for the changelog up to its own checkpoint: its records seed
+// the last-record-per-key maps and the read starts at its checkpoint, so only the tail is read.
+//
 // Drop: deletes from the store every customer of the given partitions, with their timers, the
 // input offsets of those partitions and their checkpoints, so that a revoked partition's
 // customers are neither served, nor swept, nor fired by this instance, and a later assignment
@@ -22,7 +26,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,6 +47,19 @@ struct RestoreStats {
   int64_t records_read = 0;
   int64_t customers_applied = 0;
   int64_t timers_applied = 0;
+  // Records (keys) taken from a standby copy instead of the changelog; 0 without one.
+  int64_t records_from_standby = 0;
+};
+
+// The changelog of a partition up to `checkpoint`, folded to the last record per key
+// (nullopt: a tombstone), as a standby copy holds it.
+struct RestoreSeed {
+  int64_t checkpoint = 0;
+  std::map<std::string, std::optional<std::string>> customers;
+  // Keyed by ChangelogTimerKey.
+  std::map<std::string, std::optional<std::string>> timers;
+  // Input topic -> the largest input next offset the records named.
+  std::map<std::string, int64_t> next_offsets;
 };
 
 class PartitionRestore {
@@ -50,9 +69,10 @@ class PartitionRestore {
                    std::string changelog_topic, std::vector<std::string> input_topics,
                    std::function<int32_t(std::string_view)> partition_of);
 
-  // Restores partition `partition` as described above. Errors: the reader's (Unavailable naming
-  // the changelog partition) and the store's; the store is unchanged when reading fails.
-  Result<RestoreStats> Restore(int32_t partition);
+  // Restores partition `partition` as described above, from `seed` (may be null; consumed when
+  // used) and the changelog after it. Errors: the reader's (Unavailable naming the changelog
+  // partition) and the store's; the store is unchanged when reading fails.
+  Result<RestoreStats> Restore(int32_t partition, RestoreSeed* seed = nullptr);
 
   // Drops the partitions' customers, timers, offsets and checkpoints. Errors: the store's.
   Status Drop(const std::set<int32_t>& partitions);

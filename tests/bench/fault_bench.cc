@@ -7,11 +7,16 @@
 //   restore     PartitionRestore (engine/runtime) of every changelog partition written by a
 //               changelog run into an empty RocksDB store: records/s, MB/s, customers/s, and
 //               the time to take over a partition of 100,000 customers at that rate.
+//   standby     a StandbyTailer (engine/runtime) copying every partition of the same changelog
+//               into a standby store: records/s and MB/s; then the take-over of every partition
+//               into an empty RocksDB store from that copy (TakeOver + PartitionRestore reading
+//               only the changelog's tail): customers/s, and the time for 100,000 customers at
+//               that rate, beside the restore case's figure without a standby.
 //   outage      the pipeline with input flowing (--outage-rate events/s), the broker down for
 //               --outage-seconds, then up; every second: outbox depth (touchstream_outbox_depth)
 //               and VmRSS; prints max and curve summary, then the time to drain.
 //
-// Usage: fault_bench [--cases sync,changelog,restore,outage] [--customers N] [--days D]
+// Usage: fault_bench [--cases sync,changelog,restore,standby,outage] [--customers N] [--days D]
 //                    [--repeat R] [--kafka-events N] [--outage-seconds S] [--outage-rate E]
 // Asserts nothing: figures only. The cases run one after the other, never concurrently.
 #include <prometheus/registry.h>
@@ -22,6 +27,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -38,6 +44,7 @@
 #include "engine/runtime/kafka_pipeline.h"
 #include "engine/runtime/partition_restore.h"
 #include "engine/runtime/partitioner.h"
+#include "engine/runtime/standby_tailer.h"
 #include "tests/bench/bench_config.h"
 #include "tests/testing/temp_dir.h"
 
@@ -228,6 +235,104 @@ void Restore(const engine::EngineConfig& base, const std::string& bootstrap,
             << 100000.0 / customers_per_s << " s\n";
 }
 
+// The sum of the values of metric `name` with label `label` = `value` (all when label is empty).
+double MetricSum(const engine::EngineMetrics& metrics, const std::string& name,
+                 const std::string& label = "", const std::string& value = "") {
+  double sum = 0;
+  for (const auto& family : metrics.registry()->Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      bool match = label.empty();
+      for (const auto& pair : metric.label) match |= pair.name == label && pair.value == value;
+      if (match) sum += metric.gauge.value + metric.counter.value;
+    }
+  }
+  return sum;
+}
+
+// Copies every partition of the changelog of `group` with a StandbyTailer, then takes each over
+// into an empty store from that copy; prints figures.
+void Standby(const engine::EngineConfig& base, const std::string& bootstrap,
+             const std::string& group, const ChangelogSize& size) {
+  engine::EngineConfig config = base;
+  const test::TempDir dir("touchstream-fault-bench-standby");
+  config.state.dir = (dir.path() / "state").string();
+  config.kafka.group_id = group;
+  auto reader = connectors::PartitionReader::Create({bootstrap, {}, 30000});
+  if (!reader.ok()) Fail("reader", reader.status());
+  const std::string topic = engine::ChangelogTopicOf(config);
+  auto partitions = (*reader)->PartitionCount(topic, 10000);
+  if (!partitions.ok()) Fail("changelog partitions", partitions.status());
+  const int32_t count = *partitions;
+  std::map<int32_t, int64_t> ends;
+  for (int32_t p = 0; p < count; ++p) {
+    auto marks = (*reader)->Watermarks(topic, p, 10000);
+    if (!marks.ok()) Fail("watermarks", marks.status());
+    ends[p] = marks->second;
+  }
+  engine::EngineMetrics metrics;
+  engine::StandbyTailerOptions options;
+  options.changelog_topic = topic;
+  for (int32_t p = 0; p < count; ++p) options.partitions.insert(p);
+  options.dir = (dir.path() / "standby").string();
+  options.reader = {bootstrap, {}, 30000};
+  const auto copy_start = Clock::now();
+  auto tailer = engine::StandbyTailer::Start(options, &metrics);
+  if (!tailer.ok()) Fail("standby tailer", tailer.status());
+  const auto caught_up = [&] {
+    for (const auto& [p, end] : ends) {
+      if (MetricSum(metrics, "touchstream_standby_checkpoint", "partition", std::to_string(p)) <
+          static_cast<double>(end)) {
+        return false;
+      }
+    }
+    return true;
+  };
+  while (!caught_up()) {
+    if (Clock::now() - copy_start > std::chrono::seconds(300)) {
+      Fail("standby", Status::Unavailable("copy not caught up in 300 s"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const double copy_s = Seconds(copy_start, Clock::now());
+  const double copied = MetricSum(metrics, "touchstream_standby_records_total");
+
+  auto store = engine::OpenStore(config);
+  if (!store.ok()) Fail("store", store.status());
+  const engine::Partitioner partitioner = engine::ParsePartitioner(config.kafka.partitioner)
+                                              .value_or(engine::Partitioner::kConsistentRandom);
+  engine::PartitionRestore restore(
+      reader->get(), store->get(), topic, config.kafka.input_topics,
+      [&](std::string_view id) { return engine::PartitionOf(partitioner, id, count); });
+  engine::RestoreStats total;
+  double seconds = 0;
+  for (int32_t p = 0; p < count; ++p) {
+    const auto start = Clock::now();
+    auto seed = (*tailer)->TakeOver(p, 0);
+    if (!seed.ok()) Fail("take over", seed.status());
+    auto stats = restore.Restore(p, seed->has_value() ? &**seed : nullptr);
+    seconds += Seconds(start, Clock::now());
+    if (!stats.ok()) Fail("restore", stats.status());
+    total.records_read += stats->records_read;
+    total.records_from_standby += stats->records_from_standby;
+    total.customers_applied += stats->customers_applied;
+  }
+  const double customers_per_s = static_cast<double>(total.customers_applied) / seconds;
+  std::cout << std::fixed << std::setprecision(0) << "  standby copy: " << copied
+            << " changelog records of " << count << " partitions in " << std::setprecision(2)
+            << copy_s << " s (from the tailer's start, consumer start-up included)\n"
+            << std::setprecision(0) << "  standby apply records/s      " << copied / copy_s << "\n"
+            << std::setprecision(1) << "  standby apply MB/s           "
+            << static_cast<double>(size.bytes) / 1e6 / copy_s << "  (key+value bytes)\n"
+            << std::setprecision(0) << "  take-over with standby: " << total.customers_applied
+            << " customers from " << total.records_from_standby << " copied keys and "
+            << total.records_read << " changelog records (the tail), " << count << " partitions in "
+            << std::setprecision(2) << seconds << " s\n"
+            << std::setprecision(0) << "  take-over customers/s        " << customers_per_s << "\n"
+            << std::setprecision(1) << "  take-over of 100,000 customers with a standby (at "
+            << "customers/s) " << 100000.0 / customers_per_s << " s\n";
+}
+
 // The outage scenario; prints a line per 10 s of samples and the summary.
 void Outage(const engine::EngineConfig& base, const std::vector<connectors::SourceRecord>& records,
             int outage_seconds, int rate) {
@@ -347,7 +452,7 @@ void Outage(const engine::EngineConfig& base, const std::vector<connectors::Sour
 constexpr const char* kUsage =
     "usage: fault_bench [--cases LIST] [--customers N] [--days D] [--repeat R] [--kafka-events N]\n"
     "                   [--outage-seconds S] [--outage-rate E]\n"
-    "  --cases LIST        comma-separated of sync,changelog,restore,outage (default all)\n"
+    "  --cases LIST        comma-separated of sync,changelog,restore,standby,outage (default all)\n"
     "  --customers N       customers in the generated journeys (default 20000)\n"
     "  --days D            days of journeys (default 30)\n"
     "  --repeat R          runs per end-to-end case; the median is printed (default 3)\n"
@@ -363,7 +468,7 @@ int Main(int argc, char** argv) {
   size_t kafka_events = 60000;
   int outage_seconds = 300;
   int outage_rate = 500;
-  std::string cases = "sync,changelog,restore,outage";
+  std::string cases = "sync,changelog,restore,standby,outage";
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -417,7 +522,7 @@ int Main(int argc, char** argv) {
             << " days, demo config, median of " << repeat << " runs\n"
             << std::fixed;
 
-  if (wants("sync") || wants("changelog") || wants("restore")) {
+  if (wants("sync") || wants("changelog") || wants("restore") || wants("standby")) {
     auto broker = connectors::DevBroker::Start(1, engine::TopicsNamedIn(config));
     if (!broker.ok()) Fail("broker", broker.status());
     const std::string bootstrap = (*broker)->bootstrap_servers();
@@ -448,7 +553,7 @@ int Main(int argc, char** argv) {
                 << bench::Median(a) / bench::Median(b) << "\n"
                 << std::flush;
     }
-    if (wants("changelog") || wants("restore")) {
+    if (wants("changelog") || wants("restore") || wants("standby")) {
       engine::EngineConfig on = config, off = config;
       on.state.changelog = true;
       off.state.changelog = false;
@@ -481,6 +586,7 @@ int Main(int argc, char** argv) {
                   << std::flush;
       }
       if (wants("restore")) Restore(on, bootstrap, last_on_group, size);
+      if (wants("standby")) Standby(on, bootstrap, last_on_group, size);
     }
   }
   if (wants("outage")) Outage(config, records, outage_seconds, outage_rate);

@@ -50,5 +50,49 @@ TEST(PartitionerTest, ConfigErrorsNameTheKey) {
   EXPECT_EQ(off->kafka.partitioner, "murmur2_random");
 }
 
+// The producer places keyed records by kafka.partitioner: a kafka.producer.partitioner that
+// disagrees is refused, naming the file, line and both values; one that agrees is accepted.
+TEST(PartitionerTest, ProducerPartitionerMustAgree) {
+  auto mismatch = LoadConfigFromString(
+      "kafka:\n  partitioner: consistent_random\n  producer:\n    partitioner: murmur2_random\n",
+      "engine.yaml");
+  ASSERT_FALSE(mismatch.ok());
+  const std::string message = mismatch.status().message();
+  EXPECT_NE(message.find("engine.yaml:4"), std::string::npos) << message;
+  EXPECT_NE(message.find("kafka.producer.partitioner"), std::string::npos) << message;
+  EXPECT_NE(message.find("'murmur2_random' disagrees with kafka.partitioner 'consistent_random'"),
+            std::string::npos)
+      << message;
+  auto agree = LoadConfigFromString(
+      "kafka: {partitioner: murmur2_random, producer: {partitioner: murmur2_random}}\n",
+      "engine.yaml");
+  EXPECT_TRUE(agree.ok()) << agree.status().ToString();
+}
+
+// state.standby_partitions: `all` or a list of distinct partitions, only with the changelog.
+TEST(PartitionerTest, StandbyPartitions) {
+  auto all = LoadConfigFromString("state: {standby_partitions: all}\n", "engine.yaml");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_TRUE(all->state.standby_all_partitions);
+  EXPECT_TRUE(all->state.standby_enabled());
+  auto list = LoadConfigFromString("state: {standby_partitions: [0, 2]}\n", "engine.yaml");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ(list->state.standby_partitions, (std::vector<int32_t>{0, 2}));
+  auto none = LoadConfigFromString("state: {dir: /tmp/x}\n", "engine.yaml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->state.standby_enabled());
+  for (const char* bad :
+       {"state:\n  standby_partitions: [1, 1]\n", "state:\n  standby_partitions: [-1]\n",
+        "state:\n  standby_partitions: some\n",
+        "state:\n  changelog: false\n  standby_partitions: all\n"}) {
+    auto refused = LoadConfigFromString(bad, "engine.yaml");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("state.standby_partitions"), std::string::npos)
+        << refused.status().message();
+    EXPECT_NE(refused.status().message().find("engine.yaml:"), std::string::npos)
+        << refused.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace touchstream::engine

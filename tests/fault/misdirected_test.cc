@@ -49,5 +49,31 @@ TEST(MisdirectedTest, ForeignCustomerAnswers421) {
   EXPECT_EQ(backend.gets, 1);
 }
 
+// Knows the owner of partition 4 only.
+class KnownOwnerBackend : public OnePartitionBackend {
+ public:
+  std::optional<std::string> AdminPartitionOwner(int32_t partition) override {
+    if (partition == 4) return "b.internal:9465";
+    return std::nullopt;
+  }
+};
+
+// When the owner's admin address is known, the 421 names it beside the partition.
+TEST(MisdirectedTest, AnswerNamesTheOwnerWhenKnown) {
+  KnownOwnerBackend backend;
+  TaskQueue tasks;
+  AdminApi api(&backend, &tasks, [](std::ostream&) -> Result<size_t> { return 0; });
+  const AdminResponse foreign = Get(api, tasks, "/customers/theirs");
+  EXPECT_EQ(foreign.status, 421);
+  EXPECT_NE(foreign.body.find(R"("partition":4)"), std::string::npos) << foreign.body;
+  EXPECT_NE(foreign.body.find(R"("owner":"b.internal:9465")"), std::string::npos) << foreign.body;
+  EXPECT_NE(foreign.body.find("its owner's admin API is b.internal:9465"), std::string::npos)
+      << foreign.body;
+  // Without a known owner, no "owner" field.
+  OnePartitionBackend unknown;
+  AdminApi plain(&unknown, &tasks, [](std::ostream&) -> Result<size_t> { return 0; });
+  EXPECT_EQ(Get(plain, tasks, "/customers/theirs").body.find("owner"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace touchstream::engine
