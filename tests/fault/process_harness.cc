@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -297,6 +298,19 @@ Result<int64_t> TopicEndOffsets(const std::string& bootstrap, const std::string&
     sum += marks->second;
   }
   return sum;
+}
+
+int HttpGetStatus(int port, const std::string& path) {
+  const std::string command =
+      "curl -s -o /dev/null -m 5 -w '%{http_code}' 'http://127.0.0.1:" + std::to_string(port) +
+      path + "'";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[16] = {};
+  const size_t n = fread(buffer, 1, sizeof buffer - 1, pipe);
+  pclose(pipe);
+  const int status = std::atoi(std::string(buffer, n).c_str());
+  return status > 0 ? status : -1;
 }
 
 std::vector<std::string> WaitForLine(const std::filesystem::path& path, const std::string& needle,
