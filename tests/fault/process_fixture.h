@@ -82,7 +82,9 @@ class ProcessFaultTest : public ::testing::Test {
   // reads a topic of its own, filled in the same order: the same events at the same partitions
   // and offsets.
   void Produce(const std::string& topic, size_t from, size_t to) {
-    auto sink = connectors::KafkaSink::Create({bootstrap_, {}});
+    // Keyed like kcat and the engine's default kafka.partitioner (consistent_random), not like
+    // KafkaSink's default (murmur2_random): the engine must know which partition owns whom.
+    auto sink = connectors::KafkaSink::Create({bootstrap_, {{"partitioner", "consistent_random"}}});
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
     for (size_t i = from; i < to; ++i) {
       ASSERT_TRUE((*sink)

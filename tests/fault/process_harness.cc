@@ -300,16 +300,21 @@ Result<int64_t> TopicEndOffsets(const std::string& bootstrap, const std::string&
   return sum;
 }
 
-int HttpGetStatus(int port, const std::string& path) {
+int HttpGet(int port, const std::string& path, std::string* body) {
+  // The status on the last line, after the body.
   const std::string command =
-      "curl -s -o /dev/null -m 5 -w '%{http_code}' 'http://127.0.0.1:" + std::to_string(port) +
-      path + "'";
+      "curl -s -m 5 -w '\\n%{http_code}' 'http://127.0.0.1:" + std::to_string(port) + path + "'";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return -1;
-  char buffer[16] = {};
-  const size_t n = fread(buffer, 1, sizeof buffer - 1, pipe);
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
   pclose(pipe);
-  const int status = std::atoi(std::string(buffer, n).c_str());
+  const size_t last = out.rfind('\n');
+  if (last == std::string::npos) return -1;
+  if (body != nullptr) *body = out.substr(0, last);
+  const int status = std::atoi(out.c_str() + last + 1);
   return status > 0 ? status : -1;
 }
 

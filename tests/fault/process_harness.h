@@ -113,8 +113,9 @@ Result<std::map<std::string, int>> ActionIdCounts(const std::string& bootstrap,
 // The sum of the end offsets of every partition of `topic` (how many messages it ever held).
 Result<int64_t> TopicEndOffsets(const std::string& bootstrap, const std::string& topic);
 
-// The HTTP status of GET http://127.0.0.1:<port><path> (curl), or -1 when nothing answered.
-int HttpGetStatus(int port, const std::string& path);
+// GET http://127.0.0.1:<port><path> (curl): the HTTP status, or -1 when nothing answered; the
+// body in *body when given.
+int HttpGet(int port, const std::string& path, std::string* body = nullptr);
 
 // The lines of `path` containing `needle`, polling until at least one exists or `timeout`
 // passes (then empty).
