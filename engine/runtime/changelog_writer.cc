@@ -1,5 +1,8 @@
 #include "engine/runtime/changelog_writer.h"
 
+#include <cstdio>
+#include <map>
+#include <random>
 #include <utility>
 #include <variant>
 
@@ -49,7 +52,13 @@ ChangelogWriter::ChangelogWriter(std::string topic, std::vector<std::string> inp
     : topic_(std::move(topic)),
       input_topics_(std::move(input_topics)),
       partitioner_(partitioner),
-      partition_count_(partition_count) {}
+      partition_count_(partition_count) {
+  std::random_device random;
+  const uint64_t id = (static_cast<uint64_t>(random()) << 32) ^ random();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(id));
+  writer_id_ = hex;
+}
 
 v1::OutboxEntry ChangelogWriter::Record(const std::string& customer_id, std::string key,
                                         std::string value, const char* kind,
@@ -74,6 +83,7 @@ void ChangelogWriter::AppendRecords(const state::CommitBatch& batch,
                                     const NextOffsetLookup& next_offset,
                                     std::vector<v1::OutboxEntry>* out) const {
   using Batch = state::CommitBatch;
+  const size_t first = out->size();
   for (const Batch::Operation& operation : batch.operations()) {
     std::visit(
         Overloaded{
@@ -95,6 +105,16 @@ void ChangelogWriter::AppendRecords(const state::CommitBatch& batch,
             },
             [](const auto&) {}},
         operation);
+  }
+  // Each record names its batch and how many records the batch put on its partition.
+  std::map<int32_t, size_t> per_partition;
+  for (size_t i = first; i < out->size(); ++i) ++per_partition[(*out)[i].partition()];
+  const std::string batch_id =
+      writer_id_ + ":" + std::to_string(next_batch_.fetch_add(1, std::memory_order_relaxed));
+  for (size_t i = first; i < out->size(); ++i) {
+    v1::OutboxEntry& entry = (*out)[i];
+    (*entry.mutable_headers())[kChangelogBatchHeader] =
+        batch_id + ":" + std::to_string(per_partition[entry.partition()]);
   }
 }
 

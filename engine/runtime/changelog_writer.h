@@ -19,11 +19,17 @@
 //             input-offset headers (they are not about that partition's customers).
 // Header kKindHeader says which; each record also carries, for every input topic whose next
 // offset on that partition is known, the header kNextOffsetHeaderPrefix + topic = that offset
-// in decimal: the input the committed state accounts for (used by a restore to resume input).
+// in decimal: the input the committed state accounts for (used by a restore to resume input),
+// and the header kChangelogBatchHeader = "<writer id>:<batch number>:<records>": the writer (a
+// random id per ChangelogWriter), the number of the AppendRecords call, and how many records
+// that call put on this partition. A restore resumes input only from batches it read whole: a
+// batch still being delivered when a new owner restores (a handover after a lost member, a
+// kill) names offsets that its missing records account for.
 //
-// Thread-safe (const after construction).
+// Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -43,6 +49,7 @@ inline constexpr char kChangelogCustomerKind[] = "customer";
 inline constexpr char kChangelogTimerKind[] = "timer";
 inline constexpr char kChangelogImpactKind[] = "impact";
 inline constexpr char kNextOffsetHeaderPrefix[] = "touchstream.input.next_offset.";
+inline constexpr char kChangelogBatchHeader[] = "touchstream.changelog.batch";
 
 // state.changelog_topic, or "<kafka.group_id>.changelog" when that is empty.
 std::string ChangelogTopicOf(const EngineConfig& config);
@@ -77,7 +84,7 @@ class ChangelogWriter {
   }
 
   // Appends to *out one changelog record for every customer put or delete of `batch` and one
-  // for every timer put or delete, in batch order.
+  // for every timer put or delete, in batch order; each call is a new batch number.
   void AppendRecords(const state::CommitBatch& batch, const NextOffsetLookup& next_offset,
                      std::vector<v1::OutboxEntry>* out) const;
 
@@ -93,6 +100,8 @@ class ChangelogWriter {
   std::vector<std::string> input_topics_;
   Partitioner partitioner_;
   int32_t partition_count_;
+  std::string writer_id_;
+  mutable std::atomic<uint64_t> next_batch_{0};
 };
 
 }  // namespace touchstream::engine

@@ -653,7 +653,14 @@ void KafkaPipeline::UpdateLag() {
 
 std::optional<int64_t> KafkaPipeline::StartOffset(const connectors::TopicPartition& tp) {
   RestoreAssigned(tp);
-  return store_->GetOffset(tp.topic, tp.partition);
+  std::optional<int64_t> start = store_->GetOffset(tp.topic, tp.partition);
+  // Kafka's committed offset follows the store's from the assignment on (a restored partition
+  // with nothing left to read would otherwise show its pre-restore lag for good).
+  if (start.has_value() && *start > 0) {
+    stored_offsets_[tp] = *start;
+    kafka_offsets_dirty_ = true;
+  }
+  return start;
 }
 
 void KafkaPipeline::OnAssigned(const std::vector<connectors::TopicPartition>& partitions) {

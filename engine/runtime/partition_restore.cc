@@ -1,5 +1,6 @@
 #include "engine/runtime/partition_restore.h"
 
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <utility>
@@ -49,16 +50,43 @@ PartitionRestore::PartitionRestore(connectors::PartitionReader* reader, state::S
 Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* seed) {
   RestoreStats stats;
   const std::optional<int64_t> checkpoint = store_->GetOffset(changelog_topic_, partition);
-  // The last record per key (nullopt: a tombstone), and the largest input offsets named.
-  std::map<std::string, std::optional<std::string>> customers;
-  std::map<std::string, std::optional<std::string>> timers;
-  std::map<std::string, int64_t> next_offsets;
+  // Per key the record to restore (nullopt: a tombstone): the customer record that applied the
+  // latest input (a member that lost the partition may deliver older states after the new
+  // owner's), the timer records by fire_ms.
+  std::map<std::string, std::optional<v1::CustomerState>> customers;
+  std::map<std::string, std::map<int64_t, std::string>> timers;
+  // Per batch (kChangelogBatchHeader): records announced and read, input offsets named.
+  struct Batch {
+    int64_t announced = 0;
+    int64_t read = 0;
+    std::map<std::string, int64_t> next_offsets;
+  };
+  std::map<std::string, Batch> batches;
+  Status decode_error;
   int64_t from = checkpoint.value_or(0);
   if (seed != nullptr && seed->checkpoint > from) {
-    customers = std::move(seed->customers);
-    timers = std::move(seed->timers);
-    next_offsets = std::move(seed->next_offsets);
-    stats.records_from_standby = static_cast<int64_t>(customers.size() + timers.size());
+    // The standby copy folded the changelog up to its checkpoint: its records, then the tail.
+    // It keeps no batch marks, so the input it accounts for counts as read whole.
+    for (auto& [key, value] : seed->customers) {
+      auto& target = customers[key];
+      if (!value.has_value()) continue;
+      v1::CustomerState restored;
+      if (Status s = state::DecodeCustomer(key, *value, &restored); !s.ok()) {
+        if (decode_error.ok()) decode_error = s;
+        continue;
+      }
+      target = std::move(restored);
+    }
+    for (auto& [key, value] : seed->timers) {
+      v1::Timer parsed;
+      if (value.has_value() && parsed.ParseFromString(*value)) {
+        timers[key][parsed.fire_ms()] = std::move(*value);
+      }
+    }
+    stats.records_from_standby = static_cast<int64_t>(seed->customers.size() + seed->timers.size());
+    Batch& standby = batches["standby"];
+    standby.announced = standby.read = 1;
+    standby.next_offsets = std::move(seed->next_offsets);
     from = seed->checkpoint;
   }
   auto end =
@@ -66,28 +94,74 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
         ++stats.records_read;
         bool timer = false;
         bool impact = false;
+        std::string batch_id = "record:" + std::to_string(r.offset);
+        int64_t announced = 1;  // a record without the header (older writers) is its own batch
+        std::map<std::string, int64_t> next_offsets;
         for (const auto& [name, value] : r.headers) {
           if (name == kChangelogKindHeader) {
             timer = value == kChangelogTimerKind;
             impact = value == kChangelogImpactKind;
           }
+          if (name == kChangelogBatchHeader) {
+            const size_t count_at = value.rfind(':');
+            if (count_at != std::string::npos) {
+              batch_id = value.substr(0, count_at);
+              announced = std::strtoll(value.c_str() + count_at + 1, nullptr, 10);
+            }
+          }
           if (name.starts_with(kNextOffsetHeaderPrefix)) {
             const std::string topic = name.substr(sizeof(kNextOffsetHeaderPrefix) - 1);
-            int64_t offset = 0;
             try {
-              offset = std::stoll(value);
+              next_offsets[topic] = std::stoll(value);
             } catch (const std::exception&) {
               continue;
             }
-            auto [it, inserted] = next_offsets.emplace(topic, offset);
-            if (!inserted) it->second = std::max(it->second, offset);
           }
         }
+        Batch& batch = batches[batch_id];
+        batch.announced = announced;
+        ++batch.read;
+        for (const auto& [topic, offset] : next_offsets) {
+          auto [it, inserted] = batch.next_offsets.emplace(topic, offset);
+          if (!inserted) it->second = std::max(it->second, offset);
+        }
         if (impact) return;  // an instance's counters, read by reports (impact_changelog.h)
-        auto& target = timer ? timers : customers;
-        target[r.key] = r.value.empty() ? std::nullopt : std::optional<std::string>(r.value);
+        if (timer) {
+          v1::Timer parsed;
+          if (!r.value.empty() && parsed.ParseFromString(r.value)) {
+            timers[r.key][parsed.fire_ms()] = r.value;
+          }
+          return;
+        }
+        auto& target = customers[r.key];
+        if (r.value.empty()) {
+          target.reset();
+          return;
+        }
+        v1::CustomerState restored;
+        if (Status s = state::DecodeCustomer(r.key, r.value, &restored); !s.ok()) {
+          if (decode_error.ok()) decode_error = s;
+          return;
+        }
+        if (target.has_value() && AppliedLater(*target, restored)) return;
+        target = std::move(restored);
       });
   if (!end.ok()) return end.status();
+  if (!decode_error.ok()) {
+    return Status::Corruption("changelog " + changelog_topic_ + "[" + std::to_string(partition) +
+                              "]: " + decode_error.message());
+  }
+  // Input resumes after the batches read whole only: the states of a batch read in part are
+  // restored, and the input they account for is read again (re-applying it is a no-op for the
+  // customers that applied it: input_position.h).
+  std::map<std::string, int64_t> next_offsets;
+  for (const auto& [id, batch] : batches) {
+    if (batch.read < batch.announced) continue;
+    for (const auto& [topic, offset] : batch.next_offsets) {
+      auto [it, inserted] = next_offsets.emplace(topic, offset);
+      if (!inserted) it->second = std::max(it->second, offset);
+    }
+  }
 
   // Behind: never restored (or dropped since), or the changelog accounts for more input.
   bool behind = !checkpoint.has_value() || *checkpoint == 0;
@@ -98,31 +172,25 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
   state::CommitBatch batch;
   size_t in_batch = 0;
   if (behind) {
-    for (const auto& [customer_id, value] : customers) {
+    for (const auto& [customer_id, restored] : customers) {
       v1::CustomerState local;
       Status found = store_->GetCustomer(customer_id, &local);
       if (!found.ok() && found.code() != Status::Code::kNotFound) return found;
-      if (!value.has_value()) {
+      if (!restored.has_value()) {
         if (found.ok()) DeleteTimersOf(local, &batch);
         batch.DeleteCustomer(customer_id);
       } else {
-        v1::CustomerState restored;
-        if (Status s = state::DecodeCustomer(customer_id, *value, &restored); !s.ok()) {
-          return Status::Corruption("changelog " + changelog_topic_ + "[" +
-                                    std::to_string(partition) + "]: " + s.message());
-        }
         // A local state that applied later input than the record (its newer record was not
         // delivered yet) is kept.
-        if (found.ok() && AppliedLater(local, restored)) continue;
+        if (found.ok() && AppliedLater(local, *restored)) continue;
         if (found.ok()) DeleteTimersOf(local, &batch);
-        batch.PutCustomer(restored);
-        for (const auto& [name, fire_ms] : restored.timers()) {
-          auto it = timers.find(ChangelogTimerKey(customer_id, name));
+        batch.PutCustomer(*restored);
+        for (const auto& [name, fire_ms] : restored->timers()) {
+          auto by_key = timers.find(ChangelogTimerKey(customer_id, name));
+          if (by_key == timers.end()) continue;
+          auto record = by_key->second.find(fire_ms);
           v1::Timer timer;
-          if (it == timers.end() || !it->second.has_value() ||
-              !timer.ParseFromString(*it->second) || timer.fire_ms() != fire_ms) {
-            continue;
-          }
+          if (record == by_key->second.end() || !timer.ParseFromString(record->second)) continue;
           batch.PutTimer(timer);
           ++stats.timers_applied;
         }
