@@ -119,7 +119,7 @@ TEST_F(KillTest, LostStateDirectoryRestoresFromChangelog) {
   ExpectEqualOutcome(reference, killed, "kill -9 x" + std::to_string(kills) + " + disk loss");
   // The start after the loss restored the customers from the changelog.
   const auto restored =
-      WaitForLine(root_ / "disk-loss.err", "touchstream: restored ", std::chrono::seconds(0));
+      WaitForLine(root_ / "disk-loss.err", "restored a partition from the changelog", std::chrono::seconds(0));
   EXPECT_FALSE(restored.empty());
   for (const auto& line : restored) std::cout << line << "\n";
   std::cout << "test took " << MsSince(start) / 1000 << " s\n";
