@@ -64,7 +64,7 @@ const std::vector<std::string> kTexts = {
     "plain text ~ 10%",
     "quote \" and backslash \\",
     "new\nline\ttab\r\b\f",
-    std::string("nul \0 and \x01\x1f", 14),
+    std::string("nul \0 and \x01\x1f", sizeof("nul \0 and \x01\x1f") - 1),
     "del \x7f",
     "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
     "bad \xC3 utf-8 \xFF",
