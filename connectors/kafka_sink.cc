@@ -59,6 +59,8 @@ void KafkaSink::ErrorCallback(rd_kafka_t* /*rk*/, int err, const char* reason, v
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     sink->brokers_down_.store(true, std::memory_order_relaxed);
   }
+  if (code == RD_KAFKA_RESP_ERR__FATAL)
+    sink->failed_fatally_.store(true, std::memory_order_relaxed);
   sink->error_log_.Report(code, reason);
 }
 

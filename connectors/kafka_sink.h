@@ -71,6 +71,10 @@ class KafkaSink {
   // True from the moment librdkafka reports every broker down until a message is delivered or
   // ProbeBrokers reaches a broker. Thread-safe.
   bool brokers_down() const { return brokers_down_.load(std::memory_order_relaxed); }
+  // True once librdkafka reported a fatal error (the idempotent producer's guarantees broken):
+  // the producer accepts nothing more and the messages it holds may never be reported; only a
+  // new KafkaSink can send them. Thread-safe.
+  bool failed_fatally() const { return failed_fatally_.load(std::memory_order_relaxed); }
   // Asks the cluster for its broker list, waiting up to timeout_ms; ok (and brokers_down()
   // false) when a broker answered, Unavailable otherwise.
   Status ProbeBrokers(int timeout_ms);
@@ -95,6 +99,7 @@ class KafkaSink {
   ErrorLog error_log_{"kafka sink"};
   std::atomic<size_t> in_flight_{0};
   std::atomic<bool> brokers_down_{false};
+  std::atomic<bool> failed_fatally_{false};
   // Filled by DeliveryCallback (on the thread calling Poll/Flush/Produce).
   std::vector<DeliveryReport> pending_reports_;
   // Destroyed first (declared last): callbacks may touch the members above until then.

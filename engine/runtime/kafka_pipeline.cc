@@ -452,12 +452,7 @@ void KafkaPipeline::HandleDeliveryFailure(uint64_t sequence, connectors::Deliver
       HoldForTopic(sequence, it->second.topic(), status);
       return;
     case connectors::DeliveryFailure::kFatal:
-      if (!recreate_sink_) {
-        log_->Error("pipeline",
-                    "the Kafka producer failed fatally; recreating it and re-sending the outbox",
-                    {{"error", status.ToString()}});
-      }
-      recreate_sink_ = true;
+      RecreateSinkSoon(status);
       return;
     case connectors::DeliveryFailure::kNone:
     case connectors::DeliveryFailure::kRetriable:
@@ -587,6 +582,21 @@ void KafkaPipeline::ServeDeliveryReports(int timeout_ms) {
     if (!held_.empty()) ReleaseHeld(report.topic);
   }
   if (!reports.empty()) metrics_->SetOutboxDepth(static_cast<double>(in_flight_.size()));
+  // A fatal error may leave the messages in flight without a report: no produce or delivery
+  // failure would say so.
+  if (sink_->failed_fatally() && !recreate_sink_) {
+    metrics_->DeliveryFailed(connectors::DeliveryFailureName(connectors::DeliveryFailure::kFatal));
+    RecreateSinkSoon(Status::Internal("the Kafka producer reported a fatal error"));
+  }
+}
+
+void KafkaPipeline::RecreateSinkSoon(const Status& cause) {
+  if (!recreate_sink_) {
+    log_->Error("pipeline",
+                "the Kafka producer failed fatally; recreating it and re-sending the outbox",
+                {{"error", cause.ToString()}});
+  }
+  recreate_sink_ = true;
 }
 
 void KafkaPipeline::WatchBrokers() {

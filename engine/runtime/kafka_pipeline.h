@@ -154,6 +154,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // Re-sends failed entries and probes held topics when their backoff expired; recreates the
   // producer after a fatal error.
   void RetryOutbound();
+  // Logs the cause (once) and has the loop recreate the producer at its next turn.
+  void RecreateSinkSoon(const Status& cause);
   Status RecreateSink();
   void ServeDeliveryReports(int timeout_ms);
   // Follows broker reachability (logs transitions, metric, probes while down).

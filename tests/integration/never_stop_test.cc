@@ -7,6 +7,7 @@
 // clang-format on
 
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -321,6 +322,49 @@ TEST_F(IntegrationNeverStopTest, ActionsForARefusingTopicWaitAndAreDelivered) {
   EXPECT_EQ(ActionIds("actions-held", &messages),
             ActionIds("actions-reference", &reference_messages));
   EXPECT_EQ(States(held), States(reference));
+}
+
+// A fatal error of the idempotent producer (a sequence gap with enable.gapless.guarantee: the
+// broker answers a Produce with OUT_OF_ORDER_SEQUENCE_NUMBER; librdkafka then refuses every
+// further message):
+// the pipeline recreates its producer and re-sends the unacknowledged outbox; the run ends in
+// the reference's state and action ids.
+TEST_F(IntegrationNeverStopTest, AFatalProducerErrorRecreatesTheProducerAndLosesNothing) {
+  const auto events = Journeys(40, 13);
+  ProduceEvents(events);
+  const auto reference = Variant("reference");
+  RunPipeline(reference);
+
+  auto fenced = Variant("fenced");
+  // With the gapless guarantee a sequence gap is fatal (without it librdkafka bumps the epoch).
+  fenced.kafka.producer_properties["enable.gapless.guarantee"] = "true";
+  rd_kafka_mock_push_request_errors(broker_->mock_cluster(), kProduceApiKey, 1,
+                                    RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+  engine::EngineMetrics metrics;
+  auto store = engine::OpenStore(fenced);
+  ASSERT_TRUE(store.ok());
+  Status run = RunPipelineOn(fenced, store->get(), &metrics);
+  store->reset();
+  ASSERT_TRUE(run.ok()) << run.ToString();
+  double fatal = 0;
+  for (const auto& family : metrics.registry()->Collect()) {
+    if (family.name != "touchstream_delivery_failures_total") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "class" && label.value == "fatal") fatal += metric.counter.value;
+      }
+    }
+  }
+  EXPECT_GE(fatal, 1);
+
+  size_t messages = 0, reference_messages = 0;
+  const auto ids = ActionIds("actions-fenced", &messages);
+  const auto reference_ids = ActionIds("actions-reference", &reference_messages);
+  EXPECT_EQ(ids, reference_ids);
+  std::cout << "fatal producer error: " << messages << " action messages for "
+            << reference_ids.size() << " ids (" << messages - reference_messages
+            << " duplicates with equal ids)\n";
+  EXPECT_EQ(States(fenced), States(reference));
 }
 
 }  // namespace
