@@ -118,8 +118,8 @@ TEST_F(KillTest, LostStateDirectoryRestoresFromChangelog) {
   const RunOutcome killed = KilledRun("disk-loss", FaultSeed(11), kills, kills / 2 + 1);
   ExpectEqualOutcome(reference, killed, "kill -9 x" + std::to_string(kills) + " + disk loss");
   // The start after the loss restored the customers from the changelog.
-  const auto restored =
-      WaitForLine(root_ / "disk-loss.err", "restored a partition from the changelog", std::chrono::seconds(0));
+  const auto restored = WaitForLine(
+      root_ / "disk-loss.err", "restored a partition from the changelog", std::chrono::seconds(0));
   EXPECT_FALSE(restored.empty());
   for (const auto& line : restored) std::cout << line << "\n";
   std::cout << "test took " << MsSince(start) / 1000 << " s\n";
