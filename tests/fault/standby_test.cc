@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iostream>
 #include <limits>
 #include <map>
 #include <set>
