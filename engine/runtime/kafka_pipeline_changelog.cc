@@ -86,6 +86,7 @@ Status KafkaPipeline::SetUpOwners(const std::string& bootstrap_servers) {
   options.self_address = config_.admin.advertised_address;
   options.reader.bootstrap_servers = bootstrap_servers;
   options.reader.properties = config_.kafka.consumer_properties;
+  options.log = log_;
   auto owners = OwnerDirectory::Start(options);
   if (!owners.ok()) return owners.status();
   owners_ = std::move(*owners);
@@ -113,6 +114,7 @@ Status KafkaPipeline::SetUpStandby(const std::string& bootstrap_servers) {
                                                   : config_.state.standby_dir;
   options.reader.bootstrap_servers = bootstrap_servers;
   options.reader.properties = config_.kafka.consumer_properties;
+  options.log = log_;
   auto standby = StandbyTailer::Start(options, metrics_);
   if (!standby.ok()) return standby.status();
   standby_ = std::move(*standby);

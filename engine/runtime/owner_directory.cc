@@ -1,7 +1,6 @@
 #include "engine/runtime/owner_directory.h"
 
 #include <chrono>
-#include <iostream>
 #include <vector>
 
 namespace touchstream::engine {
@@ -68,8 +67,9 @@ void OwnerDirectory::Loop() {
         });
     if (!polled.ok()) {
       if (!failing) {
-        std::cerr << "touchstream: reading " << options_.topic << " failed ("
-                  << polled.status().ToString() << "); owners' addresses may be stale\n";
+        options_.log->Warn("owners",
+                           "reading the owners topic failed; owners' addresses may be stale",
+                           {{"topic", options_.topic}, {"error", polled.status().ToString()}});
       }
       failing = true;
       std::this_thread::sleep_for(kRetryPause);

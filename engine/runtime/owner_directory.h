@@ -26,6 +26,7 @@
 
 #include "base/status.h"
 #include "connectors/partition_reader.h"
+#include "engine/ops/log.h"
 #include "touchstream/v1/state.pb.h"
 
 namespace touchstream::engine {
@@ -35,6 +36,8 @@ struct OwnerDirectoryOptions {
   // This instance's admin address as others reach it (host:port).
   std::string self_address;
   connectors::PartitionReaderOptions reader;
+  // Where a failing read of the topic is logged (not null; must outlive the directory).
+  Logger* log = nullptr;
 };
 
 class OwnerDirectory {

@@ -1,7 +1,6 @@
 #include "engine/runtime/standby_tailer.h"
 
 #include <chrono>
-#include <iostream>
 #include <utility>
 #include <vector>
 
@@ -99,13 +98,14 @@ void StandbyTailer::Loop() {
     }
     Status s = Round();
     if (s.ok()) {
-      if (failing) std::cerr << "touchstream: standby copy works again\n";
+      if (failing) options_.log->Info("standby", "standby copy works again");
       failing = false;
       continue;
     }
     if (!failing) {
-      std::cerr << "touchstream: standby copy failed (" << s.ToString() << "); retrying every "
-                << std::chrono::seconds(kRetryPause).count() << " s\n";
+      options_.log->Warn(
+          "standby", "standby copy failed; retrying",
+          {{"error", s.ToString()}, {"retry_s", std::chrono::seconds(kRetryPause).count()}});
     }
     failing = true;
     std::unique_lock<std::mutex> lock(mu_);

@@ -36,6 +36,7 @@
 
 #include "base/status.h"
 #include "connectors/partition_reader.h"
+#include "engine/ops/log.h"
 #include "engine/ops/metrics.h"
 #include "engine/runtime/partition_restore.h"
 #include "state/standby_store.h"
@@ -49,6 +50,8 @@ struct StandbyTailerOptions {
   // Where the copies are kept (a RocksDB directory; its parent must exist).
   std::string dir;
   connectors::PartitionReaderOptions reader;
+  // Where failures and recoveries of the copy are logged (not null; must outlive the tailer).
+  Logger* log = nullptr;
 };
 
 class StandbyTailer {

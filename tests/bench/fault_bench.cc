@@ -276,6 +276,8 @@ void Standby(const engine::EngineConfig& base, const std::string& bootstrap,
   for (int32_t p = 0; p < count; ++p) options.partitions.insert(p);
   options.dir = (dir.path() / "standby").string();
   options.reader = {bootstrap, {}, 30000};
+  engine::Logger log(&std::cerr, engine::LogFormat::kText, engine::LogLevel::kInfo);
+  options.log = &log;
   const auto copy_start = Clock::now();
   auto tailer = engine::StandbyTailer::Start(options, &metrics);
   if (!tailer.ok()) Fail("standby tailer", tailer.status());

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <set>
@@ -147,6 +148,8 @@ TEST_F(StandbyTest, TakeoverReadsOnlyTheTail) {
   for (int32_t p = 0; p < kPartitions; ++p) options.partitions.insert(p);
   options.dir = b_config.state.dir + ".standby";
   options.reader.bootstrap_servers = bootstrap_;
+  engine::Logger log(&std::cerr, engine::LogFormat::kText, engine::LogLevel::kInfo);
+  options.log = &log;
   auto tailer = engine::StandbyTailer::Start(options, &b_standby_metrics);
   ASSERT_TRUE(tailer.ok()) << tailer.status().ToString();
 
