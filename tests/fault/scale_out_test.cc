@@ -15,6 +15,7 @@
 
 #include "engine/runtime/changelog_writer.h"
 #include "external_clients.h"
+#include "fault_instance.h"
 #include "pipeline_fixture.h"
 #include "state/state_store.h"
 
@@ -32,54 +33,6 @@ constexpr char kVipRule[] = R"(
   trigger: {inactive_for: 30d, event: purchase}
   actions: [{emit: {kind: nudge, channel: email, template: "We miss you"}}]
 )";
-
-// One engine instance running on its own thread until stopped.
-class Instance {
- public:
-  Instance(const engine::EngineConfig& config, const std::string& bootstrap) {
-    auto store = engine::OpenStore(config);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    auto rules = engine::LoadRuleSet(config, std::cerr);
-    EXPECT_TRUE(rules.ok());
-    auto pipeline =
-        engine::KafkaPipeline::Create(config, bootstrap, store_.get(), &metrics_, &clock_);
-    EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
-    pipeline_ = std::move(*pipeline);
-    pipeline_->UpdateRules(*rules);
-    thread_ = std::thread([this] { status_ = pipeline_->Run(stop_); });
-  }
-  ~Instance() { Stop(); }
-
-  // Stops gracefully (commit, flush the outbox, leave the group) and closes the store.
-  void Stop() {
-    if (!thread_.joinable()) return;
-    stop_ = true;
-    thread_.join();
-    EXPECT_TRUE(status_.ok()) << status_.ToString();
-    pipeline_.reset();
-    store_.reset();
-  }
-
-  int64_t processed() const { return pipeline_->records_processed(); }
-  double Metric(const std::string& name) const {
-    for (const auto& family : metrics_.registry()->Collect()) {
-      if (family.name == name && !family.metric.empty()) {
-        return family.metric[0].gauge.value + family.metric[0].counter.value;
-      }
-    }
-    return -1;
-  }
-
- private:
-  engine::EngineMetrics metrics_;
-  engine::SystemClock clock_;
-  std::unique_ptr<state::StateStore> store_;
-  std::unique_ptr<engine::KafkaPipeline> pipeline_;
-  std::atomic<bool> stop_{false};
-  Status status_;
-  std::thread thread_;
-};
 
 class ScaleOutTest : public PipelineFixture {
  protected:
