@@ -23,7 +23,7 @@
 //            10-million-customer store once and measure reads against it many times.
 //
 // Usage: state_bench [--customers N] [--days D] [--repeat R] [--load N] [--reads R]
-//                    [--store DIR] [--evict-page-cache]
+//                    [--store DIR] [--evict-page-cache] [--block-cache-mb M]
 #include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -150,6 +150,7 @@ struct LoadOptions {
   int reads = 200000;
   std::optional<std::filesystem::path> store_dir;  // a temporary directory when unset
   bool evict_page_cache = false;
+  int64_t block_cache_mb = 0;  // the demo config's when 0
 };
 
 // Writes `customers` states cloned from `base` under ids "load-<n>" through the RocksDB store
@@ -164,6 +165,7 @@ void Load(const engine::EngineConfig& base, const std::vector<v1::CustomerState>
   if (!options.store_dir) scratch.emplace("touchstream-state-bench");
   const std::filesystem::path dir = options.store_dir ? *options.store_dir : scratch->path();
   config.state.dir = dir.string();
+  if (options.block_cache_mb > 0) config.state.block_cache_bytes = options.block_cache_mb << 20;
   std::cout << std::setprecision(0) << "  load: " << customers << " customers in " << dir.string()
             << ", block cache " << config.state.block_cache_bytes / (1 << 20)
             << " MiB, write-back cache " << config.state.cache_customers
@@ -209,17 +211,22 @@ void Load(const engine::EngineConfig& base, const std::vector<v1::CustomerState>
   std::mt19937_64 random(7);
   std::uniform_int_distribution<int64_t> pick(0, customers - 1);
   const auto read_start = Clock::now();
+  const double read_cpu_start = ThreadCpuNs();
   v1::CustomerState state;
   for (int i = 0; i < options.reads; ++i) {
     Status s = (*store)->GetCustomer("load-" + std::to_string(pick(random)), &state);
     if (!s.ok()) Fail("read back", s);
   }
+  const double read_cpu_seconds = (ThreadCpuNs() - read_cpu_start) / 1e9;
   const double read_seconds = std::chrono::duration<double>(Clock::now() - read_start).count();
   std::cout << "    " << options.reads << " random reads, reopened store"
             << (options.evict_page_cache ? ", store evicted from the OS page cache" : "") << ": "
-            << options.reads / read_seconds << " customers/s; resident " << ProcStatusMiB("VmRSS")
-            << " MiB, peak " << ProcStatusMiB("VmHWM") << " MiB; disk " << DirectoryMiB(dir)
-            << " MiB (" << std::setprecision(1)
+            << options.reads / read_seconds << " customers/s wall ("
+            << read_seconds * 1e6 / options.reads << " us per read; "
+            << read_cpu_seconds * 1e6 / options.reads << " us CPU of the reading thread, "
+            << options.reads / read_cpu_seconds << " customers/s of its CPU time); resident "
+            << ProcStatusMiB("VmRSS") << " MiB, peak " << ProcStatusMiB("VmHWM") << " MiB; disk "
+            << DirectoryMiB(dir) << " MiB (" << std::setprecision(1)
             << DirectoryMiB(dir) * 1024 * 1024 / static_cast<double>(customers)
             << " B per customer)\n";
 }
@@ -243,6 +250,7 @@ int Main(int argc, char** argv) {
     if (flag == "--load") load.customers = std::atoll(argv[i + 1]);
     if (flag == "--reads") load.reads = std::atoi(argv[i + 1]);
     if (flag == "--store") load.store_dir = argv[i + 1];
+    if (flag == "--block-cache-mb") load.block_cache_mb = std::atoll(argv[i + 1]);
     ++i;
   }
   const engine::EngineConfig config = bench::DemoConfig();
