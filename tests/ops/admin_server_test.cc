@@ -274,10 +274,10 @@ TEST_F(AdminServerTest, ThousandConcurrentConnections) {
 // TLS with a CA and a server certificate made by openssl here; the token entry made by the
 // shell line of docs/security.md; curl trusts the server through --cacert only.
 TEST_F(AdminServerTest, TlsWithATestCa) {
-  testing::TempDir dir("admin-tls");
+  test::TempDir dir("admin-tls");
   const std::string d = dir.path().string();
   const testing::CommandResult made = RunCommand(
-      "cd " + d +
+      "(cd " + d +
       " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
       "-keyout ca.key -out ca.pem -days 1 -subj /CN=touchstream-test-ca"
       " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
@@ -286,7 +286,7 @@ TEST_F(AdminServerTest, TlsWithATestCa) {
       " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
       "-out server.pem -days 1 -extfile san.ext"
       " && TOKEN=$(openssl rand -hex 32) && printf %s \"$TOKEN\" > token"
-      " && echo \"ops-alice admin $(printf %s \"$TOKEN\" | sha256sum | cut -d' ' -f1)\" > tokens");
+      " && echo \"ops-alice admin $(printf %s \"$TOKEN\" | sha256sum | cut -d' ' -f1)\" > tokens)");
   ASSERT_EQ(made.exit_code, 0) << made.output;
   auto tokens = LoadAdminTokens(d + "/tokens", nullptr);
   ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
@@ -310,7 +310,7 @@ TEST_F(AdminServerTest, TlsWithATestCa) {
                 .output,
             "{\"customer_id\":\"c-1\",\"erased\":true,\"had_state\":false,\"outbox_entries\":0,"
             "\"timers\":0}\n 200");
-  EXPECT_TRUE(Contains(log_text_.str(), "token=\"ops-alice\"")) << log_text_.str();
+  EXPECT_TRUE(Contains(log_text_.str(), "token=ops-alice method=DELETE")) << log_text_.str();
   // Without the CA curl does not trust the server; plain HTTP gets no answer.
   EXPECT_EQ(RunCommand("curl -s -m 5 " + https + "/readyz").exit_code, 60);
   EXPECT_NE(
