@@ -10,6 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   kcat python3-kafka curl
+  libssl-dev openssl  # admin API TLS (Boost.Asio SSL), token hashes; openssl makes the test CA
   systemd  # systemd-analyze verifies deploy/systemd/touchstream.service (tests/deploy)
   prometheus  # promtool (rules checks) and the server (tests/ops/prometheus_test.cc)
 )

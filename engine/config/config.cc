@@ -85,6 +85,24 @@ void ReadTopicFormats(ConfigReader& r, const YAML::Node& node, const std::string
   }
 }
 
+// TLS is both files or neither; a non-loopback admin address needs TLS or allow_plaintext.
+void CheckAdminExposure(ConfigReader& r, const YAML::Node& node, const AdminConfig& admin) {
+  const AdminServerOptions& server = admin.server;
+  if (server.tls_cert_file.empty() != server.tls_key_file.empty()) {
+    return r.Fail(node["tls"], "admin.tls",
+                  "set both cert_file and key_file (PEM), or neither for plain HTTP");
+  }
+  if (admin.address.empty() || !server.tls_cert_file.empty() || admin.allow_plaintext ||
+      IsLoopbackAddress(admin.address)) {
+    return;
+  }
+  r.Fail(node["address"], "admin.address",
+         "'" + admin.address +
+             "' is not a loopback address and admin.tls is not set: serve TLS "
+             "(admin.tls.cert_file and key_file) or say plain HTTP is on purpose with "
+             "admin.allow_plaintext: true (docs/security.md)");
+}
+
 // Every topic_formats key names an output topic.
 void CheckTopicFormats(ConfigReader& r, const YAML::Node& node, const OutputConfig& out) {
   std::set<std::string> topics = {out.default_topic, out.alerts_topic, out.decisions_topic};
@@ -423,11 +441,6 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   try {
     using V = const YAML::Node&;
     using P = const std::string&;
-    auto address_into = [&](std::string* field) {
-      return [&r, field](V v, P full) {
-        r.Read(v, full, {{"address", [&r, field](V a, P f) { r.String(a, f, field); }}});
-      };
-    };
     r.Read(root, "",
            {{"kafka", [&](V v, P) { ReadKafka(r, v, &config.kafka); }},
             {"output",
@@ -439,7 +452,13 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
             {"processing", [&](V v, P) { ReadProcessing(r, v, &config.processing); }},
             {"rules", r.StringListInto(&config.rules_paths)},
             {"events", [&](V v, P) { ReadEvents(r, v, &config.rule_environment); }},
-            {"metrics", address_into(&config.metrics_address)},
+            {"metrics",
+             [&](V v, P full) {
+               r.Read(v, full,
+                      {{"address", r.StringInto(&config.metrics_address)},
+                       {"require_token",
+                        [&r, &config](V b, P f) { r.Bool(b, f, &config.metrics_require_token); }}});
+             }},
             {"lifecycle", [&](V v, P) { ReadLifecycle(r, v, &config, &stage_when_nodes); }},
             {"calendars", [&](V v, P) { ReadCalendars(r, v, &config.rule_environment); }},
             {"aggregates",
@@ -450,10 +469,27 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
             {"clv", [&](V v, P) { ReadClv(r, v, &config.clv); }},
             {"admin",
              [&](V v, P full) {
+               AdminConfig& admin = config.admin;
+               AdminServerOptions& server = admin.server;
                r.Read(v, full,
-                      {{"address", r.StringInto(&config.admin.address)},
-                       {"advertised_address", r.StringInto(&config.admin.advertised_address)},
-                       {"stall_timeout", r.DurationInto(false, &config.admin.stall_timeout_ms)}});
+                      {{"address", r.StringInto(&admin.address)},
+                       {"advertised_address", r.StringInto(&admin.advertised_address)},
+                       {"stall_timeout", r.DurationInto(false, &admin.stall_timeout_ms)},
+                       {"tokens_file", r.StringInto(&admin.tokens_file)},
+                       {"allow_plaintext",
+                        [&r, &admin](V b, P f) { r.Bool(b, f, &admin.allow_plaintext); }},
+                       {"tls",
+                        [&r, &server](V t, P f) {
+                          r.Read(t, f,
+                                 {{"cert_file", r.StringInto(&server.tls_cert_file)},
+                                  {"key_file", r.StringInto(&server.tls_key_file)}});
+                        }},
+                       {"max_header_bytes", r.IntInto(1024, &server.max_header_bytes)},
+                       {"max_body_bytes", r.IntInto(0, &server.max_body_bytes)},
+                       {"read_timeout", r.DurationInto(false, &server.read_timeout_ms)},
+                       {"write_timeout", r.DurationInto(false, &server.write_timeout_ms)},
+                       {"max_connections", r.IntInto(1, &server.max_connections)}});
+               if (!r.failed()) CheckAdminExposure(r, v, admin);
              }},
             {"logging", [&](V v, P full) { ReadLogging(r, v, full, &config.logging); }},
             {"satisfaction", [&](V v, P) { ReadSatisfaction(r, v, &config.satisfaction); }},
@@ -491,6 +527,10 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   }
   config.state.dir = ResolvePath(base_dir, config.state.dir);
   for (auto& p : config.rules_paths) p = ResolvePath(base_dir, p);
+  for (std::string* p : {&config.admin.tokens_file, &config.admin.server.tls_cert_file,
+                         &config.admin.server.tls_key_file}) {
+    if (!p->empty()) *p = ResolvePath(base_dir, *p);
+  }
   return config;
 }
 

@@ -14,6 +14,7 @@
 #include "connectors/codec.h"
 #include "engine/customer/lifecycle_stages.h"
 #include "engine/customer/value_tiers.h"
+#include "engine/ops/admin_server.h"
 #include "engine/policy/policy_config.h"
 #include "rules/environment.h"
 #include "state/clv_model.h"
@@ -110,6 +111,17 @@ struct AdminConfig {
   // admin.stall_timeout: GET /healthz answers 503 when the processing loop has not completed an
   // iteration for this long (a stalled processing thread). Default 60 s.
   int64_t stall_timeout_ms = 60000;
+  // admin.tokens_file: the bearer tokens' hashes and roles (docs/security.md); relative paths are
+  // resolved against the config file's folder. Empty (the default): the TOUCHSTREAM_ADMIN_TOKENS
+  // environment variable, else no tokens (every route open on a loopback address; only
+  // /healthz and /readyz elsewhere).
+  std::string tokens_file;
+  // admin.allow_plaintext: serve plain HTTP on a non-loopback address (refused otherwise).
+  // Default false.
+  bool allow_plaintext = false;
+  // admin.tls.*, limits and timeouts (AdminServerOptions documents each key and default);
+  // TLS file paths are resolved against the config file's folder.
+  AdminServerOptions server;
 };
 
 struct LoggingConfig {
@@ -210,6 +222,9 @@ struct EngineConfig {
   PolicyConfig policy;
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
+  // metrics.require_token: /metrics needs a bearer token with the read role (admin.tokens_file,
+  // docs/security.md). Default false (open, as Prometheus scrapes without credentials).
+  bool metrics_require_token = false;
   AdminConfig admin;
   LoggingConfig logging;
 

@@ -48,7 +48,7 @@ std::optional<std::string> TextProblem(std::string_view field, std::string_view 
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7F) {
-      return std::string(field) + " contains control character 0x" + (c < 0x10 ? "0" : "") +
+      return std::string(field) + " contains control character 0x" +
              [&] {
                static constexpr char kHex[] = "0123456789abcdef";
                return std::string{kHex[c >> 4], kHex[c & 0xF]};
