@@ -5,13 +5,15 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/ops/metrics.h"
 
 namespace prometheus {
+class Collectable;
 class Exposer;
-}
+}  // namespace prometheus
 
 namespace touchstream::engine {
 
@@ -21,6 +23,10 @@ class MetricsServer {
   // cannot be bound.
   static Result<std::unique_ptr<MetricsServer>> Start(const std::string& address,
                                                       const EngineMetrics& metrics);
+  // The same for any set of collectables (e.g. DeliverMetrics::collectables()).
+  static Result<std::unique_ptr<MetricsServer>> Start(
+      const std::string& address,
+      const std::vector<std::weak_ptr<prometheus::Collectable>>& collectables);
   ~MetricsServer();
 
   // The port actually bound.
