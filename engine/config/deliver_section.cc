@@ -1,5 +1,6 @@
 // The deliver: section of the engine config: the webhook delivery connector
 // (docs/webhook-delivery.md).
+#include <cctype>
 #include <string>
 
 #include "connectors/webhook_client.h"
@@ -27,7 +28,10 @@ void ReadChannel(ConfigReader& r, const YAML::Node& node, const std::string& pat
            [&](V v, P full) {
              r.StringMap(v, full, &channel->headers);
              for (const auto& [name, value] : channel->headers) {
-               if (name == "Idempotency-Key" || name == "Content-Type") {
+               std::string lower = name;
+               for (char& ch : lower)
+                 ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+               if (lower == "idempotency-key" || lower == "content-type") {
                  r.Fail(v, full + "." + name, "set by the connector; remove it");
                }
              }
@@ -43,8 +47,8 @@ void ReadChannel(ConfigReader& r, const YAML::Node& node, const std::string& pat
           {"initial_backoff", r.DurationInto(false, &channel->initial_backoff_ms)},
           {"max_backoff", r.DurationInto(false, &channel->max_backoff_ms)},
           {"tls_verify", [&](V v, P full) { r.Bool(v, full, &channel->tls_verify); }}});
+  if (!node["url"]) r.Fail(node, path + ".url", "required");
   if (r.error_count() != errors) return;
-  if (channel->url.empty()) r.Fail(node, path + ".url", "required");
   if (channel->max_backoff_ms < channel->initial_backoff_ms) {
     r.Fail(node["max_backoff"] ? node["max_backoff"] : node, path + ".max_backoff",
            "must be at least initial_backoff (" + std::to_string(channel->initial_backoff_ms) +

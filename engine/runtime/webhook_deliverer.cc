@@ -188,6 +188,8 @@ class WebhookDeliverer::Impl : public connectors::PartitionListener {
   std::map<TopicPartition, PartitionState> partitions_;
   uint64_t next_id_ = 1;
   int64_t posting_ = 0;
+  // Set once stop is requested: nothing new is taken or POSTed.
+  bool draining_ = false;
   // Filled by the HTTP client's thread.
   std::mutex mu_;
   std::condition_variable completed_;
@@ -264,7 +266,8 @@ void WebhookDeliverer::Impl::HandleCompletions(std::vector<Completion> completio
                  {"attempt", item.attempts},
                  {"retry_in_ms", wait},
                  {"error", done.outcome.error_text}});
-      if (!partitions_.count(item.tp)) {  // revoked: the new owner retries it
+      // Revoked, or stopping: the partition's next owner (or the next run) POSTs it again.
+      if (draining_ || !partitions_.count(item.tp)) {
         items_.erase(it);
         continue;
       }
@@ -372,15 +375,15 @@ Status WebhookDeliverer::Impl::Run(const std::atomic<bool>& stop) {
   int64_t drain_deadline_ms = -1;
   while (true) {
     int64_t now_ms = SteadyMs();
-    if (stop.load() && drain_deadline_ms < 0) {
+    if (stop.load() && !draining_) {
+      draining_ = true;
       drain_deadline_ms = now_ms + options_.endpoint.timeout.count() + 1000;
       // Actions not being POSTed are left to the next run; only their offsets stay uncommitted.
       for (auto it = items_.begin(); it != items_.end();) {
         it = it->second.state == State::kWaiting ? items_.erase(it) : std::next(it);
       }
     }
-    const bool draining = drain_deadline_ms >= 0;
-    if (draining && (items_.empty() || now_ms >= drain_deadline_ms)) break;
+    if (draining_ && (items_.empty() || now_ms >= drain_deadline_ms)) break;
 
     std::vector<Completion> completions;
     {
@@ -388,7 +391,7 @@ Status WebhookDeliverer::Impl::Run(const std::atomic<bool>& stop) {
       completions.swap(completions_);
     }
     HandleCompletions(std::move(completions), now_ms);
-    if (!draining) StartPosts(now_ms);
+    if (!draining_) StartPosts(now_ms);
     std::vector<connectors::DeliveryReport> reports;
     sink_->Poll(0, &reports);
     HandleReports(reports, now_ms);
@@ -398,7 +401,7 @@ Status WebhookDeliverer::Impl::Run(const std::atomic<bool>& stop) {
       (void)Commit({});
       last_commit_ms = now_ms;
     }
-    if (!draining && static_cast<int64_t>(items_.size()) < options_.max_in_flight) {
+    if (!draining_ && static_cast<int64_t>(items_.size()) < options_.max_in_flight) {
       auto record = source_->Poll(posting_ > 0 || !items_.empty() ? 5 : 50);
       if (!record.ok()) return record.status();
       if (record->has_value()) Accept(std::move(**record), SteadyMs());
