@@ -66,6 +66,8 @@ class TestWebhookServer {
   }
 
  private:
+  static std::string Text(beast::string_view text) { return std::string(text.data(), text.size()); }
+
   void AcceptLoop() {
     while (true) {
       tcp::socket socket(io_);
@@ -83,13 +85,13 @@ class TestWebhookServer {
     boost::system::error_code ec;
     http::read(socket, buffer, request, ec);
     if (ec) return;
-    const std::string key(request["Idempotency-Key"]);
+    const std::string key = Text(request["Idempotency-Key"]);
     int attempt = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       Seen& seen = seen_[key];
       attempt = ++seen.requests;
-      seen.authorization = std::string(request[http::field::authorization]);
+      seen.authorization = Text(request[http::field::authorization]);
       seen.body = request.body();
     }
     http::status status = http::status::ok;
