@@ -48,8 +48,13 @@ class TestWebhookServer {
     tcp::socket poke(io_);
     poke.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ignored);
     accept_thread_.join();
-    std::lock_guard<std::mutex> lock(mu_);
-    for (std::thread& t : connections_) t.join();
+    // Joined without the lock: a connection still being served takes it.
+    std::vector<std::thread> connections;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      connections.swap(connections_);
+    }
+    for (std::thread& t : connections) t.join();
   }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/email"; }
