@@ -173,6 +173,9 @@ class WebhookDeliverer::Impl : public connectors::PartitionListener {
   void HandleReports(const std::vector<connectors::DeliveryReport>& reports, int64_t now_ms);
   void MarkDone(const TopicPartition& tp, int64_t offset);
   Status Commit(const std::vector<TopicPartition>& only);
+  // How long Run may sleep when it takes no more actions: until a POST may complete, the next
+  // retry (or the rate limit) allows a POST, or a feedback report may arrive; 1..100 ms.
+  int64_t IdleWaitMs(int64_t now_ms);
   void UpdateGauges() {
     metrics_->SetInFlight(static_cast<double>(posting_));
     metrics_->SetPending(static_cast<double>(items_.size()));
@@ -363,6 +366,21 @@ Status WebhookDeliverer::Impl::Commit(const std::vector<TopicPartition>& only) {
   return status;
 }
 
+int64_t WebhookDeliverer::Impl::IdleWaitMs(int64_t now_ms) {
+  if (posting_ > 0) return 5;
+  int64_t next_ms = now_ms + 100;
+  for (const auto& [id, item] : items_) {
+    if (item.state == State::kWaiting) {
+      next_ms = std::min(next_ms, std::max(item.due_ms, limiter_.NextAvailableMs(now_ms)));
+    } else if (item.state == State::kFeedbackRetry) {
+      next_ms = std::min(next_ms, item.due_ms);
+    } else {
+      next_ms = std::min(next_ms, now_ms + 5);  // delivery reports come through Poll
+    }
+  }
+  return std::clamp<int64_t>(next_ms - now_ms, 1, 100);
+}
+
 Status WebhookDeliverer::Impl::Run(const std::atomic<bool>& stop) {
   log_->Info("deliver",
              "delivering channel " + options_.channel + " from " + options_.topic + " to " +
@@ -402,13 +420,13 @@ Status WebhookDeliverer::Impl::Run(const std::atomic<bool>& stop) {
       last_commit_ms = now_ms;
     }
     if (!draining_ && static_cast<int64_t>(items_.size()) < options_.max_in_flight) {
-      auto record = source_->Poll(posting_ > 0 || !items_.empty() ? 5 : 50);
+      auto record = source_->Poll(items_.empty() ? 50 : static_cast<int>(IdleWaitMs(now_ms)));
       if (!record.ok()) return record.status();
       if (record->has_value()) Accept(std::move(**record), SteadyMs());
       continue;
     }
     std::unique_lock<std::mutex> lock(mu_);
-    completed_.wait_for(lock, std::chrono::milliseconds(5),
+    completed_.wait_for(lock, std::chrono::milliseconds(IdleWaitMs(now_ms)),
                         [this] { return !completions_.empty(); });
   }
   std::vector<connectors::DeliveryReport> reports;
