@@ -29,6 +29,9 @@ void PrintUsage(std::ostream& out) {
          "  report impact --config FILE       conversions and lift per rule and experiment arm\n"
          "  config check --config FILE        validate a config and its rules, print the "
          "effective settings\n"
+         "  deliver --config FILE --channel NAME\n"
+         "                                    POST a channel's actions to its webhook, feed the "
+         "outcomes back\n"
          "  version, --version                print the version\n\n"
          "`touchstream <command> --help` lists a command's options.\n";
 }
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
   if (command == "clv") return ClvCommand(argc - 1, argv + 1);
   if (command == "report") return ReportCommand(argc - 1, argv + 1);
   if (command == "config") return ConfigCommand(argc - 1, argv + 1);
+  if (command == "deliver") return DeliverCommand(argc - 1, argv + 1);
   if (command == "version" || command == "--version") {
     std::cout << "touchstream " << TouchstreamVersion() << "\n";
     return 0;

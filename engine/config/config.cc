@@ -422,6 +422,23 @@ connectors::Format EngineConfig::OutputFormatFor(const std::string& topic) const
   return name == "json" ? connectors::Format::kJson : connectors::Format::kProtobuf;
 }
 
+std::string EngineConfig::DeliverTopic(const std::string& channel) const {
+  auto it = deliver.channels.find(channel);
+  if (it != deliver.channels.end() && !it->second.topic.empty()) return it->second.topic;
+  return TopicFor(channel, "");
+}
+
+std::string EngineConfig::DeliverGroupId(const std::string& channel) const {
+  auto it = deliver.channels.find(channel);
+  if (it != deliver.channels.end() && !it->second.group_id.empty()) return it->second.group_id;
+  return kafka.group_id + ".deliver." + channel;
+}
+
+std::string EngineConfig::FeedbackTopic() const {
+  if (!deliver.feedback_topic.empty()) return deliver.feedback_topic;
+  return kafka.input_topics.empty() ? std::string() : kafka.input_topics.front();
+}
+
 Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                                           const std::string& file_name) {
   YAML::Node root;
@@ -497,7 +514,8 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
              [&](V v, P) { ReadValueTiers(r, v, &config.value_tiers, &value_score_node); }},
             {"loyalty", [&](V v, P) { ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node); }},
             {"history", [&](V v, P) { ReadHistory(r, v, &config.history_size); }},
-            {"policy", [&](V v, P) { ReadPolicy(r, v, &config.policy); }}},
+            {"policy", [&](V v, P) { ReadPolicy(r, v, &config.policy); }},
+            {"deliver", [&](V v, P) { ReadDeliver(r, v, &config.deliver); }}},
            /*sections=*/true);
     // Sections that refer to others (declared aggregates), whatever the order in the file;
     // checked when every section read without error.
@@ -530,6 +548,11 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   for (std::string* p : {&config.admin.tokens_file, &config.admin.server.tls_cert_file,
                          &config.admin.server.tls_key_file}) {
     if (!p->empty()) *p = ResolvePath(base_dir, *p);
+  }
+  for (auto& [name, channel] : config.deliver.channels) {
+    if (!channel.auth_secret_file.empty()) {
+      channel.auth_secret_file = ResolvePath(base_dir, channel.auth_secret_file);
+    }
   }
   return config;
 }

@@ -184,6 +184,52 @@ struct ClvConfig {
   double expected_purchases_days = 30;
 };
 
+// One channel of `touchstream deliver` (deliver.channels.<name>; docs/webhook-delivery.md).
+struct WebhookChannelConfig {
+  // url: http:// or https:// endpoint each action is POSTed to. Required.
+  std::string url;
+  // headers: sent with every request. Default: none.
+  std::map<std::string, std::string> headers;
+  // auth_header: the header that carries the secret. Default Authorization.
+  std::string auth_header = "Authorization";
+  // auth_secret_file: a file whose content (trailing newline removed) is the auth header's
+  // value, e.g. "Bearer s3cr3t"; relative to the config file's folder. Default: none (no auth
+  // header). The value never appears in the config, config check or logs.
+  std::string auth_secret_file;
+  // topic: the action topic read. Default: the channel's topic in output.channel_topics, else
+  // output.default_topic (actions of other channels there are skipped).
+  std::string topic;
+  // group_id: the consumer group. Default "<kafka.group_id>.deliver.<channel>".
+  std::string group_id;
+  // max_in_flight: actions taken from Kafka and not finished (posting, waiting to retry) at
+  // once, >= 1. Default 8.
+  int64_t max_in_flight = 8;
+  // max_per_second: POSTs a second (retries included), bursts up to one second's worth; 0 = no
+  // limit. Default 0.
+  int64_t max_per_second = 0;
+  // timeout: one POST (connect, send, answer). Default 10s.
+  int64_t timeout_ms = 10000;
+  // max_attempts: POSTs per action before it fails, >= 1. Default 8.
+  int64_t max_attempts = 8;
+  // initial_backoff / max_backoff: the wait before the 2nd attempt, doubling up to the max, with
+  // jitter (a value in [wait/2, wait]). Defaults 500ms and 1m.
+  int64_t initial_backoff_ms = 500;
+  int64_t max_backoff_ms = 60000;
+  // tls_verify: check an https endpoint's certificate and host name. Default true.
+  bool tls_verify = true;
+};
+
+// deliver: the webhook delivery connector (`touchstream deliver --channel NAME`).
+struct DeliverConfig {
+  // deliver.channels: channel name -> its endpoint and limits. Default: none.
+  std::map<std::string, WebhookChannelConfig> channels;
+  // deliver.feedback_topic: where action_delivered / action_failed events go. Default: the
+  // first of kafka.input_topics.
+  std::string feedback_topic;
+  // deliver.commit_interval: how often finished actions' offsets are committed. Default 1s.
+  int64_t commit_interval_ms = 1000;
+};
+
 struct EngineConfig {
   // The file it was loaded from (for messages); rules_paths are relative to its folder.
   std::string source_file;
@@ -227,12 +273,18 @@ struct EngineConfig {
   bool metrics_require_token = false;
   AdminConfig admin;
   LoggingConfig logging;
+  DeliverConfig deliver;
 
   // The topic an action for `channel` of `kind` goes to.
   const std::string& TopicFor(const std::string& channel, const std::string& kind) const;
   // How messages produced to the output `topic` are encoded: output.topic_formats[topic],
   // else output.format.
   connectors::Format OutputFormatFor(const std::string& topic) const;
+  // `touchstream deliver`'s action topic, consumer group and feedback topic for a channel of
+  // deliver.channels (defaults filled in).
+  std::string DeliverTopic(const std::string& channel) const;
+  std::string DeliverGroupId(const std::string& channel) const;
+  std::string FeedbackTopic() const;
 };
 
 // Loads and validates a config file. Relative paths in it (state.dir, rules) are resolved

@@ -193,6 +193,34 @@ YAML::Node Policy(const PolicyConfig& policy, const YAML::Node& written) {
   return node;
 }
 
+// deliver: every channel with its defaults; the secret's file, never the secret.
+YAML::Node Deliver(const DeliverConfig& deliver) {
+  YAML::Node node(YAML::NodeType::Map);
+  node["feedback_topic"] = Str(deliver.feedback_topic);
+  node["commit_interval"] = Duration(deliver.commit_interval_ms);
+  YAML::Node channels(YAML::NodeType::Map);
+  if (deliver.channels.empty()) channels.SetStyle(YAML::EmitterStyle::Flow);
+  for (const auto& [name, c] : deliver.channels) {
+    YAML::Node channel(YAML::NodeType::Map);
+    channel["url"] = Str(c.url);
+    channel["headers"] = Map(c.headers);
+    channel["auth_header"] = Str(c.auth_header);
+    channel["auth_secret_file"] = Str(Absolute(c.auth_secret_file));
+    channel["topic"] = Str(c.topic);
+    channel["group_id"] = Str(c.group_id);
+    channel["max_in_flight"] = Int(c.max_in_flight);
+    channel["max_per_second"] = Int(c.max_per_second);
+    channel["timeout"] = Duration(c.timeout_ms);
+    channel["max_attempts"] = Int(c.max_attempts);
+    channel["initial_backoff"] = Duration(c.initial_backoff_ms);
+    channel["max_backoff"] = Duration(c.max_backoff_ms);
+    channel["tls_verify"] = Bool(c.tls_verify);
+    channels[name] = channel;
+  }
+  node["channels"] = channels;
+  return node;
+}
+
 }  // namespace
 
 std::string FormatConfigDuration(int64_t ms) {
@@ -259,6 +287,7 @@ std::string EffectiveConfigYaml(const EngineConfig& config, const std::string& f
                                          ? Lifecycle(config.lifecycle)
                                          : as_written("lifecycle"));
   sections.emplace_back("policy", Policy(config.policy, written["policy"]));
+  sections.emplace_back("deliver", Deliver(config.deliver));
   for (const char* key :
        {"events", "calendars", "aggregates", "lateness", "rfm", "clv", "value_tiers", "loyalty"}) {
     if (written[key]) sections.emplace_back(key, as_written(key));

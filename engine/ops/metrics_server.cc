@@ -32,8 +32,8 @@ std::string Exposition(const EngineMetrics& metrics) {
 Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
                                                             const EngineMetrics& metrics,
                                                             const AdminAccess* access) {
-  std::unique_ptr<MetricsServer> server(new MetricsServer());
   if (access != nullptr) {
+    std::unique_ptr<MetricsServer> server(new MetricsServer());
     AdminHandler serve = [&metrics](const AdminRequest& request, AdminResponder respond) {
       std::string_view path = request.target;
       path = path.substr(0, path.find('?'));
@@ -51,12 +51,19 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& a
     server->port_ = server->protected_server_->port();
     return server;
   }
+  return Start(address, metrics.collectables());
+}
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(
+    const std::string& address,
+    const std::vector<std::weak_ptr<prometheus::Collectable>>& collectables) {
+  std::unique_ptr<MetricsServer> server(new MetricsServer());
   try {
     server->exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
   } catch (const std::exception& e) {
     return Status::Unavailable("metrics.address " + address + ": cannot listen: " + e.what());
   }
-  for (const auto& collectable : metrics.collectables()) {
+  for (const auto& collectable : collectables) {
     server->exposer_->RegisterCollectable(collectable);
   }
   const auto ports = server->exposer_->GetListeningPorts();

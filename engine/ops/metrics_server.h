@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/ops/admin_auth.h"
@@ -14,8 +15,9 @@
 #include "engine/ops/metrics.h"
 
 namespace prometheus {
+class Collectable;
 class Exposer;
-}
+}  // namespace prometheus
 
 namespace touchstream::engine {
 
@@ -26,6 +28,10 @@ class MetricsServer {
   static Result<std::unique_ptr<MetricsServer>> Start(const std::string& address,
                                                       const EngineMetrics& metrics,
                                                       const AdminAccess* access = nullptr);
+  // The same for any set of collectables (e.g. DeliverMetrics::collectables()).
+  static Result<std::unique_ptr<MetricsServer>> Start(
+      const std::string& address,
+      const std::vector<std::weak_ptr<prometheus::Collectable>>& collectables);
   ~MetricsServer();
 
   // The port actually bound.
