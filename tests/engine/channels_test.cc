@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "base/time_format.h"
@@ -59,7 +60,10 @@ std::string Feedback(const std::string& id, const std::string& type, const std::
 constexpr char kNudge[] = R"Y(
 - id: nudge
   trigger: {event: browse}
-  actions: [{emit: {kind: nudge, channel: best_of [email, push]}}]
+  actions:
+    - emit:
+        kind: nudge
+        channel: best_of [email, push]
   conversion: {event: action_clicked, within: 7d}
 )Y";
 
@@ -85,9 +89,9 @@ TEST_F(ChannelsTest, StaleEventTriggerIsSuppressed) {
                                Event("e5", "c-1", "cart_add", "2026-03-01T11:00:00Z")});
   // Rules of one moment run by priority, then id: default before quick.
   EXPECT_EQ(actions, (Strings{
-                         "default@2026-03-01T10:00:00.000Z push expires=2026-03-02T10:00:00.000Z",
-                         "quick@2026-03-01T10:00:00.000Z email expires=2026-03-01T12:00:00.000Z",
-                         "default@2026-03-01T20:00:00.000Z push expires=2026-03-02T09:00:00.000Z",
+                         "default@2026-03-01T10:00:00Z push expires=2026-03-02T10:00:00Z",
+                         "quick@2026-03-01T10:00:00Z email expires=2026-03-01T12:00:00Z",
+                         "default@2026-03-01T20:00:00Z push expires=2026-03-02T09:00:00Z",
                      }));
   EXPECT_EQ(Decisions(), (Strings{"default FIRED fired", "quick FIRED fired", "default FIRED fired",
                                   "quick SUPPRESSED stale", "default SUPPRESSED stale",
@@ -133,8 +137,8 @@ TEST_F(ChannelsTest, DeferredSendPastMaxDelayIsStale) {
                               {Event("e1", "c-1", "cart_add", "2026-03-01T22:00:00Z"),
                                Event("e2", "c-2", "cart_add", "2026-03-01T22:00:00Z")},
                               "2026-03-02T09:00:00Z");
-  EXPECT_EQ(actions, Strings{"patient@2026-03-02T08:00:00.000Z push "
-                             "expires=2026-03-02T10:00:00.000Z"});
+  EXPECT_EQ(actions, Strings{"patient@2026-03-02T08:00:00Z push "
+                             "expires=2026-03-02T10:00:00Z"});
   EXPECT_EQ(Decisions(), (Strings{"late-night SUPPRESSED deferred", "patient SUPPRESSED deferred",
                                   "late-night SUPPRESSED stale", "patient FIRED fired"}));
 }
@@ -155,6 +159,47 @@ TEST_F(ChannelsTest, MaxDelayErrors) {
   }
 }
 
+// best_of in its two forms; its errors and the channel fields' types are checked at load time
+// with file:line:col.
+TEST_F(ChannelsTest, BestOfAndChannelFieldsAreChecked) {
+  auto load = [&](const std::string& body) {
+    return rules::LoadRulesFromString("- id: r\n  trigger: {event: a}\n" + body, "rules.yaml",
+                                      config_.rule_environment);
+  };
+  auto ok = load(
+      "  condition: customer.channels.email.open_rate_90d > 0.2 && "
+      "customer.channels.push.reachable\n"
+      "  actions:\n"
+      "    - emit:\n"
+      "        kind: k\n"
+      "        channel: best_of [push, email, sms]\n"
+      "    - emit: {kind: k, channel: {best_of: [sms, email]}}\n");
+  ASSERT_TRUE(ok.ok()) << ok.errors.front().ToString();
+  const auto& rule = ok.rule_set->rules().front();
+  const auto& first = std::get<rules::EmitAction>(rule.actions[0]);
+  const auto& second = std::get<rules::EmitAction>(rule.actions[1]);
+  EXPECT_TRUE(first.best_of);
+  EXPECT_EQ(first.channels, (Strings{"push", "email", "sms"}));
+  EXPECT_TRUE(second.best_of);
+  EXPECT_EQ(second.channels, (Strings{"sms", "email"}));
+  EXPECT_EQ(rule.policy.max_delay_ms, 24LL * 3600 * 1000);  // the event trigger's default
+
+  for (const auto& [body, message] : std::vector<std::pair<std::string, std::string>>{
+           {"  actions:\n    - emit:\n        kind: k\n        channel: best_of [push]\n",
+            "rules.yaml:6:18: error: 'best_of' needs at least two channels to choose from"},
+           {"  actions:\n    - emit:\n        kind: k\n        channel: best_of push\n",
+            "rules.yaml:6:18: error: 'channel: best_of' needs a list in brackets"},
+           {"  actions:\n    - emit:\n        kind: k\n        channel: {best: [a, b]}\n",
+            "rules.yaml:6:18: error: 'channel' as a map must be {best_of: [channel, ...]}"},
+           {"  condition: customer.channels.email.clicked_90d + \"x\" == \"\"\n"
+            "  actions: [{emit: {kind: k, channel: email}}]\n",
+            "rules.yaml:3:"}}) {
+    auto loaded = load(body);
+    ASSERT_FALSE(loaded.errors.empty()) << body;
+    EXPECT_EQ(loaded.errors.front().ToString().substr(0, message.size()), message) << body;
+  }
+}
+
 // The closed loop: what the channels report changes the next choice of channel, its reachability
 // and consent, and a click on the action itself converts.
 TEST_F(ChannelsTest, FeedbackChangesTheNextChoice) {
@@ -168,14 +213,14 @@ channels:
   auto sent = Replay(kNudge, {Event("p1", "c-1", "profile_update", "2026-03-01T09:00:00Z",
                                     R"({"email":"a@example.com"})"),
                               Event("b1", "c-1", "browse", "2026-03-01T10:00:00Z")});
-  EXPECT_EQ(sent, Strings{"nudge@2026-03-01T10:00:00.000Z email expires=2026-03-02T10:00:00.000Z"});
+  EXPECT_EQ(sent, Strings{"nudge@2026-03-01T10:00:00Z email expires=2026-03-02T10:00:00Z"});
   const v1::Action a1 = actions_.at(0);
 
   // 2. The email was delivered but ignored: email scores (0+1)/(1+2) < push's untried 0.5.
   sent = Replay(kNudge,
                 {Feedback("f1", "action_delivered", "2026-03-01T10:01:00Z", a1, R"("status":250)"),
                  Event("b2", "c-1", "browse", "2026-03-02T10:00:00Z")});
-  EXPECT_EQ(sent, Strings{"nudge@2026-03-02T10:00:00.000Z push expires=2026-03-03T10:00:00.000Z"});
+  EXPECT_EQ(sent, Strings{"nudge@2026-03-02T10:00:00Z push expires=2026-03-03T10:00:00Z"});
   const v1::Action a2 = actions_.at(0);
 
   // 3. The push was clicked (a conversion of decision 2) and the email opened late: both score
@@ -183,7 +228,7 @@ channels:
   sent = Replay(kNudge, {Feedback("f2", "action_clicked", "2026-03-02T10:05:00Z", a2),
                          Feedback("f3", "action_opened", "2026-03-02T11:00:00Z", a1),
                          Event("b3", "c-1", "browse", "2026-03-03T10:00:00Z")});
-  EXPECT_EQ(sent, Strings{"nudge@2026-03-03T10:00:00.000Z email expires=2026-03-04T10:00:00.000Z"});
+  EXPECT_EQ(sent, Strings{"nudge@2026-03-03T10:00:00Z email expires=2026-03-04T10:00:00Z"});
   const v1::Action a3 = actions_.at(0);
   EXPECT_EQ(CounterValue(metrics_, "touchstream_rule_conversions_total",
                          {{"rule", "nudge"}, {"arm", "treatment"}}),
@@ -195,14 +240,14 @@ channels:
                 {Feedback("f4", "action_opened", "2026-03-03T10:01:00Z", a3),
                  Feedback("f5", "action_bounced", "2026-03-03T10:02:00Z", a3, R"("bounce":"hard")"),
                  Event("b4", "c-1", "browse", "2026-03-04T10:00:00Z")});
-  EXPECT_EQ(sent, Strings{"nudge@2026-03-04T10:00:00.000Z push expires=2026-03-05T10:00:00.000Z"});
+  EXPECT_EQ(sent, Strings{"nudge@2026-03-04T10:00:00Z push expires=2026-03-05T10:00:00Z"});
   const v1::Action a4 = actions_.at(0);
 
   // 5. A new email address makes email reachable again (email 0.75, push (1+1)/(2+2)).
   sent = Replay(kNudge, {Event("p2", "c-1", "profile_update", "2026-03-04T12:00:00Z",
                                R"({"email":"b@example.com"})"),
                          Event("b5", "c-1", "browse", "2026-03-05T10:00:00Z")});
-  EXPECT_EQ(sent, Strings{"nudge@2026-03-05T10:00:00.000Z email expires=2026-03-06T10:00:00.000Z"});
+  EXPECT_EQ(sent, Strings{"nudge@2026-03-05T10:00:00Z email expires=2026-03-06T10:00:00Z"});
   const v1::Action a5 = actions_.at(0);
 
   // 6. Unsubscribed from email: push; then push bounces softly twice (the limit): nothing is
@@ -213,7 +258,7 @@ channels:
                  Feedback("f7", "action_bounced", "2026-03-06T10:01:00Z", a4, R"("bounce":"soft")"),
                  Feedback("f8", "action_bounced", "2026-03-06T10:02:00Z", a4, R"("bounce":"soft")"),
                  Event("b7", "c-1", "browse", "2026-03-07T10:00:00Z")});
-  EXPECT_EQ(sent, Strings{"nudge@2026-03-06T10:00:00.000Z push expires=2026-03-07T10:00:00.000Z"});
+  EXPECT_EQ(sent, Strings{"nudge@2026-03-06T10:00:00Z push expires=2026-03-07T10:00:00Z"});
   EXPECT_EQ(Decisions(), (Strings{"nudge FIRED fired", "nudge SUPPRESSED no_consent"}));
 
   // 7. A complaint: do-not-contact.

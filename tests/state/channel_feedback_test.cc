@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "state/customer_analytics.h"
 #include "state/customer_codec.h"
 #include "tests/testing/builders.h"
