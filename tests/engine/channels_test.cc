@@ -8,8 +8,12 @@
 #include <vector>
 
 #include "base/time_format.h"
+#include "connectors/codec.h"
 #include "engine/core/event_checks.h"
+#include "engine/core/processor.h"
 #include "rules/loader.h"
+#include "state/customer_cache.h"
+#include "state/in_memory_store.h"
 #include "tests/engine/replay_fixture.h"
 
 namespace touchstream::engine {
@@ -280,6 +284,84 @@ channels:
   EXPECT_EQ(push.soft_bounces(), 2);
   EXPECT_TRUE(push.unreachable());
   EXPECT_TRUE(state.do_not_contact());
+}
+
+// In `run` (processing time) freshness counts from when an event reached Kafka: a month-old
+// event produced now is fresh, the same event produced with its own time as the message
+// timestamp (a backfill) is stale; a timer firing a day after it was due (the engine was down)
+// is stale.
+TEST(ChannelsProcessingTimeTest, FreshnessFromRecordTimestampAndTimerDueTime) {
+  EngineConfig config;
+  config.output.format = "json";
+  config.output.default_topic = "actions";
+  config.output.decisions_topic = "decisions";
+  auto loaded = rules::LoadRulesFromString(R"Y(
+- id: nudge
+  trigger: {event: cart_add}
+  actions: [{emit: {kind: nudge, channel: push}}]
+- id: later
+  trigger:
+    event: cart_add
+    not_followed_by: {event: purchase, within: 1h}
+  actions: [{emit: {kind: reminder, channel: push}}]
+)Y",
+                                           "rules.yaml", config.rule_environment);
+  ASSERT_TRUE(loaded.ok()) << loaded.errors.front().ToString();
+  auto store = state::NewInMemoryStore();
+  state::CustomerCache cache(store.get(), 100);
+  EngineMetrics metrics;
+  EventProcessor processor(config, &cache, &metrics);
+  processor.SetRules(loaded.rule_set);
+  const int64_t event_ms = *ParseRfc3339Ms("2026-01-01T00:00:00Z");
+  const int64_t now_ms = *ParseRfc3339Ms("2026-02-01T00:00:00Z");
+  auto decisions = [](const std::vector<v1::OutboxEntry>& out) {
+    Strings described;
+    for (const v1::OutboxEntry& entry : out) {
+      if (entry.topic() != "decisions") continue;
+      auto d = connectors::DecodeDecision(entry.value(), connectors::Format::kJson);
+      EXPECT_TRUE(d.ok());
+      if (d.ok()) described.push_back(d->customer_id() + " " + DescribeDecision(*d));
+    }
+    return described;
+  };
+  std::vector<v1::OutboxEntry> out;
+  for (const auto& [customer, record_ms] :
+       std::vector<std::pair<std::string, int64_t>>{{"c-1", now_ms}, {"c-2", event_ms}}) {
+    const std::string value = R"({"event_id":"e-)" + customer + R"(","customer_id":")" + customer +
+                              R"(","type":"cart_add","ts":"2026-01-01T00:00:00Z"})";
+    connectors::SourceRecord record{"events", 0, record_ms, customer, value, record_ms, {}};
+    ASSERT_TRUE(processor.ProcessRecord(record, now_ms, &out).ok());
+  }
+  EXPECT_EQ(decisions(out), (Strings{"c-1 nudge FIRED fired", "c-2 nudge SUPPRESSED stale"}));
+  for (const v1::OutboxEntry& entry : out) {
+    if (entry.topic() != "actions") continue;
+    auto action = connectors::DecodeAction(entry.value(), connectors::Format::kJson);
+    ASSERT_TRUE(action.ok());
+    EXPECT_EQ(action->expires_at_ms(), now_ms + 24LL * 3600 * 1000);
+  }
+
+  // c-1's absence timer, due an hour after the cart_add, fires a month late.
+  auto state = cache.GetForUpdate("c-1");
+  ASSERT_TRUE(state.ok());
+  v1::Timer timer;
+  timer.set_customer_id("c-1");
+  for (const auto& [name, fire_ms] : (*state)->timers()) {
+    if (name.find("later") == std::string::npos) continue;
+    timer.set_name(name);
+    timer.set_fire_ms(fire_ms);
+  }
+  EXPECT_EQ(timer.fire_ms(), event_ms + 3600 * 1000);
+  v1::TimerPayload payload;
+  payload.set_kind(v1::TimerPayload::RULE);
+  payload.set_rule_id("later");
+  payload.mutable_event()->set_event_id("e-c-1");
+  payload.mutable_event()->set_customer_id("c-1");
+  payload.mutable_event()->set_type("cart_add");
+  payload.mutable_event()->set_ts_ms(event_ms);
+  timer.set_payload(payload.SerializeAsString());
+  out.clear();
+  ASSERT_TRUE(processor.FireTimer(timer, now_ms, &out).ok());
+  EXPECT_EQ(decisions(out), Strings{"c-1 later SUPPRESSED stale"});
 }
 
 // A feedback event without its action id is dead-lettered with the reason named.
