@@ -483,6 +483,12 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
             {"lateness", r.DurationInto(true, &config.analytics.lateness_ms)},
             {"rfm", [&](V v, P) { ReadRfm(r, v, &config.analytics); }},
             {"consent", [&](V v, P) { ReadConsent(r, v, &config.analytics.consent); }},
+            {"channels",
+             [&](V v, P full) {
+               r.Read(v, full,
+                      {{"soft_bounce_limit",
+                        r.IntInto(1, &config.analytics.feedback.soft_bounce_limit)}});
+             }},
             {"clv", [&](V v, P) { ReadClv(r, v, &config.clv); }},
             {"admin",
              [&](V v, P full) {
@@ -543,6 +549,8 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   if (Status analytics = state::ValidateAnalyticsConfig(config.analytics); !analytics.ok()) {
     return Status::InvalidArgument(file_name + ": " + analytics.message());
   }
+  // Feedback reachability follows the addresses the policy checks.
+  config.analytics.feedback.addresses = config.policy.addresses;
   config.state.dir = ResolvePath(base_dir, config.state.dir);
   for (auto& p : config.rules_paths) p = ResolvePath(base_dir, p);
   for (std::string* p : {&config.admin.tokens_file, &config.admin.server.tls_cert_file,

@@ -283,6 +283,11 @@ std::string EffectiveConfigYaml(const EngineConfig& config, const std::string& f
   }());
   sections.emplace_back("satisfaction", Satisfaction(config.satisfaction));
   sections.emplace_back("consent", Consent(config.analytics.consent));
+  sections.emplace_back("channels", [&] {
+    YAML::Node node(YAML::NodeType::Map);
+    node["soft_bounce_limit"] = Int(config.analytics.feedback.soft_bounce_limit);
+    return node;
+  }());
   sections.emplace_back("lifecycle", config.lifecycle_stages.stages.empty()
                                          ? Lifecycle(config.lifecycle)
                                          : as_written("lifecycle"));

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "base/time_format.h"
+#include "state/channel_feedback.h"
 
 namespace touchstream::engine {
 namespace {
@@ -103,6 +104,9 @@ std::optional<EventProblem> CheckEvent(const v1::TouchpointEvent& event,
                             FormatRfc3339Ms(limits.min_event_time_ms) + ", " +
                             FormatRfc3339Ms(limits.max_event_time_ms) +
                             "] (processing.min_event_time / max_event_time)"};
+  }
+  if (const std::string_view problem = state::FeedbackEventProblem(event); !problem.empty()) {
+    return EventProblem{"bad_feedback", std::string(problem)};
   }
   return std::nullopt;
 }

@@ -123,6 +123,9 @@ class EventProcessor {
   void ResetEarliestArmedTimer() { timers_.ResetEarliestArmed(); }
 
  private:
+  // ProcessEvent with the trigger time freshness counts from (Step::trigger_ms).
+  Status Process(const v1::TouchpointEvent& event, int64_t now_ms, int64_t trigger_ms,
+                 std::vector<v1::OutboxEntry>* out);
   void Dispatch(const v1::TouchpointEvent& event, int depth, std::string_view reference,
                 Step* step);
   // Dispatches the step's internal events, then stage and tier transitions, until quiet.
