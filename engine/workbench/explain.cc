@@ -65,9 +65,9 @@ std::string Verdict(const Explanation& e) {
     last_rule_step = &s;
     if (s.outcome == "FIRED") sent.push_back(&s);
   }
-  const std::string what = e.rule_id.empty() ? "any rule" : e.rule_id;
   if (sent.empty()) {
-    std::string verdict = e.customer_id + " never got " + what;
+    std::string verdict =
+        e.customer_id + " never got " + (e.rule_id.empty() ? "a message" : e.rule_id);
     if (last_rule_step == nullptr) {
       return verdict + ": no rule" + (e.rule_id.empty() ? "" : " of that id") +
              " listened to their events";
@@ -75,7 +75,8 @@ std::string Verdict(const Explanation& e) {
     return verdict + ": the last time, " + last_rule_step->words;
   }
   std::string verdict = e.customer_id + " got " + std::to_string(sent.size()) + " message" +
-                        (sent.size() == 1 ? "" : "s") + " from " + what + ":";
+                        (sent.size() == 1 ? "" : "s") + " from " +
+                        (e.rule_id.empty() ? "the rules" : e.rule_id) + ":";
   for (const ExplainedStep* s : sent) {
     verdict += " " + s->rule_id + " on " + s->channel + " at " + FormatRfc3339Ms(s->ts_ms) + ";";
   }
