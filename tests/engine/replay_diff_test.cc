@@ -60,8 +60,9 @@ policy:
          {Event("e1", "c1", "purchase", "2026-01-01T10:00:00Z", R"({"amount":10.0})"),
           Event("e2", "c1", "login", "2026-01-02T10:00:00Z"),
           Event("e3", "c2", "login", "2026-01-02T11:00:00Z"),
-          Event("e4", "c2", "view", "2026-01-03T10:00:00Z"),
-          Event("e5", "c3", "purchase", "2026-01-03T12:00:00Z", R"({"amount":5.0})")}) {
+          Event("e5", "c3", "purchase", "2026-01-03T12:00:00Z", R"({"amount":5.0})"),
+          // After c2's reminder has left the weekly window.
+          Event("e4", "c2", "view", "2026-01-10T12:00:00Z")}) {
       out << e << "\n";
     }
   }
@@ -97,7 +98,7 @@ rule old: removed (version 1)
   decisions: FIRED fired 1 -> 0
   customers: 0 newly get it, 1 no longer get it, 0 get it differently, 0 decided differently
   c2 (no longer gets it)
-    before: FIRED fired 2026-01-03T10:00:00Z push: "Look"
+    before: FIRED fired 2026-01-10T12:00:00Z push: "Look"
     after:  no decision
 
 rule promo: added (version 1)
