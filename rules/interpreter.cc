@@ -626,6 +626,14 @@ bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch*
   return result->type != kFailed;
 }
 
+bool RunNode(const Program& program, uint32_t index, const FieldContext& fields,
+             EvalScratch* scratch, RtValue* result, std::string* error) {
+  Prepare(program, scratch);
+  Interpreter interpreter(program, fields, scratch, error);
+  *result = interpreter.Eval(index);
+  return result->type != kFailed;
+}
+
 bool EvaluateConstant(const Program& program, uint32_t index, EvalScratch* scratch, RtValue* result,
                       int64_t* steps) {
   // A constant subtree reads no field, so any context will do.

@@ -19,6 +19,11 @@ void PrintUsage(std::ostream& out) {
          "  replay --config FILE --events F.jsonl --actions-out F.jsonl\n"
          "                                    the engine offline over a file, event time drives "
          "the clock\n"
+         "  replay --config FILE --events F.jsonl --diff-rules PATH... [--json]\n"
+         "                                    replay with the configured and the candidate rules, "
+         "print who gets what differently\n"
+         "  explain --config FILE --events F.jsonl CUSTOMER [RULE] [--json]\n"
+         "                                    why a customer did or didn't get a rule's message\n"
          "  state get --config FILE ID        print a customer's state as JSON\n"
          "  state export --config FILE        print every customer's state, one JSON line each\n"
          "  state erase --config FILE ID      delete a customer's state, timers and unsent "
@@ -49,6 +54,7 @@ int main(int argc, char** argv) {
   if (command == "demo") return DemoCommand(argc - 1, argv + 1);
   if (command == "broker") return BrokerCommand(argc - 1, argv + 1);
   if (command == "replay") return ReplayCommand(argc - 1, argv + 1);
+  if (command == "explain") return ExplainCommand(argc - 1, argv + 1);
   if (command == "state") return StateCommand(argc - 1, argv + 1);
   if (command == "rules") return RulesCommand(argc - 1, argv + 1);
   if (command == "clv") return ClvCommand(argc - 1, argv + 1);

@@ -103,6 +103,10 @@ class EventProcessor {
 
   // RFM breakpoints computed from the whole store (quantile scoring), used from the next
   // event on.
+  // Every rule run for `customer_id` is also told to `observer` (RuleRunner::ObserveConditions).
+  void ObserveConditions(std::string customer_id, ConditionObserver observer) {
+    runner_.ObserveConditions(std::move(customer_id), std::move(observer));
+  }
   void SetRfmBreakpoints(const state::RfmBreakpoints& breakpoints) {
     analytics_.SetRfmBreakpoints(breakpoints);
   }

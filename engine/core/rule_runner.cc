@@ -50,12 +50,30 @@ std::optional<bool> RuleRunner::Test(const rules::Rule& rule, const rules::Progr
   return value->bool_value();
 }
 
+void RuleRunner::Observe(const rules::Rule& rule, const TriggerRef& trigger,
+                         const rules::EvalContext& ctx, rules::ConditionResult result,
+                         const Step& step) {
+  if (step.state->customer_id() != observed_customer_) return;
+  ConditionTrace trace;
+  trace.rule_id = rule.id;
+  trace.trigger_event_id = trigger.event->event_id();
+  trace.trigger =
+      trigger.name.empty() ? rules::TriggerName(rule.trigger) : std::string(trigger.name);
+  trace.ts_ms = step.now_ms;
+  trace.held = result == rules::ConditionResult::kTrue;
+  trace.comparisons = evaluator_.ExplainDecidingComparisons(rule, ctx);
+  observer_(std::move(trace));
+}
+
 bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* step) {
   metrics_->RuleEvaluated(rule.id);
   const v1::TouchpointEvent& event = *unnamed.event;
   const rules::EvalContext ctx{&event, step->state, step->now_ms, models_.get()};
   std::string error;
   const rules::ConditionResult result = evaluator_.EvaluateCondition(rule, ctx, &error);
+  if (observer_) [[unlikely]] {
+    Observe(rule, unnamed, ctx, result, *step);
+  }
   if (result == rules::ConditionResult::kFalse) return false;
   const std::string trigger_name =
       unnamed.name.empty() ? rules::TriggerName(rule.trigger) : std::string(unnamed.name);

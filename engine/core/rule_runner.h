@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,19 @@ struct TriggerRef {
   int depth = 0;  // of the event (0 for input events and timers)
 };
 
+// One rule run for an observed customer (RuleRunner::ObserveConditions): whether its condition
+// held, with the comparisons that decided it. For explanations (engine/workbench/explain.h).
+struct ConditionTrace {
+  std::string rule_id;
+  std::string trigger_event_id;  // as Decision.trigger_event_id
+  std::string trigger;           // the trigger's name, e.g. "event:purchase"
+  int64_t ts_ms = 0;             // the step's `now`
+  bool held = false;             // false also when the condition failed at run time
+  // rules::Evaluator::ExplainDecidingComparisons: "customer.x = 182.4 >= 200: false".
+  std::vector<std::string> comparisons;
+};
+using ConditionObserver = std::function<void(ConditionTrace)>;
+
 class RuleRunner {
  public:
   // `config` and `metrics` must outlive the runner.
@@ -85,6 +99,14 @@ class RuleRunner {
   // actions of its emits are appended to step->candidates for the delivery policy instead of being
   // sent; so are its decisions, to be published at the end of the step.
   bool Run(const rules::Rule& rule, const TriggerRef& trigger, Step* step);
+
+  // From now on every rule run for `customer_id` is also told to `observer` (condition false
+  // included). Runs for other customers, and every run while no observer is set, pay one
+  // test of an empty std::function.
+  void ObserveConditions(std::string customer_id, ConditionObserver observer) {
+    observed_customer_ = std::move(customer_id);
+    observer_ = std::move(observer);
+  }
 
   // Evaluates a bool expression of the rule (threshold triggers). nullopt on a run-time
   // error (counted as a rule error).
@@ -131,7 +153,12 @@ class RuleRunner {
   // Publishes at once, or with policy.enabled queues as a decided candidate.
   void Decided(const rules::Rule& rule, v1::Decision decision, Step* step);
   void EmitDecision(v1::Decision decision, std::vector<v1::OutboxEntry>* out);
+  // Tells observer_ of this run when the step's customer is the observed one.
+  void Observe(const rules::Rule& rule, const TriggerRef& trigger, const rules::EvalContext& ctx,
+               rules::ConditionResult result, const Step& step);
 
+  std::string observed_customer_;
+  ConditionObserver observer_;
   const EngineConfig& config_;
   EngineMetrics* metrics_;
   rules::Evaluator evaluator_;
