@@ -129,6 +129,11 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   Status Loop(const std::atomic<bool>& stop, const PipelineRunOptions& options);
   // Commit, drain the outbox, close the consumer (nothing is committed while the store fails).
   Status Shutdown();
+  // Waits up to PollTimeoutMs for a record, then processes it and up to a batch of the records
+  // the consumer already holds (Poll(0)). Non-ok on a fatal consumer error.
+  Status ProcessBatch(const std::atomic<bool>& stop);
+  // How long the next Poll may wait: until the next commit is due while work is pending.
+  int PollTimeoutMs() const;
   // Processes one record; after a store error it (and every later one) waits in
   // held_records_.
   void Process(const connectors::SourceRecord& record);
