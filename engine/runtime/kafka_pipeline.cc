@@ -185,7 +185,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
     if (store_failure_.ok()) Housekeeping();
     if (options.tasks != nullptr) options.tasks->RunPending();
     UpdatePause();
-    if (NowMono() - last_kafka_commit_ >= kKafkaCommitIntervalMs) CommitKafkaOffsets();
+    if (NowMono() - last_kafka_commit_ >= kKafkaCommitIntervalMs) CommitKafkaOffsets(false);
     if (NowMono() - last_lag_update_ >= kLagUpdateIntervalMs) UpdateLag();
     if (options.stop_when_idle_ms > 0 && !assigned_.empty() && !paused_ &&
         (options.input_finished == nullptr || options.input_finished->load()) &&
@@ -307,7 +307,7 @@ Status KafkaPipeline::Shutdown() {
                  {{"messages", in_flight_.size()}});
     }
     Commit();
-    CommitKafkaOffsets();
+    CommitKafkaOffsets(true);
   }
   Status result = store_failure_;
   UpdateLag();
@@ -668,8 +668,12 @@ void KafkaPipeline::UpdatePause() {
   if (!paused_) last_record_ = NowMono();
 }
 
-void KafkaPipeline::CommitKafkaOffsets() {
+void KafkaPipeline::CommitKafkaOffsets(bool wait) {
   last_kafka_commit_ = NowMono();
+  if (Status failed = source_->TakeAsyncCommitError(); !failed.ok()) {
+    log_->Warn("pipeline", "committing offsets to Kafka failed", {{"error", failed.ToString()}});
+    kafka_offsets_dirty_ = true;
+  }
   if (!kafka_offsets_dirty_) return;
   std::vector<std::pair<connectors::TopicPartition, int64_t>> offsets;
   for (const auto& tp : assigned_) {
@@ -677,7 +681,7 @@ void KafkaPipeline::CommitKafkaOffsets() {
     if (it != stored_offsets_.end()) offsets.emplace_back(tp, it->second);
   }
   if (offsets.empty()) return;
-  Status s = source_->CommitSync(offsets);
+  Status s = wait ? source_->CommitSync(offsets) : source_->CommitAsync(offsets);
   if (!s.ok())
     log_->Warn("pipeline", "committing offsets to Kafka failed", {{"error", s.ToString()}});
   kafka_offsets_dirty_ = !s.ok();
@@ -732,7 +736,7 @@ void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& par
       may_commit_ = false;
       if (fatal_.ok()) fatal_ = s;
     } else {
-      CommitKafkaOffsets();
+      CommitKafkaOffsets(true);
     }
   }
   for (const auto& tp : partitions) {

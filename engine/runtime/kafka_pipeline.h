@@ -168,7 +168,11 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // Pauses input while produced messages pile up, every broker is down or the store fails.
   void UpdatePause();
   int64_t NowMono() const { return clock_->MonotonicMs(); }
-  void CommitKafkaOffsets();
+  // Mirrors the offsets committed to the store into Kafka (for lag monitoring). With `wait` the
+  // commit is synchronous (on revoke and at shutdown); else it is sent in the background
+  // (every kKafkaCommitIntervalMs, off the processing path) and a failure is logged at the next
+  // call, which commits again.
+  void CommitKafkaOffsets(bool wait);
   // Consumer lag (messages and event time) and the store's figures into the metrics.
   void UpdateLag();
   void PickUpNewRules();

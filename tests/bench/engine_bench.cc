@@ -35,6 +35,7 @@
 #include "connectors/codec.h"
 #include "connectors/dev_broker.h"
 #include "connectors/journey_generator.h"
+#include "connectors/jsonl.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
 #include "engine/config/config.h"
@@ -282,6 +283,14 @@ std::string_view JsonString(std::string_view json, std::string_view field) {
   return end == std::string_view::npos ? std::string_view() : json.substr(begin, end - begin);
 }
 
+// Whether an action's trigger (rules::TriggerName) is a timer's: its latency is not an event's.
+bool FiredByTimer(std::string_view trigger) {
+  for (std::string_view prefix : {"absence:", "inactivity:", "schedule:", "date:", "calendar:"}) {
+    if (trigger.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
 struct LatencyRun {
   double target_rate = 0;
   double achieved_rate = 0;
@@ -318,8 +327,11 @@ LatencyRun MeasureLatency(const engine::EngineConfig& config,
     if (!topic.empty()) read_topics.push_back(topic);
   }
   NoListener listener;
+  // The reader is tuned like the engine's consumer (kafka.consumer).
+  std::map<std::string, std::string> reader_settings = config.kafka.consumer_properties;
+  for (const auto& [key, value] : kGroupSettings) reader_settings[key] = value;
   auto reader = connectors::KafkaSource::Create(
-      {(*broker)->bootstrap_servers(), "latency-reader-" + label, read_topics, kGroupSettings},
+      {(*broker)->bootstrap_servers(), "latency-reader-" + label, read_topics, reader_settings},
       &listener);
   if (!reader.ok()) Fail("latency: reader", reader.status());
 
@@ -341,7 +353,7 @@ LatencyRun MeasureLatency(const engine::EngineConfig& config,
       const connectors::SourceRecord& r = **record;
       const bool is_input = r.topic == input;
       const std::string id(JsonString(r.value, is_input ? "event_id" : "trigger_event_id"));
-      if (!is_input && JsonString(r.value, "trigger") != "event") continue;
+      if (!is_input && FiredByTimer(JsonString(r.value, "trigger"))) continue;
       std::lock_guard<std::mutex> lock(mu);
       auto it = sent.find(id);
       if (it == sent.end()) {
@@ -454,7 +466,8 @@ constexpr const char* kUsage =
     "usage: engine_bench [--cases LIST] [--customers N] [--days D] [--repeat R]\n"
     "                    [--kafka-events N] [--formats LIST] [--loads LIST] [--latency-seconds S]\n"
     "                    [--commit-interval-ms MS] [--linger-ms MS] [--policy-only]\n"
-    "  --cases LIST            inprocess, e2e, latency, comma-separated (default inprocess,e2e)\n"
+    "  --cases LIST            inprocess, e2e, latency, comma-separated (default inprocess,e2e);\n"
+    "                          none: only generate (with --events-out)\n"
     "  --customers N           customers in the generated journeys (default 100000)\n"
     "  --days D                days of journeys (default 30)\n"
     "  --repeat R              runs per case; the median is printed (default 3)\n"
@@ -467,7 +480,11 @@ constexpr const char* kUsage =
     "                          demo config's)\n"
     "  --linger-ms MS          the engine producer's linger.ms for the Kafka cases (default: the\n"
     "                          engine's)\n"
-    "  --policy-only           the same as --cases inprocess\n";
+    "  --fetch-wait-ms MS      fetch.wait.max.ms of the engine's consumer and of the bench's\n"
+    "                          action reader (default: librdkafka's, 500)\n"
+    "  --policy-only           the same as --cases inprocess\n"
+    "  --events-out FILE       also write the generated events to FILE as JSON Lines (the\n"
+    "                          input of `touchstream replay`)\n";
 
 std::vector<std::string> SplitList(const std::string& list) {
   std::vector<std::string> items;
@@ -494,6 +511,8 @@ int Main(int argc, char** argv) {
   double latency_seconds = 5;
   int64_t commit_interval_ms = -1;
   int64_t linger_ms = -1;
+  std::string events_out;
+  int64_t fetch_wait_ms = -1;
   // The mock cluster keeps a bounded log per partition (~20k messages of this size were seen
   // retained); 90k events over 6 partitions stay within it.
   size_t kafka_events = 90000;
@@ -510,7 +529,8 @@ int Main(int argc, char** argv) {
     const bool known = flag == "--customers" || flag == "--days" || flag == "--repeat" ||
                        flag == "--kafka-events" || flag == "--cases" || flag == "--formats" ||
                        flag == "--loads" || flag == "--latency-seconds" ||
-                       flag == "--commit-interval-ms" || flag == "--linger-ms";
+                       flag == "--commit-interval-ms" || flag == "--linger-ms" ||
+                       flag == "--events-out" || flag == "--fetch-wait-ms";
     if (!known || i + 1 >= argc) {
       std::cerr << "engine_bench: " << (known ? "missing value for " : "unknown option ") << flag
                 << "\n"
@@ -527,12 +547,15 @@ int Main(int argc, char** argv) {
     if (flag == "--latency-seconds") latency_seconds = std::atof(value.c_str());
     if (flag == "--commit-interval-ms") commit_interval_ms = std::atoll(value.c_str());
     if (flag == "--linger-ms") linger_ms = std::atoll(value.c_str());
+    if (flag == "--events-out") events_out = value;
+    if (flag == "--fetch-wait-ms") fetch_wait_ms = std::atoll(value.c_str());
     if (flag == "--loads") {
       loads.clear();
       for (const std::string& load : SplitList(value)) loads.push_back(std::atof(load.c_str()));
     }
   }
   for (const std::string& c : cases) {
+    if (c == "none") continue;
     if (c != "inprocess" && c != "e2e" && c != "latency") {
       std::cerr << "engine_bench: unknown case '" << c << "' in --cases\n" << kUsage;
       return 2;
@@ -547,6 +570,9 @@ int Main(int argc, char** argv) {
   auto config = bench::DemoConfig();
   if (commit_interval_ms >= 0) config.processing.commit_interval_ms = commit_interval_ms;
   if (linger_ms >= 0) config.kafka.producer_properties["linger.ms"] = std::to_string(linger_ms);
+  if (fetch_wait_ms >= 0) {
+    config.kafka.consumer_properties["fetch.wait.max.ms"] = std::to_string(fetch_wait_ms);
+  }
   const auto events = connectors::GenerateJourneys(journeys);
   std::vector<connectors::SourceRecord> records;
   records.reserve(events.size());
@@ -559,6 +585,14 @@ int Main(int argc, char** argv) {
                        connectors::EncodeEvent(e, connectors::Format::kJson),
                        e.ts_ms(),
                        {}});
+  }
+  if (!events_out.empty()) {
+    auto writer = connectors::JsonlWriter::Open(events_out);
+    if (!writer.ok()) Fail("--events-out", writer.status());
+    for (const auto& record : records) {
+      if (Status s = (*writer)->Write(record.value); !s.ok()) Fail("--events-out", s);
+    }
+    if (Status s = (*writer)->Flush(); !s.ok()) Fail("--events-out", s);
   }
   std::cout << "engine_bench: " << events.size() << " events of " << journeys.customers
             << " customers, " << journeys.days << " days, demo rule pack, median of " << repeat
