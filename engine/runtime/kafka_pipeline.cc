@@ -49,6 +49,18 @@ std::string PartitionList(const std::vector<connectors::TopicPartition>& partiti
   return out;
 }
 
+// librdkafka settings the engine chooses over librdkafka's defaults for latency; a setting of
+// the same name in kafka.consumer / kafka.producer wins (docs/configuration.md, the trade-off in
+// docs/performance.md "End to end and latency").
+// - fetch.wait.max.ms 10 (librdkafka: 500): how long a broker may hold a fetch that found no
+//   data. The development broker holds every such fetch that long even when data arrives, and
+//   a real broker answers as soon as fetch.min.bytes (1) arrived; 10 ms bounds the first case
+//   at the price of up to 100 empty fetches per second per broker while the input is idle.
+// - linger.ms 1 (KafkaSink: 5): the messages of a commit are produced together, so they form
+//   batches without waiting; linger only delays the last ones.
+const std::map<std::string, std::string> kConsumerDefaults = {{"fetch.wait.max.ms", "10"}};
+const std::map<std::string, std::string> kProducerDefaults = {{"linger.ms", "1"}};
+
 // The producer's settings: keyed records (actions, alerts, decisions, dead letters) are placed
 // by kafka.partitioner, like the input (docs/scaling-out.md); an explicit
 // kafka.producer.partitioner agrees with it (the config checks).
@@ -57,6 +69,7 @@ connectors::KafkaSinkOptions SinkOptions(const EngineConfig& config, const std::
   options.bootstrap_servers = bootstrap;
   options.properties = config.kafka.producer_properties;
   options.properties.emplace("partitioner", config.kafka.partitioner);
+  options.properties.insert(kProducerDefaults.begin(), kProducerDefaults.end());
   options.queue_full_wait_ms = kQueueFullWaitMs;
   return options;
 }
@@ -114,6 +127,7 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
   source_options.group_id = config.kafka.group_id;
   source_options.topics = config.kafka.input_topics;
   source_options.properties = config.kafka.consumer_properties;
+  source_options.properties.insert(kConsumerDefaults.begin(), kConsumerDefaults.end());
   auto source = connectors::KafkaSource::Create(source_options, pipeline.get());
   if (!source.ok()) return source.status();
   pipeline->source_ = std::move(*source);

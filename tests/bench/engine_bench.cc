@@ -329,6 +329,7 @@ LatencyRun MeasureLatency(const engine::EngineConfig& config,
   NoListener listener;
   // The reader is tuned like the engine's consumer (kafka.consumer).
   std::map<std::string, std::string> reader_settings = config.kafka.consumer_properties;
+  reader_settings.emplace("fetch.wait.max.ms", "10");
   for (const auto& [key, value] : kGroupSettings) reader_settings[key] = value;
   auto reader = connectors::KafkaSource::Create(
       {(*broker)->bootstrap_servers(), "latency-reader-" + label, read_topics, reader_settings},
@@ -479,9 +480,9 @@ constexpr const char* kUsage =
     "  --commit-interval-ms MS processing.commit_interval_ms for the Kafka cases (default: the\n"
     "                          demo config's)\n"
     "  --linger-ms MS          the engine producer's linger.ms for the Kafka cases (default: the\n"
-    "                          engine's)\n"
+    "                          engine's, 1)\n"
     "  --fetch-wait-ms MS      fetch.wait.max.ms of the engine's consumer and of the bench's\n"
-    "                          action reader (default: librdkafka's, 500)\n"
+    "                          action reader (default: the engine's, 10; the reader: 10)\n"
     "  --policy-only           the same as --cases inprocess\n"
     "  --events-out FILE       also write the generated events to FILE as JSON Lines (the\n"
     "                          input of `touchstream replay`)\n";
@@ -683,7 +684,7 @@ int Main(int argc, char** argv) {
               << ", engine linger.ms "
               << (config.kafka.producer_properties.count("linger.ms") != 0
                       ? config.kafka.producer_properties.at("linger.ms")
-                      : std::string("default"))
+                      : std::string("default (1)"))
               << "; maximum end to end " << max_rate << " events/s (JSON)\n"
               << "    load   events/s  events  actions   p50 ms   p99 ms  p99.9 ms | hop p50"
                  "  hop p99  process  commit  commits/s\n"
