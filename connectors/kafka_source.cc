@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace touchstream::connectors {
 namespace {
@@ -96,6 +97,16 @@ void KafkaSource::ErrorCallback(rd_kafka_t* /*rk*/, int err, const char* reason,
                                                        reason);
 }
 
+void KafkaSource::OffsetCommitCallback(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                                       rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  KafkaSource* source = static_cast<KafkaSource*>(opaque);
+  if (!source->async_commit_error_.ok()) return;
+  Status status = StatusFromError(err, "asynchronous commit");
+  if (status.ok() && offsets != nullptr)
+    status = FirstPartitionError(offsets, "asynchronous commit");
+  source->async_commit_error_ = status;
+}
+
 void KafkaSource::OnRebalance(rd_kafka_resp_err_t err,
                               rd_kafka_topic_partition_list_t* partitions) {
   rd_kafka_t* rk = consumer_.get();
@@ -171,6 +182,27 @@ Status KafkaSource::CommitSync(
       StatusFromError(rd_kafka_commit(consumer_.get(), list.get(), /*async=*/0), "commit");
   if (!status.ok()) return status;
   return FirstPartitionError(list.get(), "commit");
+}
+
+Status KafkaSource::CommitAsync(
+    const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) {
+  if (state_ == State::kClosed) return Status::Internal("kafka source: CommitAsync after Close");
+  if (next_offsets.empty()) return Status::Ok();
+  RdKafkaListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+  for (const auto& [tp, offset] : next_offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  // The result is posted on the consumer's queue, where Poll serves OffsetCommitCallback.
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer_.get());
+  if (queue == nullptr) return Status::Internal("kafka source: commit: no consumer queue");
+  const rd_kafka_resp_err_t err = rd_kafka_commit_queue(consumer_.get(), list.get(), queue,
+                                                        &KafkaSource::OffsetCommitCallback, this);
+  rd_kafka_queue_destroy(queue);
+  return StatusFromError(err, "commit");
+}
+
+Status KafkaSource::TakeAsyncCommitError() {
+  return std::exchange(async_commit_error_, Status::Ok());
 }
 
 Status KafkaSource::Pause(const std::vector<TopicPartition>& partitions) {

@@ -7,7 +7,8 @@
 // On revoke the PartitionListener is called BEFORE the partitions are let go, so its owner can
 // commit what it processed (CommitSync may be called from inside OnRevoked).
 //
-// Thread safety: not thread safe. Poll, CommitSync, Pause, Resume and Close must be called from
+// Thread safety: not thread safe. Poll, CommitSync, CommitAsync, TakeAsyncCommitError, Pause,
+// Resume and Close must be called from
 // one thread; listener callbacks run on that thread, inside Poll and Close. Assignment() and
 // Lag() may be called from any thread.
 #pragma once
@@ -71,6 +72,15 @@ class KafkaSource {
   // processed offset + 1). An empty list is a no-op. Errors name the failing partition.
   Status CommitSync(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
 
+  // Like CommitSync but does not wait for the broker: the commit is sent in the background and
+  // its result arrives during a later Poll, where a failure is kept for TakeAsyncCommitError.
+  // Commits are applied in order, so a later commit of the same partition supersedes this one.
+  // An empty list is a no-op; a request librdkafka refuses at once returns its error.
+  Status CommitAsync(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
+  // The first failure of an asynchronous commit reported since the last call (naming the
+  // failing partition), or Ok; clears it.
+  Status TakeAsyncCommitError();
+
   // Stops / restarts fetching from assigned partitions. Errors name the failing partition.
   Status Pause(const std::vector<TopicPartition>& partitions);
   Status Resume(const std::vector<TopicPartition>& partitions);
@@ -101,6 +111,8 @@ class KafkaSource {
   static void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static void OffsetCommitCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t* offsets, void* opaque);
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   Status FatalStatus();
 
@@ -109,6 +121,8 @@ class KafkaSource {
   enum class State { kOpen, kClosing, kClosed };
   // kClosing while Close revokes partitions: the listener may still commit then.
   State state_ = State::kOpen;
+  // The first failure of an asynchronous commit not yet taken.
+  Status async_commit_error_;
   // Destroyed first (declared last): callbacks may touch the members above until then.
   RdKafkaPtr consumer_;
 };
