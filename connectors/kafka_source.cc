@@ -1,6 +1,7 @@
 #include "connectors/kafka_source.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -47,6 +48,9 @@ KafkaSource::KafkaSource(PartitionListener* listener) : listener_(listener) {}
 
 KafkaSource::~KafkaSource() {
   Close();
+  if (abandoned_) {
+    rd_kafka_destroy_flags(consumer_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
 }
 
 Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSourceOptions& options,
@@ -59,6 +63,7 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSourceOption
   if (listener == nullptr) return Status::InvalidArgument("kafka source: listener is null");
 
   std::unique_ptr<KafkaSource> source(new KafkaSource(listener));
+  source->close_timeout_ms_ = options.close_timeout_ms;
   RdKafkaConfPtr conf(rd_kafka_conf_new());
   Status status = SetConf(conf.get(), {{"bootstrap.servers", options.bootstrap_servers},
                                        {"group.id", options.group_id},
@@ -261,9 +266,51 @@ std::vector<KafkaSource::PartitionLag> KafkaSource::Lag(int query_timeout_ms) {
 Status KafkaSource::Close() {
   if (state_ != State::kOpen || consumer_ == nullptr) return Status::Ok();
   state_ = State::kClosing;
-  const rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get());
+  // rd_kafka_consumer_close waits without a bound; the queue variant lets the wait end.
+  rd_kafka_t* rk = consumer_.get();
+  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(rd_kafka_queue_new(rk),
+                                                                       &rd_kafka_queue_destroy);
+  RdKafkaErrorPtr error(rd_kafka_consumer_close_queue(rk, queue.get()));
+  if (error != nullptr) {
+    state_ = State::kClosed;
+    return StatusFromError(rd_kafka_error_code(error.get()), "kafka source: close");
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(close_timeout_ms_);
+  while (!rd_kafka_consumer_closed(rk)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) {
+      state_ = State::kClosed;
+      abandoned_ = true;
+      return Status::Unavailable(
+          "kafka source: the consumer did not leave the group within " +
+          std::to_string(close_timeout_ms_) +
+          " ms; stopped without leaving (the group notices after session.timeout.ms)");
+    }
+    rd_kafka_event_t* event =
+        rd_kafka_queue_poll(queue.get(), static_cast<int>(std::min<int64_t>(left, 100)));
+    if (event == nullptr) continue;
+    // What rd_kafka_consumer_close would serve through the callbacks arrives as events here.
+    switch (rd_kafka_event_type(event)) {
+      case RD_KAFKA_EVENT_REBALANCE:
+        OnRebalance(rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
+        break;
+      case RD_KAFKA_EVENT_OFFSET_COMMIT:
+        OffsetCommitCallback(rk, rd_kafka_event_error(event),
+                             rd_kafka_event_topic_partition_list(event), this);
+        break;
+      case RD_KAFKA_EVENT_ERROR:
+        error_log_.Report(rd_kafka_event_error(event), rd_kafka_event_error_string(event));
+        break;
+      default:
+        break;
+    }
+    rd_kafka_event_destroy(event);
+  }
   state_ = State::kClosed;
-  return StatusFromError(err, "kafka source: close");
+  return Status::Ok();
 }
 
 }  // namespace touchstream::connectors

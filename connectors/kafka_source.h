@@ -36,6 +36,10 @@ struct KafkaSourceOptions {
   // Extra librdkafka settings, applied last (so they override the defaults above):
   // security.protocol, sasl.*, session.timeout.ms, heartbeat.interval.ms, ...
   std::map<std::string, std::string> properties;
+  // How long Close waits for the consumer to leave the group (revoking its partitions) before it
+  // lets go of it without leaving: the group then notices the member is gone after
+  // session.timeout.ms, as after a crash.
+  int close_timeout_ms = 15000;
 };
 
 // Told by the source where partitions start and when they come and go. Called on the thread
@@ -103,7 +107,9 @@ class KafkaSource {
   std::vector<PartitionLag> Lag(int query_timeout_ms = 500);
 
   // Leaves the group (revoking partitions through the listener) and stops the consumer.
-  // Idempotent; the destructor calls it.
+  // Idempotent; the destructor calls it. Unavailable when the consumer did not leave within
+  // options.close_timeout_ms (a coordinator that never answers the leave): the consumer is then
+  // destroyed without leaving the group.
   Status Close();
 
  private:
@@ -121,6 +127,9 @@ class KafkaSource {
   enum class State { kOpen, kClosing, kClosed };
   // kClosing while Close revokes partitions: the listener may still commit then.
   State state_ = State::kOpen;
+  int close_timeout_ms_ = 15000;
+  // Close timed out: the consumer is destroyed without a consumer close.
+  bool abandoned_ = false;
   // The first failure of an asynchronous commit not yet taken.
   Status async_commit_error_;
   // Destroyed first (declared last): callbacks may touch the members above until then.

@@ -332,6 +332,33 @@ TEST(ConnectorsKafkaTest, PauseAndResume) {
   EXPECT_EQ(source->Lag()[0].lag, 0);
 }
 
+// A coordinator that no longer answers cannot hold Close: after close_timeout_ms the consumer is
+// let go without leaving the group, and destroying the source does not wait either.
+TEST(ConnectorsKafkaTest, CloseIsBoundedWhenTheCoordinatorDoesNotAnswer) {
+  auto broker = StartBroker({{"two", 2}});
+  ASSERT_NE(broker, nullptr);
+  auto sink = NewSink(*broker);
+  ASSERT_NE(sink, nullptr);
+  ProduceAll(*sink, "two", 10);
+  RecordingListener listener;
+  KafkaSourceOptions options{
+      broker->bootstrap_servers(), "g-close", {"two"}, FastGroupProperties()};
+  options.close_timeout_ms = 1000;
+  auto source = KafkaSource::Create(options, &listener);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  ASSERT_EQ(ConsumeRecords(**source, 10, kWaitMs).size(), 10u);
+  // Every answer of the broker now takes a minute.
+  ASSERT_EQ(rd_kafka_mock_broker_set_rtt(broker->mock_cluster(), 1, 60000),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  const Status closed = (*source)->Close();
+  EXPECT_EQ(closed.code(), Status::Code::kUnavailable) << closed.ToString();
+  EXPECT_NE(closed.message().find("did not leave the group within 1000 ms"), std::string::npos)
+      << closed.ToString();
+  EXPECT_TRUE((*source)->Close().ok());  // idempotent
+  source->reset();
+  ASSERT_EQ(rd_kafka_mock_broker_set_rtt(broker->mock_cluster(), 1, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
 // Bad options and settings are rejected with the offending name.
 TEST(ConnectorsKafkaTest, RejectsBadOptions) {
   RecordingListener listener;
