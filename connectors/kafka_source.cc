@@ -198,12 +198,11 @@ Status KafkaSource::CommitAsync(
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
   }
   // The result is posted on the consumer's queue, where Poll serves OffsetCommitCallback.
-  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer_.get());
+  RdKafkaQueuePtr queue(rd_kafka_queue_get_consumer(consumer_.get()));
   if (queue == nullptr) return Status::Internal("kafka source: commit: no consumer queue");
-  const rd_kafka_resp_err_t err = rd_kafka_commit_queue(consumer_.get(), list.get(), queue,
-                                                        &KafkaSource::OffsetCommitCallback, this);
-  rd_kafka_queue_destroy(queue);
-  return StatusFromError(err, "commit");
+  return StatusFromError(rd_kafka_commit_queue(consumer_.get(), list.get(), queue.get(),
+                                               &KafkaSource::OffsetCommitCallback, this),
+                         "commit");
 }
 
 Status KafkaSource::TakeAsyncCommitError() {
@@ -268,8 +267,7 @@ Status KafkaSource::Close() {
   state_ = State::kClosing;
   // rd_kafka_consumer_close waits without a bound; the queue variant lets the wait end.
   rd_kafka_t* rk = consumer_.get();
-  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(rd_kafka_queue_new(rk),
-                                                                       &rd_kafka_queue_destroy);
+  RdKafkaQueuePtr queue(rd_kafka_queue_new(rk));
   RdKafkaErrorPtr error(rd_kafka_consumer_close_queue(rk, queue.get()));
   if (error != nullptr) {
     state_ = State::kClosed;
