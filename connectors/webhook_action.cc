@@ -48,7 +48,7 @@ Result<DeliverableAction> ReadDeliverableAction(std::string_view bytes) {
 }
 
 std::string FeedbackEventJson(const DeliverableAction& action, const std::string& channel,
-                              bool delivered, const std::string& status, int64_t attempts,
+                              bool delivered, int status, std::string_view reason, int64_t attempts,
                               int64_t now_ms) {
   v1::TouchpointEvent event;
   event.set_event_id("deliver/" + channel + "/" + action.action_id);
@@ -60,7 +60,8 @@ std::string FeedbackEventJson(const DeliverableAction& action, const std::string
   auto& properties = *event.mutable_properties();
   properties["action_id"].set_string_value(action.action_id);
   properties["channel"].set_string_value(channel);
-  properties["status"].set_string_value(status);
+  if (status > 0) properties["status"].set_int_value(status);
+  if (!reason.empty()) properties["reason"].set_string_value(std::string(reason));
   properties["attempts"].set_int_value(attempts);
   return EncodeEvent(event, Format::kJson);
 }

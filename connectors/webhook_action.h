@@ -10,8 +10,11 @@
 //   {"event_id": "deliver/<channel>/<action_id>", "customer_id": <the action's customer>,
 //    "type": "action_delivered" | "action_failed", "ts": <now>, "channel": <channel>,
 //    "source": "touchstream-deliver", "properties": {"action_id": ..., "channel": ...,
-//    "status": "200" | "400" | "503" | "timeout" | "connection_error" | "expired",
+//    "status": <integer: the last answer's HTTP status code, 410 for an expired action; absent
+//               when no answer arrived>,
+//    "reason": "timeout" | "connection_error" | "expired" (absent when an answer decided it),
 //    "attempts": <POSTs made, an integer>}}
+// which is the feedback form the engine reads (docs/channels.md, state/channel_feedback.h).
 // keyed by the customer id, so it lands on the customer's partition.
 //
 // All functions are pure and thread safe.
@@ -42,7 +45,7 @@ Result<DeliverableAction> ReadDeliverableAction(std::string_view bytes);
 // The feedback event of one action (format above). `delivered` chooses action_delivered over
 // action_failed.
 std::string FeedbackEventJson(const DeliverableAction& action, const std::string& channel,
-                              bool delivered, const std::string& status, int64_t attempts,
+                              bool delivered, int status, std::string_view reason, int64_t attempts,
                               int64_t now_ms);
 
 }  // namespace touchstream::connectors

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 #include <sstream>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,8 @@ int64_t SteadyMs() {
 
 // How long a failed feedback produce waits before it is tried again.
 constexpr int64_t kFeedbackRetryMs = 1000;
+// The status of an action that expired before it was sent (docs/channels.md: HTTP 410 Gone).
+constexpr int kExpiredStatus = 410;
 
 }  // namespace
 
@@ -167,7 +170,8 @@ class WebhookDeliverer::Impl : public connectors::PartitionListener {
   void Accept(connectors::SourceRecord record, int64_t now_ms);
   void StartPosts(int64_t now_ms);
   void HandleCompletions(std::vector<Completion> completions, int64_t now_ms);
-  void Finish(uint64_t id, Item& item, bool delivered, const std::string& status,
+  // status: the HTTP status fed back (0: none); reason: why there is none, or "expired".
+  void Finish(uint64_t id, Item& item, bool delivered, int status, std::string_view reason,
               const std::string& result);
   void ProduceFeedback(uint64_t id, Item& item, int64_t now_ms);
   void HandleReports(const std::vector<connectors::DeliveryReport>& reports, int64_t now_ms);
@@ -229,7 +233,7 @@ void WebhookDeliverer::Impl::Accept(connectors::SourceRecord record, int64_t now
   item.action = std::move(*action);
   item.due_ms = now_ms;
   if (item.action.expires_at_ms > 0 && clock_->NowMs() >= item.action.expires_at_ms) {
-    Finish(id, item, /*delivered=*/false, "expired", "expired");
+    Finish(id, item, /*delivered=*/false, kExpiredStatus, "expired", "expired");
   }
 }
 
@@ -278,24 +282,27 @@ void WebhookDeliverer::Impl::HandleCompletions(std::vector<Completion> completio
       item.due_ms = now_ms + wait;
       continue;
     }
+    // No answer (timeout, connection error): no status, the reason says why.
+    const std::string_view reason =
+        done.outcome.error == connectors::PostOutcome::Error::kNone ? "" : status;
     if (verdict == connectors::Verdict::kDelivered) {
-      Finish(done.id, item, true, status, "delivered");
+      Finish(done.id, item, true, done.outcome.http_status, reason, "delivered");
     } else {
       log_->Warn("deliver", "action failed",
                  {{"action_id", item.action.action_id},
                   {"status", status},
                   {"attempts", item.attempts},
                   {"error", done.outcome.error_text}});
-      Finish(done.id, item, false, status, "failed");
+      Finish(done.id, item, false, done.outcome.http_status, reason, "failed");
     }
   }
 }
 
-void WebhookDeliverer::Impl::Finish(uint64_t id, Item& item, bool delivered,
-                                    const std::string& status, const std::string& result) {
+void WebhookDeliverer::Impl::Finish(uint64_t id, Item& item, bool delivered, int status,
+                                    std::string_view reason, const std::string& result) {
   item.result = result;
   item.feedback = connectors::FeedbackEventJson(item.action, options_.channel, delivered, status,
-                                                item.attempts, clock_->NowMs());
+                                                reason, item.attempts, clock_->NowMs());
   ProduceFeedback(id, item, SteadyMs());
 }
 

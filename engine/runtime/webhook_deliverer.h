@@ -8,7 +8,8 @@
 //     up to max_attempts; 4xx (and 1xx/3xx) are not retried;
 //   - an action past its expires_at is not POSTed;
 //   - each action ends with one feedback event (action_delivered, or action_failed with the
-//     HTTP status, "timeout", "connection_error" or "expired") produced to the feedback topic
+//     HTTP status, 410 and reason "expired", or reason "timeout" / "connection_error") produced
+//     to the feedback topic
 //     keyed by its customer id (connectors/webhook_action.h);
 //   - an offset is committed only once its action and every earlier one of its partition has a
 //     delivered feedback event: after a crash actions are POSTed again (at least once), always

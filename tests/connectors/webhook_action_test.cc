@@ -64,12 +64,13 @@ TEST(WebhookActionTest, BadActionsNameTheField) {
 }
 
 // The feedback is an input event the engine decodes: type, customer, channel and the
-// properties action_id, channel, status and attempts.
+// properties action_id, channel, status (an integer, absent without an answer), reason and
+// attempts.
 TEST(WebhookActionTest, FeedbackIsAnInputEvent) {
   DeliverableAction action;
   action.action_id = "a1";
   action.customer_id = "c1";
-  const std::string json = FeedbackEventJson(action, "email", false, "400", 1, 1767614400000);
+  const std::string json = FeedbackEventJson(action, "email", false, 400, "", 1, 1767614400000);
   auto event = DecodeEvent(json, Format::kJson);
   ASSERT_TRUE(event.ok()) << event.status().ToString();
   EXPECT_EQ(event->type(), "action_failed");
@@ -79,12 +80,18 @@ TEST(WebhookActionTest, FeedbackIsAnInputEvent) {
   EXPECT_EQ(event->ts_ms(), 1767614400000);
   EXPECT_EQ(event->properties().at("action_id").string_value(), "a1");
   EXPECT_EQ(event->properties().at("channel").string_value(), "email");
-  EXPECT_EQ(event->properties().at("status").string_value(), "400");
+  EXPECT_EQ(event->properties().at("status").int_value(), 400);
+  EXPECT_EQ(event->properties().count("reason"), 0u);
   EXPECT_EQ(event->properties().at("attempts").int_value(), 1);
   auto delivered =
-      DecodeEvent(FeedbackEventJson(action, "email", true, "200", 2, 1), Format::kJson);
+      DecodeEvent(FeedbackEventJson(action, "email", true, 200, "", 2, 1), Format::kJson);
   ASSERT_TRUE(delivered.ok());
   EXPECT_EQ(delivered->type(), "action_delivered");
+  auto timed_out =
+      DecodeEvent(FeedbackEventJson(action, "email", false, 0, "timeout", 8, 1), Format::kJson);
+  ASSERT_TRUE(timed_out.ok());
+  EXPECT_EQ(timed_out->properties().count("status"), 0u);
+  EXPECT_EQ(timed_out->properties().at("reason").string_value(), "timeout");
 }
 
 }  // namespace

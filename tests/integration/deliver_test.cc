@@ -17,10 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/codec.h"
 #include "connectors/dev_broker.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
 #include "engine/runtime/webhook_deliverer.h"
+#include "state/channel_feedback.h"
 
 namespace touchstream::engine {
 namespace {
@@ -274,23 +276,37 @@ TEST_F(DeliverTest, DeliversOncePerActionAndFeedsOutcomesBack) {
 
   auto feedback = Feedback(6);
   ASSERT_EQ(feedback.size(), 6u);
+  // status: the expected integer status (0: absent); reason: the expected reason ("": absent).
   auto expect = [&](const std::string& id, const std::string& customer, const std::string& type,
-                    const std::string& status, int attempts) {
+                    int status, const std::string& reason, int attempts) {
     const auto& [key, event] = feedback[id];
     EXPECT_EQ(key, customer) << id;
     EXPECT_EQ(event["customer_id"], customer) << id;
     EXPECT_EQ(event["type"], type) << id;
     EXPECT_EQ(event["channel"], "email") << id;
     EXPECT_EQ(event["properties"]["channel"], "email") << id;
-    EXPECT_EQ(event["properties"]["status"], status) << id;
+    if (status > 0) {
+      EXPECT_EQ(event["properties"]["status"], status) << id;
+    } else {
+      EXPECT_FALSE(event["properties"].contains("status")) << id;
+    }
+    if (!reason.empty()) {
+      EXPECT_EQ(event["properties"]["reason"], reason) << id;
+    } else {
+      EXPECT_FALSE(event["properties"].contains("reason")) << id;
+    }
+    // The engine accepts it as feedback (a malformed one would go to its dead-letter topic).
+    auto decoded = connectors::DecodeEvent(event.dump(), connectors::Format::kJson);
+    ASSERT_TRUE(decoded.ok()) << id << ": " << decoded.status().ToString();
+    EXPECT_EQ(state::FeedbackEventProblem(*decoded), "") << id;
     EXPECT_EQ(event["properties"]["attempts"], attempts) << id;
   };
-  expect("flaky-1", "c-1", "action_delivered", "200", 2);
-  expect("flaky-2", "c-2", "action_delivered", "200", 2);
-  expect("hang-1", "c-3", "action_delivered", "200", 2);
-  expect("bad-1", "c-4", "action_failed", "400", 1);
-  expect("expired-1", "c-5", "action_failed", "expired", 0);
-  expect("fresh-1", "c-7", "action_delivered", "200", 1);
+  expect("flaky-1", "c-1", "action_delivered", 200, "", 2);
+  expect("flaky-2", "c-2", "action_delivered", 200, "", 2);
+  expect("hang-1", "c-3", "action_delivered", 200, "", 2);
+  expect("bad-1", "c-4", "action_failed", 400, "", 1);
+  expect("expired-1", "c-5", "action_failed", 410, "expired", 0);
+  expect("fresh-1", "c-7", "action_delivered", 200, "", 1);
 
   // Restart: the committed offsets hold, so only the new action is POSTed.
   Produce("c-8", ActionJson("flaky-3", "c-8", "email"));
