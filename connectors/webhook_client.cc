@@ -85,9 +85,18 @@ class WebhookClient::Impl {
   Status Init() {
     if (url_.tls) {
       boost::system::error_code ec;
-      ssl_ctx_.set_default_verify_paths(ec);
-      if (ec)
-        return Status::InvalidArgument("cannot load the system CA certificates: " + ec.message());
+      if (endpoint_.tls_ca_file.empty()) {
+        ssl_ctx_.set_default_verify_paths(ec);
+        if (ec) {
+          return Status::InvalidArgument("cannot load the system CA certificates: " + ec.message());
+        }
+      } else {
+        ssl_ctx_.load_verify_file(endpoint_.tls_ca_file, ec);
+        if (ec) {
+          return Status::InvalidArgument("tls_ca_file '" + endpoint_.tls_ca_file +
+                                         "': cannot load CA certificates: " + ec.message());
+        }
+      }
       ssl_ctx_.set_verify_mode(endpoint_.tls_verify ? ssl::verify_peer : ssl::verify_none);
     }
     thread_ = std::thread([this] { io_.run(); });

@@ -43,8 +43,10 @@ struct WebhookEndpoint {
   std::string auth_value;
   // Connect, send and receive must all finish within this. Default 10 s.
   std::chrono::milliseconds timeout{10000};
-  // https: verify the server's certificate and host name against the system's CAs. Default true.
+  // https: verify the server's certificate and host name. Default true.
   bool tls_verify = true;
+  // https: a PEM file of the CAs to verify against, instead of the system's; empty: the system's.
+  std::string tls_ca_file;
 };
 
 class WebhookClient {

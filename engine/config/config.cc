@@ -558,6 +558,9 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
     if (!p->empty()) *p = ResolvePath(base_dir, *p);
   }
   for (auto& [name, channel] : config.deliver.channels) {
+    if (!channel.tls_ca_file.empty()) {
+      channel.tls_ca_file = ResolvePath(base_dir, channel.tls_ca_file);
+    }
     if (!channel.auth_secret_file.empty()) {
       channel.auth_secret_file = ResolvePath(base_dir, channel.auth_secret_file);
     }

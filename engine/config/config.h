@@ -219,6 +219,10 @@ struct WebhookChannelConfig {
   int64_t max_backoff_ms = 60000;
   // tls_verify: check an https endpoint's certificate and host name. Default true.
   bool tls_verify = true;
+  // tls_ca_file: a PEM file of the CAs an https endpoint's certificate is checked against,
+  // instead of the system's (a private CA); relative to the config file's folder. Empty: the
+  // system's CAs.
+  std::string tls_ca_file;
 };
 
 // deliver: the webhook delivery connector (`touchstream deliver --channel NAME`).

@@ -215,6 +215,7 @@ YAML::Node Deliver(const DeliverConfig& deliver) {
     channel["initial_backoff"] = Duration(c.initial_backoff_ms);
     channel["max_backoff"] = Duration(c.max_backoff_ms);
     channel["tls_verify"] = Bool(c.tls_verify);
+    channel["tls_ca_file"] = Str(Absolute(c.tls_ca_file));
     channels[name] = channel;
   }
   node["channels"] = channels;

@@ -46,7 +46,8 @@ void ReadChannel(ConfigReader& r, const YAML::Node& node, const std::string& pat
           {"max_attempts", r.IntInto(1, &channel->max_attempts)},
           {"initial_backoff", r.DurationInto(false, &channel->initial_backoff_ms)},
           {"max_backoff", r.DurationInto(false, &channel->max_backoff_ms)},
-          {"tls_verify", [&](V v, P full) { r.Bool(v, full, &channel->tls_verify); }}});
+          {"tls_verify", [&](V v, P full) { r.Bool(v, full, &channel->tls_verify); }},
+          {"tls_ca_file", r.StringInto(&channel->tls_ca_file)}});
   if (!node["url"]) r.Fail(node, path + ".url", "required");
   if (r.error_count() != errors) return;
   if (channel->max_backoff_ms < channel->initial_backoff_ms) {
@@ -63,7 +64,7 @@ void ReadChannel(ConfigReader& r, const YAML::Node& node, const std::string& pat
 
 // deliver: {channels: {<name>: {url, headers, auth_header, auth_secret_file, topic, group_id,
 // max_in_flight, max_per_second, timeout, max_attempts, initial_backoff, max_backoff,
-// tls_verify}}, feedback_topic, commit_interval}
+// tls_verify, tls_ca_file}}, feedback_topic, commit_interval}
 void ReadDeliver(ConfigReader& r, const YAML::Node& node, DeliverConfig* deliver) {
   using V = const YAML::Node&;
   using P = const std::string&;

@@ -64,6 +64,7 @@ Result<WebhookDelivererOptions> DelivererOptionsFor(const EngineConfig& config,
   options.endpoint.headers.assign(c.headers.begin(), c.headers.end());
   options.endpoint.timeout = std::chrono::milliseconds(c.timeout_ms);
   options.endpoint.tls_verify = c.tls_verify;
+  options.endpoint.tls_ca_file = c.tls_ca_file;
   if (!c.auth_secret_file.empty()) {
     std::ifstream in(c.auth_secret_file);
     std::stringstream text;
