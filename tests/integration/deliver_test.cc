@@ -6,12 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -23,111 +19,15 @@
 #include "connectors/kafka_source.h"
 #include "engine/runtime/webhook_deliverer.h"
 #include "state/channel_feedback.h"
+#include "test_webhook_server.h"
 
 namespace touchstream::engine {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using testing::TestWebhookServer;
 
 constexpr char kActions[] = "touchstream.actions.email";
 constexpr char kInput[] = "touchstream.events";
-
-// A loopback HTTP server whose behaviour is chosen by the request's Idempotency-Key. One thread
-// accepts; each connection is served on a thread of its own, joined when the server stops.
-class TestWebhookServer {
- public:
-  TestWebhookServer() : acceptor_(io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
-    port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { AcceptLoop(); });
-  }
-  ~TestWebhookServer() {
-    stopping_ = true;
-    // Wakes the blocking accept with a connection of our own.
-    boost::system::error_code ignored;
-    tcp::socket poke(io_);
-    poke.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ignored);
-    accept_thread_.join();
-    // Joined without the lock: a connection still being served takes it.
-    std::vector<std::thread> connections;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      connections.swap(connections_);
-    }
-    for (std::thread& t : connections) t.join();
-  }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/email"; }
-
-  struct Seen {
-    int requests = 0;
-    int successes = 0;  // 2xx answers sent
-    std::string authorization;
-    std::string body;
-  };
-  std::map<std::string, Seen> seen() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return seen_;
-  }
-
- private:
-  static std::string Text(beast::string_view text) { return std::string(text.data(), text.size()); }
-
-  void AcceptLoop() {
-    while (true) {
-      tcp::socket socket(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      if (stopping_ || ec) return;
-      std::lock_guard<std::mutex> lock(mu_);
-      connections_.emplace_back([this, s = std::move(socket)]() mutable { Serve(std::move(s)); });
-    }
-  }
-
-  void Serve(tcp::socket socket) {
-    beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    boost::system::error_code ec;
-    http::read(socket, buffer, request, ec);
-    if (ec) return;
-    const std::string key = Text(request["Idempotency-Key"]);
-    int attempt = 0;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      Seen& seen = seen_[key];
-      attempt = ++seen.requests;
-      seen.authorization = Text(request[http::field::authorization]);
-      seen.body = request.body();
-    }
-    http::status status = http::status::ok;
-    if (key.rfind("flaky-", 0) == 0 && attempt == 1) status = http::status::internal_server_error;
-    if (key.rfind("bad-", 0) == 0) status = http::status::bad_request;
-    if (key.rfind("hang-", 0) == 0 && attempt == 1) {
-      // Past the client's 300 ms timeout; the client has given up and closed by then.
-      std::this_thread::sleep_for(std::chrono::milliseconds(800));
-      return;
-    }
-    http::response<http::string_body> response(status, 11);
-    response.body() = "{}";
-    response.prepare_payload();
-    http::write(socket, response, ec);
-    if (!ec && status == http::status::ok) {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++seen_[key].successes;
-    }
-  }
-
-  net::io_context io_;
-  tcp::acceptor acceptor_;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread accept_thread_;
-  std::mutex mu_;
-  std::vector<std::thread> connections_;  // GUARDED_BY(mu_)
-  std::map<std::string, Seen> seen_;      // GUARDED_BY(mu_)
-};
 
 std::string ActionJson(const std::string& id, const std::string& customer,
                        const std::string& channel, const std::string& extra = "") {
