@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "connectors/webhook_client.h"
-#include "kafka_test_util.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certificates.h"
 
 namespace touchstream::connectors {
 namespace {
@@ -29,20 +29,6 @@ namespace http = beast::http;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-
-// A CA and a certificate for 127.0.0.1 signed by it, made by openssl in `dir`.
-void MakeTestCa(const std::string& dir) {
-  const testing::CommandResult made = testing::RunCommand(
-      "(cd " + dir +
-      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-      "-keyout ca.key -out ca.pem -days 1 -subj /CN=touchstream-test-ca"
-      " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-      "-keyout server.key -out server.csr -subj /CN=127.0.0.1"
-      " && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext"
-      " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-      "-out server.pem -days 1 -extfile san.ext) 2>&1");
-  ASSERT_EQ(made.exit_code, 0) << made.output;
-}
 
 // A loopback HTTPS server answering every POST with 200, one connection at a time on its own
 // thread; remembers each request's Idempotency-Key and body.
@@ -118,7 +104,8 @@ class TlsTestServer {
 class WebhookClientHttpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(MakeTestCa(dir_.path().string()));
+    const Status made = test::MakeTestCertificates(dir_.path().string());
+    ASSERT_TRUE(made.ok()) << made.ToString();
     server_ = std::make_unique<TlsTestServer>(dir_.File("server.pem"), dir_.File("server.key"));
   }
 

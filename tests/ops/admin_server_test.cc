@@ -25,6 +25,7 @@
 #include "engine/ops/metrics_server.h"
 #include "tests/ops/tools.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certificates.h"
 
 namespace touchstream::engine {
 namespace {
@@ -279,15 +280,10 @@ TEST_F(AdminServerTest, ThousandConcurrentConnections) {
 TEST_F(AdminServerTest, TlsWithATestCa) {
   test::TempDir dir("admin-tls");
   const std::string d = dir.path().string();
+  const Status certificates = test::MakeTestCertificates(d);
+  ASSERT_TRUE(certificates.ok()) << certificates.ToString();
   const testing::CommandResult made = RunCommand(
       "(cd " + d +
-      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-      "-keyout ca.key -out ca.pem -days 1 -subj /CN=touchstream-test-ca"
-      " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-      "-keyout server.key -out server.csr -subj /CN=127.0.0.1"
-      " && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext"
-      " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-      "-out server.pem -days 1 -extfile san.ext"
       " && TOKEN=$(openssl rand -hex 32) && printf %s \"$TOKEN\" > token"
       " && echo \"ops-alice admin $(printf %s \"$TOKEN\" | sha256sum | cut -d' ' -f1)\" > tokens)");
   ASSERT_EQ(made.exit_code, 0) << made.output;
