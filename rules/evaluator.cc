@@ -16,41 +16,6 @@ FieldContext MakeFields(const Rule& rule, const EvalContext& ctx) {
       ctx.models};
 }
 
-std::string_view ExplainedOpName(OpCode op) {
-  switch (op) {
-    case OpCode::kAnd:
-      return "&&";
-    case OpCode::kOr:
-      return "||";
-    case OpCode::kEq:
-      return "==";
-    case OpCode::kNe:
-      return "!=";
-    case OpCode::kLt:
-      return "<";
-    case OpCode::kLe:
-      return "<=";
-    case OpCode::kGt:
-      return ">";
-    case OpCode::kGe:
-      return ">=";
-    case OpCode::kIn:
-      return "in";
-    case OpCode::kAdd:
-      return "+";
-    case OpCode::kSub:
-      return "-";
-    case OpCode::kMul:
-      return "*";
-    case OpCode::kDiv:
-      return "/";
-    case OpCode::kMod:
-      return "%";
-    default:
-      return "?";
-  }
-}
-
 bool IsComparison(OpCode op) {
   return op == OpCode::kEq || op == OpCode::kNe || op == OpCode::kLt || op == OpCode::kLe ||
          op == OpCode::kGt || op == OpCode::kGe || op == OpCode::kIn;
@@ -106,7 +71,7 @@ std::string NodeText(const Program& program, uint32_t index) {
     case OpCode::kCall:
       return std::string(GetBuiltin(node.builtin).name) + "(" + args() + ")";
     default:
-      return "(" + arg(0) + " " + std::string(ExplainedOpName(node.op)) + " " + arg(1) + ")";
+      return "(" + arg(0) + " " + std::string(OpCodeText(node.op)) + " " + arg(1) + ")";
   }
 }
 
@@ -158,7 +123,7 @@ void Evaluator::ExplainNode(const Program& program, uint32_t index, const FieldC
   if (IsComparison(node.op)) {
     for (uint32_t i = 0; i < 2; ++i) {
       const ProgramNode& operand = program.nodes[arg(i)];
-      if (i == 1) text += " " + std::string(ExplainedOpName(node.op)) + " ";
+      if (i == 1) text += " " + std::string(OpCodeText(node.op)) + " ";
       bool operand_failed = false;
       const std::string value = NodeValue(program, arg(i), fields, &operand_failed);
       text += IsConstant(operand) ? value : NodeText(program, arg(i)) + " = " + value;
