@@ -211,6 +211,13 @@ void ReadProcessing(ConfigReader& r, const YAML::Node& node, ProcessingConfig* p
              }
            }},
           {"max_event_bytes", r.IntInto(16, &p->max_event_bytes)},
+          {"key_mismatch",
+           [&](const YAML::Node& v, const std::string& full) {
+             r.String(v, full, &p->key_mismatch);
+             if (p->key_mismatch != "process" && p->key_mismatch != "dead_letter") {
+               r.Fail(v, full, "expected process or dead_letter");
+             }
+           }},
           {"commit_interval_ms", r.IntInto(1, &p->commit_interval_ms)},
           {"commit_max_events", r.IntInto(1, &p->commit_max_events)},
           {"max_in_flight", r.IntInto(1, &p->max_in_flight)},

@@ -136,6 +136,11 @@ struct ProcessingConfig {
   std::string input_format = "auto";
   // Larger input messages are dead-lettered.
   int64_t max_event_bytes = 64 * 1024;
+  // An input message whose Kafka key is not its event's customer_id (or has no key) is counted
+  // in touchstream_input_key_mismatch_total and then "process"ed all the same (default), or
+  // sent to the dead-letter topic ("dead_letter", reason key_mismatch): its customer's state
+  // may live on another partition, so processing it can split the customer.
+  std::string key_mismatch = "process";
   // State, offsets and outbox are committed together at least this often. Actions leave only
   // after their commit, so this bounds the event -> action latency; default 20 (the trade-off
   // against throughput: docs/performance.md "End to end and latency").

@@ -109,6 +109,7 @@ YAML::Node Processing(const ProcessingConfig& p) {
   YAML::Node node(YAML::NodeType::Map);
   node["input_format"] = Str(p.input_format);
   node["max_event_bytes"] = Int(p.max_event_bytes);
+  node["key_mismatch"] = Str(p.key_mismatch);
   node["commit_interval_ms"] = Int(p.commit_interval_ms);
   node["commit_max_events"] = Int(p.commit_max_events);
   node["store_failure_exit_ms"] = Int(p.store_failure_exit_ms);

@@ -76,6 +76,7 @@ EventProcessor::EventProcessor(const EngineConfig& config, state::CustomerCache*
       input_format_(config.processing.input_format == "protobuf" ? connectors::Format::kProtobuf
                                                                  : connectors::Format::kJson),
       input_format_auto_(config.processing.input_format == "auto"),
+      dead_letter_key_mismatch_(config.processing.key_mismatch == "dead_letter"),
       time_mode_(time_mode) {}
 
 void EventProcessor::SetRules(std::shared_ptr<const rules::RuleSet> rules) {
@@ -93,7 +94,17 @@ Status EventProcessor::ProcessRecord(const connectors::SourceRecord& record, int
                                      std::vector<v1::OutboxEntry>* out) {
   std::optional<v1::TouchpointEvent> event = DecodeRecord(record, out);
   if (!event) return Status::Ok();
-  if (record.key != event->customer_id()) metrics_->InputKeyMismatch();
+  if (record.key != event->customer_id()) {
+    metrics_->InputKeyMismatch();
+    if (dead_letter_key_mismatch_) {
+      DeadLetter(record, "key_mismatch",
+                 record.key.empty() ? "the message has no key; producers must key by customer_id"
+                                    : "the message key is not the event's customer_id; producers "
+                                      "must key by customer_id",
+                 out);
+      return Status::Ok();
+    }
+  }
   auto state = cache_->GetForUpdate(event->customer_id());
   if (!state.ok()) return state.status();
   if (AlreadyApplied(**state, record)) {

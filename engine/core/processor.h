@@ -62,7 +62,8 @@ class EventProcessor {
   // message timestamp. A record the customer's state already applied (an offset at or below its
   // last_input on the same topic partition) is skipped and counted; otherwise the record becomes
   // the state's last_input (except for an erasure). A Kafka key other than the customer id is
-  // counted (touchstream_input_key_mismatch_total) and the event processed all the same.
+  // counted (touchstream_input_key_mismatch_total); the event is then processed all the same,
+  // or dead-lettered (reason key_mismatch) with processing.key_mismatch: dead_letter.
   // Returns non-ok only for state-store failures (the caller must stop).
   Status ProcessRecord(const connectors::SourceRecord& record, int64_t now_ms,
                        std::vector<v1::OutboxEntry>* out);
@@ -160,6 +161,7 @@ class EventProcessor {
   DeliveryPolicy policy_;
   connectors::Format input_format_;
   bool input_format_auto_;
+  bool dead_letter_key_mismatch_;
   TimeMode time_mode_;
   int64_t stream_time_ms_ = 0;
   // Lifecycle timers are armed only when some rule listens to stage changes.

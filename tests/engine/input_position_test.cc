@@ -75,6 +75,36 @@ TEST_F(InputPositionTest, KeyMismatchIsCounted) {
   EXPECT_EQ(State().aggregates().purchase_count(), 2);
 }
 
+// With processing.key_mismatch: dead_letter, a key other than the customer id (or none) is
+// counted and the record dead-lettered with reason key_mismatch; the state never sees it.
+TEST(InputKeyMismatchTest, DeadLetteredWhenConfigured) {
+  EngineConfig config;
+  config.processing.key_mismatch = "dead_letter";
+  config.output.dead_letter_topic = "dlq";
+  auto store = state::NewInMemoryStore();
+  state::CustomerCache cache(store.get(), 100);
+  EngineMetrics metrics;
+  EventProcessor processor(config, &cache, &metrics);
+  std::vector<v1::OutboxEntry> out;
+  for (const auto& [offset, key] :
+       std::vector<std::pair<int64_t, std::string>>{{0, "c-2"}, {1, ""}, {2, "c-1"}}) {
+    connectors::SourceRecord record{"events", 0, offset, key, kPurchase, 1767225600000, {}};
+    ASSERT_TRUE(processor.ProcessRecord(record, 1767312000000, &out).ok());
+  }
+  std::vector<std::string> dead;
+  for (const v1::OutboxEntry& entry : out) {
+    if (entry.topic() != "dlq") continue;
+    EXPECT_EQ(entry.headers().at("touchstream.error.reason"), "key_mismatch");
+    EXPECT_EQ(entry.value(), kPurchase);
+    dead.push_back(entry.headers().at("touchstream.source.offset"));
+  }
+  EXPECT_EQ(dead, (std::vector<std::string>{"0", "1"}));
+  v1::CustomerState state;
+  ASSERT_TRUE(cache.Get("c-1", &state).ok());
+  EXPECT_EQ(state.aggregates().purchase_count(), 1);
+  EXPECT_EQ(state.last_input().offset(), 2);
+}
+
 // An erasure leaves no state behind, not even its position.
 TEST_F(InputPositionTest, ErasureKeepsNoPosition) {
   ASSERT_TRUE(Process("events", 0, 0).ok());
