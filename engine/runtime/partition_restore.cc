@@ -47,7 +47,15 @@ PartitionRestore::PartitionRestore(connectors::PartitionReader* reader, state::S
       input_topics_(std::move(input_topics)),
       partition_of_(std::move(partition_of)) {}
 
-Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* seed) {
+Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* seed,
+                                               const std::atomic<bool>* cancel) {
+  const auto cancelled = [cancel] {
+    return cancel != nullptr && cancel->load(std::memory_order_relaxed);
+  };
+  const auto cancelled_status = [&] {
+    return Status::Unavailable("restore of changelog " + changelog_topic_ + "[" +
+                               std::to_string(partition) + "] cancelled");
+  };
   RestoreStats stats;
   const std::optional<int64_t> checkpoint = store_->GetOffset(changelog_topic_, partition);
   // Per key the record to restore (nullopt: a tombstone): the customer record that applied the
@@ -89,8 +97,9 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
     standby.next_offsets = std::move(seed->next_offsets);
     from = seed->checkpoint;
   }
-  auto end =
-      reader_->ReadToEnd(changelog_topic_, partition, from, [&](const connectors::SourceRecord& r) {
+  auto end = reader_->ReadToEnd(
+      changelog_topic_, partition, from,
+      [&](const connectors::SourceRecord& r) {
         ++stats.records_read;
         bool timer = false;
         bool impact = false;
@@ -145,7 +154,9 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
         }
         if (target.has_value() && AppliedLater(*target, restored)) return;
         target = std::move(restored);
-      });
+      },
+      cancelled);
+  if (cancelled()) return cancelled_status();
   if (!end.ok()) return end.status();
   if (!decode_error.ok()) {
     return Status::Corruption("changelog " + changelog_topic_ + "[" + std::to_string(partition) +
@@ -197,6 +208,7 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
       }
       ++stats.customers_applied;
       if (++in_batch >= kBatchCustomers) {
+        if (cancelled()) return cancelled_status();
         if (Status s = store_->Commit(batch, nullptr); !s.ok()) return s;
         batch = state::CommitBatch();
         in_batch = 0;
@@ -210,6 +222,7 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
     }
   }
   batch.PutOffset(changelog_topic_, partition, *end);
+  if (cancelled()) return cancelled_status();
   if (Status s = store_->Commit(batch, nullptr); !s.ok()) return s;
   return stats;
 }

@@ -21,9 +21,17 @@
 // customers are neither served, nor swept, nor fired by this instance, and a later assignment
 // restores them afresh.
 //
-// Not thread-safe: used by the processing thread.
+// Cancellation: Restore stops at the next changelog poll or commit batch once `*cancel` is set
+// (RestoreWorker sets it when the partition is revoked mid-restore, or at a stop); the store may
+// then hold part of the partition's restored customers, with its offsets and checkpoint
+// unchanged, and the caller drops the partition (Drop) or restores it again later.
+//
+// Thread safety: an instance is used by one thread at a time. Restore writes only customers,
+// timers and offsets of its partition, so it may run on another thread than the one processing
+// the other partitions, with the same store (StateStore: Commit from two threads).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -71,8 +79,10 @@ class PartitionRestore {
 
   // Restores partition `partition` as described above, from `seed` (may be null; consumed when
   // used) and the changelog after it. Errors: the reader's (Unavailable naming the changelog
-  // partition) and the store's; the store is unchanged when reading fails.
-  Result<RestoreStats> Restore(int32_t partition, RestoreSeed* seed = nullptr);
+  // partition) and the store's; the store is unchanged when reading fails. Once `cancel` (may
+  // be null) is set: Unavailable saying the restore of the partition was cancelled.
+  Result<RestoreStats> Restore(int32_t partition, RestoreSeed* seed = nullptr,
+                               const std::atomic<bool>* cancel = nullptr);
 
   // Drops the partitions' customers, timers, offsets and checkpoints. Errors: the store's.
   Status Drop(const std::set<int32_t>& partitions);
