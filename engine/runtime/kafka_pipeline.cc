@@ -244,8 +244,11 @@ Status KafkaPipeline::ProcessBatch(const std::atomic<bool>& stop) {
 }
 
 void KafkaPipeline::Process(const connectors::SourceRecord& record) {
-  // Fetched before its partition paused for a restore: read again from the restored offset.
-  if (!restoring_.empty() && restoring_.count(record.partition) != 0) return;
+  // Fetched before its partition paused for a restore: read again after the restore's seek.
+  if (!restoring_.empty() && restoring_.count(record.partition) != 0) {
+    skipped_while_restoring_.try_emplace({record.topic, record.partition}, record.offset);
+    return;
+  }
   // Records keep their order: after a store failure every record waits behind the first.
   if (!held_records_.empty() || !ProcessNow(record)) held_records_.push_back(record);
 }

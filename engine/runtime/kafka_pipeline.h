@@ -242,6 +242,9 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::unique_ptr<RestoreWorker> restore_worker_;
   // Partitions being restored (begun, not installed) -> since when (monotonic ms).
   std::map<int32_t, int64_t> restoring_;
+  // Per partition being restored, the offset of the first record fetched before its pause and
+  // skipped (Process): where it is sought to when the restore names no offset of its own.
+  std::map<connectors::TopicPartition, int64_t> skipped_while_restoring_;
   // This store's id in the changelog's impact records (impact_changelog.h).
   std::string instance_id_;
   // Null unless admin.advertised_address is set.

@@ -192,7 +192,12 @@ void KafkaPipeline::InstallRestored() {
       if (tp.partition != partition) continue;
       resumed.push_back(tp);
       const std::optional<int64_t> offset = store_->GetOffset(tp.topic, partition);
-      if (!offset.has_value()) continue;  // nothing stored: where the assignment started it
+      const auto skipped = skipped_while_restoring_.find(tp);
+      if (!offset.has_value()) {
+        // Nothing stored: where the assignment started it, from the first record skipped.
+        if (skipped != skipped_while_restoring_.end()) seeks.emplace_back(tp, skipped->second);
+        continue;
+      }
       seeks.emplace_back(tp, *offset);
       // Kafka's committed offset follows the store's from now on (a restored partition with
       // nothing left to read would otherwise show its pre-restore lag for good).
@@ -201,6 +206,8 @@ void KafkaPipeline::InstallRestored() {
         kafka_offsets_dirty_ = true;
       }
     }
+    std::erase_if(skipped_while_restoring_,
+                  [&](const auto& skipped) { return skipped.first.partition == partition; });
     if (Status s = source_->Seek(seeks); !s.ok()) {
       if (fatal_.ok()) fatal_ = s;
       continue;
@@ -238,6 +245,7 @@ void KafkaPipeline::StopRestores() {
   // restored again at the next assignment of its partition (its offsets were not advanced).
   restore_worker_.reset();
   restoring_.clear();
+  skipped_while_restoring_.clear();
 }
 
 void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& partitions) {
@@ -255,6 +263,8 @@ void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& p
     // A restore in progress stops before the drop, which then removes what it wrote.
     if (restoring_.erase(p) != 0 && restore_worker_ != nullptr) restore_worker_->Cancel(p);
   }
+  std::erase_if(skipped_while_restoring_,
+                [&](const auto& skipped) { return gone.count(skipped.first.partition) != 0; });
   cache_.DropClean(
       [&](std::string_view id) { return gone.count(changelog_->PartitionOfCustomer(id)) != 0; });
   if (Status s = restore_->Drop(gone); !s.ok()) {
