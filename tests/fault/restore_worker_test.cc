@@ -218,7 +218,8 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
   // waits in the hook until released.
   std::atomic<bool> release{false};
   std::atomic<bool> held{false};
-  auto b = std::make_unique<Instance>(InstanceConfig("b"), bootstrap_, [&](int32_t partition) {
+  const auto b_config = InstanceConfig("b");  // the pipeline keeps a reference to it
+  auto b = std::make_unique<Instance>(b_config, bootstrap_, [&](int32_t partition) {
     if (partition != 1) return;
     held = true;
     const auto limit = std::chrono::steady_clock::now() + 120s;
@@ -267,7 +268,7 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
   r->Stop();
   const auto expected = States(reference);
   ASSERT_EQ(expected.size(), static_cast<size_t>(kCustomers));
-  EXPECT_EQ(States(InstanceConfig("b")), expected);
+  EXPECT_EQ(States(b_config), expected);
 }
 
 }  // namespace
