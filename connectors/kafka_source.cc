@@ -7,6 +7,8 @@
 
 namespace touchstream::connectors {
 namespace {
+// A seek waits this long at most for the consumer to apply it (no broker round trip).
+constexpr int kSeekTimeoutMs = 5000;
 
 bool IsCooperative(rd_kafka_t* rk) {
   return std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
@@ -220,6 +222,17 @@ Status KafkaSource::Resume(const std::vector<TopicPartition>& partitions) {
   Status status =
       StatusFromError(rd_kafka_resume_partitions(consumer_.get(), list.get()), "resume");
   return status.ok() ? FirstPartitionError(list.get(), "resume") : status;
+}
+
+Status KafkaSource::Seek(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) {
+  if (next_offsets.empty()) return Status::Ok();
+  RdKafkaListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+  for (const auto& [tp, offset] : next_offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  RdKafkaErrorPtr error(rd_kafka_seek_partitions(consumer_.get(), list.get(), kSeekTimeoutMs));
+  if (error != nullptr) return StatusFromError(rd_kafka_error_code(error.get()), "seek");
+  return FirstPartitionError(list.get(), "seek");
 }
 
 std::vector<TopicPartition> KafkaSource::Assignment() const {

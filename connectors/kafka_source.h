@@ -8,8 +8,8 @@
 // commit what it processed (CommitSync may be called from inside OnRevoked).
 //
 // Thread safety: not thread safe. Poll, CommitSync, CommitAsync, TakeAsyncCommitError, Pause,
-// Resume and Close must be called from
-// one thread; listener callbacks run on that thread, inside Poll and Close. Assignment() and
+// Resume, Seek and Close must be called from one thread; listener callbacks run on that thread,
+// inside Poll and Close. Assignment() and
 // Lag() may be called from any thread.
 #pragma once
 
@@ -88,6 +88,11 @@ class KafkaSource {
   // Stops / restarts fetching from assigned partitions. Errors name the failing partition.
   Status Pause(const std::vector<TopicPartition>& partitions);
   Status Resume(const std::vector<TopicPartition>& partitions);
+
+  // Moves assigned partitions (paused or not) to the given next offsets: the next records
+  // returned for them start there; records fetched before are discarded. Errors name the
+  // failing partition.
+  Status Seek(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
 
   // The currently assigned partitions, sorted.
   std::vector<TopicPartition> Assignment() const;

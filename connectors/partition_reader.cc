@@ -147,7 +147,8 @@ Result<std::pair<int64_t, int64_t>> PartitionReader::Watermarks(const std::strin
 
 Result<int64_t> PartitionReader::ReadToEnd(const std::string& topic, int32_t partition,
                                            int64_t from,
-                                           const std::function<void(const SourceRecord&)>& fn) {
+                                           const std::function<void(const SourceRecord&)>& fn,
+                                           const std::function<bool()>& cancelled) {
   const std::string name = topic + "[" + std::to_string(partition) + "]";
   auto marks = Watermarks(topic, partition, stall_timeout_ms_);
   if (!marks.ok()) return marks.status();
@@ -164,6 +165,11 @@ Result<int64_t> PartitionReader::ReadToEnd(const std::string& topic, int32_t par
   auto last_progress = std::chrono::steady_clock::now();
   Status status;
   while (next < high) {
+    if (cancelled && cancelled()) {
+      status = Status::Unavailable("reading " + name + ": cancelled at offset " +
+                                   std::to_string(next) + " of " + std::to_string(high));
+      break;
+    }
     RdKafkaMessagePtr message(rd_kafka_consumer_poll(consumer_.get(), kPollMs));
     const auto now = std::chrono::steady_clock::now();
     if (message == nullptr || message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {

@@ -53,9 +53,12 @@ class PartitionReader {
   // Calls fn for every record of topic[partition] from offset `from` (clamped to the log start)
   // up to the end offset observed when the call starts, in offset order. Returns that end
   // offset. Unavailable naming the partition when no record arrives for stall_timeout_ms;
-  // the consume error otherwise.
+  // the consume error otherwise. When `cancelled` is given it is asked between polls (at
+  // least every 100 ms); once it returns true the read stops with Unavailable naming the
+  // partition and saying it was cancelled.
   Result<int64_t> ReadToEnd(const std::string& topic, int32_t partition, int64_t from,
-                            const std::function<void(const SourceRecord&)>& fn);
+                            const std::function<void(const SourceRecord&)>& fn,
+                            const std::function<bool()>& cancelled = nullptr);
 
   // Replaces what PollRecords reads: every partition of `from` (partition -> first offset),
   // from that offset on (from the log start when it is below it), without end. An empty map

@@ -1,6 +1,7 @@
 #include "state/in_memory_store.h"
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -15,6 +16,7 @@ namespace {
 class InMemoryStore final : public StateStore {
  public:
   Status GetCustomer(std::string_view customer_id, v1::CustomerState* out) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     auto it = customers_.find(customer_id);
     if (it == customers_.end()) {
       return Status::NotFound("customer '" + std::string(customer_id) + "'");
@@ -24,6 +26,7 @@ class InMemoryStore final : public StateStore {
 
   // Validation first, then operations that cannot fail: all or nothing.
   Status Commit(const CommitBatch& batch, std::vector<uint64_t>* outbox_sequences) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     if (Status valid = batch.Validate(); !valid.ok()) return valid;
     for (const CommitBatch::Operation& operation : batch.operations()) {
       std::visit([&](const auto& op) { Apply(op, outbox_sequences); }, operation);
@@ -32,6 +35,7 @@ class InMemoryStore final : public StateStore {
   }
 
   std::optional<int64_t> GetOffset(std::string_view topic, int32_t partition) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     auto it = offsets_.find(std::make_pair(std::string(topic), partition));
     if (it == offsets_.end()) return std::nullopt;
     return it->second;
@@ -39,6 +43,7 @@ class InMemoryStore final : public StateStore {
 
   Status ForEachOutbox(
       const std::function<void(uint64_t sequence, const v1::OutboxEntry&)>& fn) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     v1::OutboxEntry entry;
     for (const auto& [sequence, encoded] : outbox_) {
       if (!entry.ParseFromString(encoded)) {
@@ -50,11 +55,13 @@ class InMemoryStore final : public StateStore {
   }
 
   Status ForEachCustomer(const std::function<bool(const v1::CustomerState&)>& fn) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     return ForEachCustomerFrom("", fn);
   }
 
   Status ForEachCustomerFrom(std::string_view first_id,
                              const std::function<bool(const v1::CustomerState&)>& fn) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     v1::CustomerState state;
     for (auto it = customers_.lower_bound(first_id); it != customers_.end(); ++it) {
       if (Status decoded = DecodeCustomer(it->first, it->second, &state); !decoded.ok()) {
@@ -66,6 +73,7 @@ class InMemoryStore final : public StateStore {
   }
 
   Status DueTimers(int64_t up_to_ms, size_t limit, std::vector<v1::Timer>* out) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     size_t found = 0;
     for (auto it = timers_.begin();
          it != timers_.end() && std::get<0>(it->first) <= up_to_ms && found < limit;
@@ -81,6 +89,7 @@ class InMemoryStore final : public StateStore {
 
   Status ForEachImpactCounts(const std::function<void(const std::string&, const std::string&,
                                                       const v1::ImpactCounts&)>& fn) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     for (const auto& [key, counts] : impact_) fn(key.first, key.second, counts);
     return Status::Ok();
   }
@@ -132,6 +141,8 @@ class InMemoryStore final : public StateStore {
   std::map<TimerId, int64_t> timer_index_;
   std::map<std::pair<std::string, std::string>, v1::ImpactCounts> impact_;  // rule id, arm
   uint64_t next_outbox_sequence_ = 1;
+  // Held by every public method (recursive: a ForEach callback may call the store again).
+  std::recursive_mutex mu_;
 };
 
 }  // namespace

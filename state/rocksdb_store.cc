@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -151,6 +152,8 @@ class RocksDbStore final : public StateStore {
 
   Status Commit(const CommitBatch& batch, std::vector<uint64_t>* outbox_sequences) override {
     if (Status valid = batch.Validate(); !valid.ok()) return valid;
+    // The outbox sequence and the impact counters are read, added to and written back.
+    std::lock_guard<std::mutex> lock(commit_mu_);
     rocksdb::WriteBatch write_batch;
     uint64_t next_sequence = next_outbox_sequence_;
     PendingTimers pending_timers;
@@ -414,7 +417,8 @@ class RocksDbStore final : public StateStore {
   rocksdb::WriteOptions write_options_;
   // The sequence the next added outbox entry gets; persisted in meta "outbox_seq" by each
   // commit that adds entries.
-  uint64_t next_outbox_sequence_;
+  uint64_t next_outbox_sequence_;  // GUARDED_BY(commit_mu_)
+  std::mutex commit_mu_;
 };
 
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(std::string_view name,

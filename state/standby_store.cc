@@ -13,6 +13,9 @@ namespace {
 //   'd' <partition: 4 bytes big-endian> <key>   -> 0x01 <value> | 0x00 (tombstone)
 //   'm' <partition: 4 bytes big-endian>         -> <checkpoint: 8 bytes big-endian>
 //                                                  { <topic length: 4 bytes> <topic> <offset: 8> }*
+//   'b' <partition: 4 bytes big-endian>         -> { <id length: 4> <id> <announced: 8> <read: 8>
+//                                                    <topics: 4> { <topic length: 4> <topic>
+//                                                    <offset: 8> }* }*  (absent: no open batch)
 void PutBigEndian(uint64_t value, int bytes, std::string* out) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
 }
@@ -58,6 +61,58 @@ std::optional<StandbyMark> DecodeMark(std::string_view data) {
   return mark;
 }
 
+void PutString(std::string_view text, std::string* out) {
+  PutBigEndian(text.size(), 4, out);
+  out->append(text);
+}
+
+// Reads a length-prefixed string at *at; false when the data ends before it.
+bool GetString(std::string_view data, size_t* at, std::string* out) {
+  if (data.size() - *at < 4) return false;
+  const size_t length = GetBigEndian(data, *at, 4);
+  *at += 4;
+  if (data.size() - *at < length) return false;
+  out->assign(data.substr(*at, length));
+  *at += length;
+  return true;
+}
+
+std::string EncodeOpenBatches(const std::map<std::string, StandbyBatch>& batches) {
+  std::string out;
+  for (const auto& [id, batch] : batches) {
+    PutString(id, &out);
+    PutBigEndian(static_cast<uint64_t>(batch.announced), 8, &out);
+    PutBigEndian(static_cast<uint64_t>(batch.read), 8, &out);
+    PutBigEndian(batch.next_offsets.size(), 4, &out);
+    for (const auto& [topic, offset] : batch.next_offsets) {
+      PutString(topic, &out);
+      PutBigEndian(static_cast<uint64_t>(offset), 8, &out);
+    }
+  }
+  return out;
+}
+
+std::optional<std::map<std::string, StandbyBatch>> DecodeOpenBatches(std::string_view data) {
+  std::map<std::string, StandbyBatch> batches;
+  size_t at = 0;
+  while (at < data.size()) {
+    std::string id;
+    if (!GetString(data, &at, &id) || data.size() - at < 20) return std::nullopt;
+    StandbyBatch& batch = batches[id];
+    batch.announced = static_cast<int64_t>(GetBigEndian(data, at, 8));
+    batch.read = static_cast<int64_t>(GetBigEndian(data, at + 8, 8));
+    const size_t topics = GetBigEndian(data, at + 16, 4);
+    at += 20;
+    for (size_t i = 0; i < topics; ++i) {
+      std::string topic;
+      if (!GetString(data, &at, &topic) || data.size() - at < 8) return std::nullopt;
+      batch.next_offsets[topic] = static_cast<int64_t>(GetBigEndian(data, at, 8));
+      at += 8;
+    }
+  }
+  return batches;
+}
+
 Status FromRocks(const rocksdb::Status& status, const std::string& what) {
   if (status.ok()) return Status::Ok();
   return Status::IOError(what + ": " + status.ToString());
@@ -82,6 +137,11 @@ class RocksDbStandbyStore final : public StandbyStore {
           !s.ok()) {
         return s;
       }
+      const std::string open_key = PartitionPrefix('b', partition);
+      rocksdb::Status put = mark.open_batches.empty()
+                                ? batch.Delete(open_key)
+                                : batch.Put(open_key, EncodeOpenBatches(mark.open_batches));
+      if (Status s = FromRocks(put, "standby store " + path_); !s.ok()) return s;
     }
     return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "writing standby store " + path_);
   }
@@ -96,6 +156,16 @@ class RocksDbStandbyStore final : public StandbyStore {
       return Status::Corruption("standby store " + path_ + ": unreadable mark of partition " +
                                 std::to_string(partition));
     }
+    s = db_->Get(rocksdb::ReadOptions(), PartitionPrefix('b', partition), &value);
+    if (s.IsNotFound()) return mark;
+    if (!s.ok()) return FromRocks(s, "reading standby store " + path_);
+    auto open = DecodeOpenBatches(value);
+    if (!open.has_value()) {
+      return Status::Corruption("standby store " + path_ +
+                                ": unreadable open batches of partition " +
+                                std::to_string(partition));
+    }
+    mark->open_batches = std::move(*open);
     return mark;
   }
 

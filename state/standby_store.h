@@ -1,10 +1,10 @@
 // StandbyStore: a durable copy of changelog partitions an instance does not own (standby
 // partitions, docs/scaling-out.md): per partition, the latest value of every key (a deleted key
 // is kept as a tombstone, so that a copy handed over also deletes), and a mark: the changelog
-// offset up to which the copy holds the partition (its checkpoint) and the input offsets the
-// copied records account for. Kept apart from the StateStore on purpose: nothing in it is
-// served, fired (timers) or swept until its partition is taken over and restored into the
-// StateStore.
+// offset up to which the copy holds the partition (its checkpoint), the input offsets the
+// batches copied whole account for and the batches copied in part. Kept apart from the StateStore
+// on purpose: nothing in it is served, fired (timers) or swept until its partition is taken over
+// and restored into the StateStore.
 //
 // Keys and values are opaque bytes. One RocksDB directory of its own; writes are atomic per
 // Apply and not fsynced (a crash may lose the last Applies, never split one).
@@ -25,12 +25,25 @@
 
 namespace touchstream::state {
 
+// A changelog batch (the writer's commit, engine/runtime/changelog_writer.h) of which only part
+// of the records on the partition was copied yet.
+struct StandbyBatch {
+  // Records the batch has on the partition, and records of it copied.
+  int64_t announced = 0;
+  int64_t read = 0;
+  // Input topic -> the largest input next offset its copied records named.
+  std::map<std::string, int64_t> next_offsets;
+};
+
 // Where a partition's copy stands.
 struct StandbyMark {
   // The changelog offset of the next record to copy.
   int64_t checkpoint = 0;
-  // Input topic -> the largest input next offset the copied records named.
+  // Input topic -> the largest input next offset named by the batches copied whole (the input
+  // the copy accounts for, as a restore that read the same records counts it).
   std::map<std::string, int64_t> next_offsets;
+  // Batch id -> a batch copied in part: its offsets count once its last record is copied.
+  std::map<std::string, StandbyBatch> open_batches;
 };
 
 // One key's new value; nullopt deletes it (kept as a tombstone).

@@ -5,8 +5,11 @@
 // Implementations: OpenRocksDbStore (rocksdb_store.h) and NewInMemoryStore (in_memory_store.h,
 // for unit tests of other layers). Both behave identically.
 //
-// Thread safety: a store is used by one thread at a time (the partition's processing thread);
-// implementations do no locking of their own.
+// Thread safety: reads and Commit may be called from two threads at once when the threads
+// change disjoint sets of customers and timers and at most one of them adds outbox entries or
+// impact counters: the processing thread, and a restore writing the customers of a partition
+// the processing thread does not touch (RestoreWorker). Commits are serialized; a reader sees
+// each commit whole or not at all (RocksDB's atomic write; the in-memory store's lock).
 #pragma once
 
 #include <cstddef>

@@ -8,6 +8,10 @@
 // outputs of its firing; after a crash before that commit it fires again on recovery with the
 // same (deterministic) action ids.
 //
+// Held timers: timers of customers for which the hold (set_hold) returns true are neither fired
+// nor deleted (their partition is being restored off the processing thread); they fire after
+// the hold lifts and Refresh is called.
+//
 // Not thread-safe: used by the processing thread.
 #pragma once
 
@@ -15,6 +19,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/core/processor.h"
@@ -34,6 +40,10 @@ class TimerDriver {
     return std::min(stored_next_ms_, processor_->earliest_armed_timer_ms());
   }
 
+  // Timers of customers for which `hold` returns true are not fired (see above); null holds
+  // none.
+  void set_hold(std::function<bool(std::string_view customer_id)> hold) { hold_ = std::move(hold); }
+
   // Re-reads the earliest stored timer; timers armed before must have been committed. Call
   // after such a commit (FireDue does). Errors: the store's.
   Status Refresh();
@@ -41,7 +51,8 @@ class TimerDriver {
   // Fires every timer due at or before up_to_ms through EventProcessor::FireTimer (now_ms is
   // passed on; in stream-time mode each timer's own time is used). `commit` must commit all
   // pending work (states, timer changes, outputs); it is called before the first read and
-  // after each round. Outputs go to *out. Returns the number of timers fired.
+  // after each round. Outputs go to *out. Returns the number of timers fired. When every timer
+  // due by up_to_ms is held, next_due_ms() becomes up_to_ms + 1 until the next Refresh.
   // When `time_left` is given and returns false after a round, FireDue stops there; the timers
   // still due stay due (next_due_ms() <= up_to_ms) and fire at the next call.
   Result<size_t> FireDue(int64_t up_to_ms, int64_t now_ms, const std::function<Status()>& commit,
@@ -52,6 +63,7 @@ class TimerDriver {
   state::StateStore* store_;
   EventProcessor* processor_;
   size_t batch_;
+  std::function<bool(std::string_view)> hold_;
   int64_t stored_next_ms_ = std::numeric_limits<int64_t>::min();  // unknown: look first
 };
 

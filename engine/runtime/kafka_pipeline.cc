@@ -173,6 +173,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
   if (Status s = Housekeeping(); !s.ok()) return s;
   started_ = true;
   starting.reset();
+  if (restore_worker_ != nullptr) restore_worker_->set_before_restore(options.before_restore);
 
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
     heartbeat_.Beat();
@@ -181,6 +182,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
       if (Status s = RetryStore(); !s.ok()) return s;
     }
     if (Status s = ProcessBatch(stop); !s.ok()) return s;
+    if (restore_worker_ != nullptr && restore_worker_->has_finished()) InstallRestored();
     ServeDeliveryReports(0);
     WatchBrokers();
     RetryOutbound();
@@ -204,7 +206,8 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
     if (options.stop_when_idle_ms > 0 && !assigned_.empty() && !paused_ &&
         (options.input_finished == nullptr || options.input_finished->load()) &&
         NowMono() - last_record_ >= options.stop_when_idle_ms && pending_out_.empty() &&
-        in_flight_.empty() && uncommitted_records_ == 0 && store_failure_.ok()) {
+        in_flight_.empty() && uncommitted_records_ == 0 && store_failure_.ok() &&
+        restoring_.empty()) {
       break;
     }
   }
@@ -241,6 +244,11 @@ Status KafkaPipeline::ProcessBatch(const std::atomic<bool>& stop) {
 }
 
 void KafkaPipeline::Process(const connectors::SourceRecord& record) {
+  // Fetched before its partition paused for a restore: read again after the restore's seek.
+  if (!restoring_.empty() && restoring_.count(record.partition) != 0) {
+    skipped_while_restoring_.try_emplace({record.topic, record.partition}, record.offset);
+    return;
+  }
   // Records keep their order: after a store failure every record waits behind the first.
   if (!held_records_.empty() || !ProcessNow(record)) held_records_.push_back(record);
 }
@@ -304,6 +312,7 @@ Status KafkaPipeline::RetryStore() {
 }
 
 Status KafkaPipeline::Shutdown() {
+  StopRestores();
   if (store_failure_.ok() && may_commit_) {
     // Graceful: commit, wait for the outbox to drain, record the removals.
     Commit();
@@ -402,6 +411,11 @@ Result<state::ErasureCounts> KafkaPipeline::AdminEraseCustomer(std::string_view 
   if (auto problem = CustomerIdProblem(customer_id, config_.processing.max_customer_id_bytes)) {
     return Status::InvalidArgument(*problem);
   }
+  if (Restoring(customer_id)) {
+    return Status::Unavailable("customer '" + std::string(customer_id) +
+                               "' belongs to a partition being restored from the changelog; "
+                               "retry when /readyz is ready");
+  }
   auto erased = processor_.EraseCustomer(customer_id, &pending_out_);
   if (!erased.ok()) return erased.status();
   metrics_->CustomerErasedByAdmin();
@@ -425,6 +439,7 @@ std::vector<std::string> KafkaPipeline::AdminNotReadyReasons() {
     reasons.push_back("every Kafka broker down for " +
                       std::to_string(now - brokers_down_since_ms_) + " ms");
   }
+  AddRestoreReasons(&reasons);
   for (const auto& [topic, held] : held_) {
     reasons.push_back("topic " + topic + " refuses messages (" +
                       std::to_string(held.sequences.size()) + " held in the outbox)");
@@ -680,7 +695,7 @@ void KafkaPipeline::UpdatePause() {
   if (in_flight <= config_.processing.max_in_flight / 2) back_pressure_ = false;
   const bool pause = back_pressure_ || brokers_down_since_ms_ >= 0 || !store_failure_.ok();
   if (assigned_.empty() || pause == paused_) return;
-  if (!(pause ? source_->Pause(assigned_) : source_->Resume(assigned_)).ok()) return;
+  if (!(pause ? source_->Pause(assigned_) : source_->Resume(Resumable())).ok()) return;
   paused_ = pause;
   // Idleness (PipelineRunOptions::stop_when_idle_ms) counts only while input is consumed.
   if (!paused_) last_record_ = NowMono();
@@ -718,8 +733,10 @@ void KafkaPipeline::UpdateLag() {
 }
 
 std::optional<int64_t> KafkaPipeline::StartOffset(const connectors::TopicPartition& tp) {
-  RestoreAssigned(tp);
+  BeginRestore(tp);
   std::optional<int64_t> start = store_->GetOffset(tp.topic, tp.partition);
+  // Sought to the restored offset when its restore is installed (InstallRestored).
+  if (restoring_.count(tp.partition) != 0) return start;
   // Kafka's committed offset follows the store's from the assignment on (a restored partition
   // with nothing left to read would otherwise show its pre-restore lag for good).
   if (start.has_value() && *start > 0) {
@@ -734,7 +751,13 @@ void KafkaPipeline::OnAssigned(const std::vector<connectors::TopicPartition>& pa
     if (std::find(assigned_.begin(), assigned_.end(), tp) == assigned_.end())
       assigned_.push_back(tp);
   }
-  if (paused_) source_->Pause(partitions);
+  std::vector<connectors::TopicPartition> held;
+  for (const auto& tp : partitions) {
+    if (paused_ || restoring_.count(tp.partition) != 0) held.push_back(tp);
+  }
+  // Paused until installed (restoring) or until the pause ends. Should pausing fail, records of
+  // a partition being restored are skipped (Process) and read again after the restore's seek.
+  source_->Pause(held);
   last_record_ = NowMono();  // idleness counts from the assignment
   metrics_->SetAssignedPartitions(static_cast<double>(assigned_.size()));
   assignment_received_ = true;

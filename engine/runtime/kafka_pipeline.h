@@ -37,6 +37,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,7 @@
 #include "engine/runtime/changelog_writer.h"
 #include "engine/runtime/owner_directory.h"
 #include "engine/runtime/partition_restore.h"
+#include "engine/runtime/restore_worker.h"
 #include "engine/runtime/retention_sweep.h"
 #include "engine/runtime/rfm_refresh.h"
 #include "engine/runtime/standby_tailer.h"
@@ -76,6 +78,10 @@ struct PipelineRunOptions {
   const std::atomic<bool>* input_finished = nullptr;
   // When given, its tasks (admin API requests) run on the processing thread between records.
   TaskQueue* tasks = nullptr;
+  // When given, called on the restore thread with the partition before each restore of an
+  // assigned partition reads anything (tests hold a restore with it; it must return for a stop
+  // or a revocation to complete).
+  std::function<void(int32_t partition)> before_restore = nullptr;
 };
 
 class KafkaPipeline final : public connectors::PartitionListener, public AdminBackend {
@@ -101,8 +107,8 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // Records processed since creation. Thread-safe.
   int64_t records_processed() const { return records_processed_.load(std::memory_order_relaxed); }
 
-  // Beaten by every iteration of Run's loop (busy while restoring a partition and before the
-  // first iteration): what GET /healthz checks, and /readyz while busy. Thread-safe.
+  // Beaten by every iteration of Run's loop (busy before the first iteration): what GET /healthz
+  // checks, and /readyz while busy. Thread-safe.
   const Heartbeat& heartbeat() const { return heartbeat_; }
 
   // connectors::PartitionListener
@@ -192,10 +198,24 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // Adds the changelog records of the batch's state, timer and impact counter changes to
   // pending_out_. Errors: the store's (reading the impact counters).
   Status AppendChangelog(const state::CommitBatch& batch);
-  // Restores the partition's customers from the changelog once per assignment (before its
-  // start offset is read from the store); a failure becomes fatal_.
-  void RestoreAssigned(const connectors::TopicPartition& tp);
-  // Drops the customers of revoked partitions from the store, the cache and the timers.
+  // Has the partition's customers restored from the changelog once per assignment, on the
+  // restore thread (RestoreWorker); the partition stays paused until InstallRestored.
+  void BeginRestore(const connectors::TopicPartition& tp);
+  // Installs the restores that finished: re-arms timers, seeks their partitions to the
+  // restored offsets, resumes them and announces the ownership. A failed restore (or seek)
+  // becomes fatal_.
+  void InstallRestored();
+  // True when the customer's partition is being restored: its input is paused, its timers are
+  // held, it is not swept, served or erased.
+  bool Restoring(std::string_view customer_id) const;
+  // The assigned partitions that are not being restored.
+  std::vector<connectors::TopicPartition> Resumable() const;
+  // /readyz reasons for the partitions being restored.
+  void AddRestoreReasons(std::vector<std::string>* reasons) const;
+  // Cancels the restores in progress and stops the restore thread (Shutdown).
+  void StopRestores();
+  // Drops the customers of revoked partitions from the store, the cache and the timers
+  // (cancelling their restores first).
   void DropRevoked(const std::vector<connectors::TopicPartition>& partitions);
 
   const EngineConfig& config_;
@@ -218,6 +238,13 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   std::unique_ptr<PartitionRestore> restore_;
   // Null unless state.standby_partitions names some.
   std::unique_ptr<StandbyTailer> standby_;
+  // Null when state.changelog is off. Declared after standby_: destroyed (joined) before it.
+  std::unique_ptr<RestoreWorker> restore_worker_;
+  // Partitions being restored (begun, not installed) -> since when (monotonic ms).
+  std::map<int32_t, int64_t> restoring_;
+  // Per partition being restored, the offset of the first record fetched before its pause and
+  // skipped (Process): where it is sought to when the restore names no offset of its own.
+  std::map<connectors::TopicPartition, int64_t> skipped_while_restoring_;
   // This store's id in the changelog's impact records (impact_changelog.h).
   std::string instance_id_;
   // Null unless admin.advertised_address is set.

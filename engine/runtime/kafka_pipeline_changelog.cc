@@ -63,7 +63,24 @@ Status KafkaPipeline::SetUpChangelog(const std::string& bootstrap_servers) {
   if (!instance.ok()) return instance.status();
   instance_id_ = std::move(*instance);
   if (Status s = SetUpOwners(bootstrap_servers); !s.ok()) return s;
-  return SetUpStandby(bootstrap_servers);
+  if (Status s = SetUpStandby(bootstrap_servers); !s.ok()) return s;
+  RestoreWorkerOptions worker;
+  worker.changelog_topic = topic;
+  worker.input_topics = config_.kafka.input_topics;
+  worker.partition_of = [writer = changelog_.get()](std::string_view id) {
+    return writer->PartitionOfCustomer(id);
+  };
+  worker.reader.bootstrap_servers = bootstrap_servers;
+  worker.reader.properties = config_.kafka.consumer_properties;
+  worker.standby = standby_.get();
+  worker.log = log_;
+  auto started = RestoreWorker::Start(std::move(worker), store_);
+  if (!started.ok()) return started.status();
+  restore_worker_ = std::move(*started);
+  // Nothing of a partition being restored is fired or swept until it is installed.
+  timers_.set_hold([this](std::string_view id) { return Restoring(id); });
+  sweep_.set_hold([this](std::string_view id) { return Restoring(id); });
+  return Status::Ok();
 }
 
 Status KafkaPipeline::SetUpOwners(const std::string& bootstrap_servers) {
@@ -135,48 +152,100 @@ Status KafkaPipeline::AppendChangelog(const state::CommitBatch& batch) {
   return AppendImpactRecords(batch, store_, *changelog_, instance_id_, &pending_out_);
 }
 
-void KafkaPipeline::RestoreAssigned(const connectors::TopicPartition& tp) {
-  if (restore_ == nullptr || !fatal_.ok() || restored_partitions_.count(tp.partition) != 0) return;
-  // Nothing of this partition is cached or pending (it was not assigned), but commit first so
-  // that every cached entry is clean and can be dropped.
-  if (Status s = Commit(); !s.ok()) return;
-  std::optional<RestoreSeed> seed;
-  if (standby_ != nullptr) {
-    auto taken = standby_->TakeOver(
-        tp.partition, store_->GetOffset(changelog_->topic(), tp.partition).value_or(0));
-    if (taken.ok()) {
-      seed = std::move(*taken);
-    } else {
-      log_->Warn("pipeline",
-                 "standby copy of a partition unreadable; restoring it from the changelog alone",
-                 {{"partition", tp.partition}, {"error", taken.status().ToString()}});
-    }
-  }
-  auto restored = [&] {
-    // A long restore is progress, not a stall; /readyz names it.
-    Heartbeat::Busy restoring(&heartbeat_, "restoring partition state from the changelog");
-    return restore_->Restore(tp.partition, seed.has_value() ? &*seed : nullptr);
-  }();
-  if (!restored.ok()) {
-    fatal_ = restored.status();
+void KafkaPipeline::BeginRestore(const connectors::TopicPartition& tp) {
+  if (restore_worker_ == nullptr || !fatal_.ok() || restored_partitions_.count(tp.partition) != 0)
     return;
-  }
-  restored_partitions_.insert(tp.partition);
-  if (owners_ != nullptr) pending_out_.push_back(owners_->Announcement(tp.partition));
-  metrics_->ChangelogRestored(static_cast<double>(restored->records_read),
-                              static_cast<double>(restored->customers_applied));
-  metrics_->ChangelogFromStandby(static_cast<double>(restored->records_from_standby));
-  if (restored->customers_applied > 0) {
+  if (restoring_.emplace(tp.partition, NowMono()).second) restore_worker_->Begin(tp.partition);
+}
+
+void KafkaPipeline::InstallRestored() {
+  for (FinishedRestore& done : restore_worker_->TakeFinished()) {
+    const int32_t partition = done.partition;
+    restoring_.erase(partition);
+    if (!done.result.ok()) {
+      if (fatal_.ok()) fatal_ = done.result.status();
+      continue;
+    }
+    const RestoreStats& restored = *done.result;
+    restored_partitions_.insert(partition);
+    if (owners_ != nullptr) pending_out_.push_back(owners_->Announcement(partition));
+    metrics_->ChangelogRestored(static_cast<double>(restored.records_read),
+                                static_cast<double>(restored.customers_applied));
+    metrics_->ChangelogFromStandby(static_cast<double>(restored.records_from_standby));
+    // Nothing of the partition was processed while it was restored: its cached entries (read
+    // before) are clean, and may be stale.
     cache_.DropClean(
-        [&](std::string_view id) { return changelog_->PartitionOfCustomer(id) == tp.partition; });
-    log_->Info("pipeline", "restored a partition from the changelog",
-               {{"partition", tp.partition},
-                {"customers", restored->customers_applied},
-                {"timers", restored->timers_applied},
-                {"records", restored->records_read},
-                {"standby_records", restored->records_from_standby}});
+        [&](std::string_view id) { return changelog_->PartitionOfCustomer(id) == partition; });
+    if (restored.customers_applied > 0) {
+      log_->Info("pipeline", "restored a partition from the changelog",
+                 {{"partition", partition},
+                  {"customers", restored.customers_applied},
+                  {"timers", restored.timers_applied},
+                  {"records", restored.records_read},
+                  {"standby_records", restored.records_from_standby},
+                  {"ms", static_cast<int64_t>(done.seconds * 1000)}});
+    }
+    // Input of the partition goes on where the restored state accounts for it.
+    std::vector<std::pair<connectors::TopicPartition, int64_t>> seeks;
+    std::vector<connectors::TopicPartition> resumed;
+    for (const auto& tp : assigned_) {
+      if (tp.partition != partition) continue;
+      resumed.push_back(tp);
+      const std::optional<int64_t> offset = store_->GetOffset(tp.topic, partition);
+      const auto skipped = skipped_while_restoring_.find(tp);
+      if (!offset.has_value()) {
+        // Nothing stored: where the assignment started it, from the first record skipped.
+        if (skipped != skipped_while_restoring_.end()) seeks.emplace_back(tp, skipped->second);
+        continue;
+      }
+      seeks.emplace_back(tp, *offset);
+      // Kafka's committed offset follows the store's from now on (a restored partition with
+      // nothing left to read would otherwise show its pre-restore lag for good).
+      if (*offset > 0) {
+        stored_offsets_[tp] = *offset;
+        kafka_offsets_dirty_ = true;
+      }
+    }
+    std::erase_if(skipped_while_restoring_,
+                  [&](const auto& skipped) { return skipped.first.partition == partition; });
+    if (Status s = source_->Seek(seeks); !s.ok()) {
+      if (fatal_.ok()) fatal_ = s;
+      continue;
+    }
+    if (!paused_) {
+      if (Status s = source_->Resume(resumed); !s.ok() && fatal_.ok()) fatal_ = s;
+    }
+    last_record_ = NowMono();  // idleness counts from the resumption
   }
-  if (Status s = timers_.Refresh(); !s.ok()) fatal_ = s;
+  if (Status s = timers_.Refresh(); !s.ok() && fatal_.ok()) fatal_ = s;
+}
+
+bool KafkaPipeline::Restoring(std::string_view customer_id) const {
+  return !restoring_.empty() && restoring_.count(changelog_->PartitionOfCustomer(customer_id)) != 0;
+}
+
+std::vector<connectors::TopicPartition> KafkaPipeline::Resumable() const {
+  std::vector<connectors::TopicPartition> partitions;
+  for (const auto& tp : assigned_) {
+    if (restoring_.count(tp.partition) == 0) partitions.push_back(tp);
+  }
+  return partitions;
+}
+
+void KafkaPipeline::AddRestoreReasons(std::vector<std::string>* reasons) const {
+  const int64_t now = NowMono();
+  for (const auto& [partition, since] : restoring_) {
+    reasons->push_back("restoring partition " + std::to_string(partition) +
+                       " from the changelog for " + std::to_string(now - since) + " ms");
+  }
+}
+
+void KafkaPipeline::StopRestores() {
+  // Joined here: a restore in progress stops at its next changelog poll. What it wrote is
+  // restored again at the next assignment of its partition (its offsets were not advanced).
+  restore_worker_.reset();
+  restoring_.clear();
+  skipped_while_restoring_.clear();
 }
 
 void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& partitions) {
@@ -189,7 +258,13 @@ void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& p
     if (!still) gone.insert(tp.partition);
   }
   if (gone.empty()) return;
-  for (int32_t p : gone) restored_partitions_.erase(p);
+  for (int32_t p : gone) {
+    restored_partitions_.erase(p);
+    // A restore in progress stops before the drop, which then removes what it wrote.
+    if (restoring_.erase(p) != 0 && restore_worker_ != nullptr) restore_worker_->Cancel(p);
+  }
+  std::erase_if(skipped_while_restoring_,
+                [&](const auto& skipped) { return gone.count(skipped.first.partition) != 0; });
   cache_.DropClean(
       [&](std::string_view id) { return gone.count(changelog_->PartitionOfCustomer(id)) != 0; });
   if (Status s = restore_->Drop(gone); !s.ok()) {
@@ -207,7 +282,8 @@ std::optional<int32_t> KafkaPipeline::AdminForeignPartition(std::string_view cus
   const int32_t partition = changelog_->PartitionOfCustomer(customer_id);
   const bool owned = std::any_of(assigned_.begin(), assigned_.end(),
                                  [&](const auto& tp) { return tp.partition == partition; });
-  if (owned) return std::nullopt;
+  // A partition being restored is not served yet: answered as one not owned.
+  if (owned && restoring_.count(partition) == 0) return std::nullopt;
   return partition;
 }
 

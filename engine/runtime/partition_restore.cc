@@ -1,10 +1,12 @@
 #include "engine/runtime/partition_restore.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
 #include <utility>
 
+#include "connectors/kafka_record.h"
 #include "connectors/partition_reader.h"
 #include "engine/runtime/changelog_writer.h"
 #include "state/customer_codec.h"
@@ -35,7 +37,58 @@ bool AppliedLater(const v1::CustomerState& local, const v1::CustomerState& resto
          a.partition() == b.partition() && a.offset() > b.offset();
 }
 
+// Raises each offset of `into` to the one `from` names for its topic.
+void MergeMax(const std::map<std::string, int64_t>& from, std::map<std::string, int64_t>* into) {
+  for (const auto& [topic, offset] : from) {
+    auto [it, inserted] = into->emplace(topic, offset);
+    if (!inserted) it->second = std::max(it->second, offset);
+  }
+}
+
 }  // namespace
+
+ChangelogRecordInfo ParseChangelogRecord(const connectors::SourceRecord& record) {
+  ChangelogRecordInfo info;
+  info.batch_id = "record:" + std::to_string(record.offset);
+  for (const auto& [name, value] : record.headers) {
+    if (name == kChangelogKindHeader) {
+      info.timer = value == kChangelogTimerKind;
+      info.impact = value == kChangelogImpactKind;
+    }
+    if (name == kChangelogBatchHeader) {
+      const size_t count_at = value.rfind(':');
+      if (count_at != std::string::npos) {
+        info.batch_id = value.substr(0, count_at);
+        info.announced = std::strtoll(value.c_str() + count_at + 1, nullptr, 10);
+      }
+    }
+    if (name.starts_with(kNextOffsetHeaderPrefix)) {
+      try {
+        info.next_offsets[name.substr(sizeof(kNextOffsetHeaderPrefix) - 1)] = std::stoll(value);
+      } catch (const std::exception&) {
+        continue;
+      }
+    }
+  }
+  return info;
+}
+
+void BatchTally::Add(const ChangelogRecordInfo& info) {
+  state::StandbyBatch& batch = open_[info.batch_id];
+  batch.announced = info.announced;
+  ++batch.read;
+  MergeMax(info.next_offsets, &batch.next_offsets);
+  if (batch.read < batch.announced) return;
+  MergeMax(batch.next_offsets, &whole_);
+  open_.erase(info.batch_id);
+  std::erase_if(open_, [&](const auto& entry) {
+    return std::all_of(entry.second.next_offsets.begin(), entry.second.next_offsets.end(),
+                       [&](const auto& named) {
+                         auto it = whole_.find(named.first);
+                         return it != whole_.end() && it->second >= named.second;
+                       });
+  });
+}
 
 PartitionRestore::PartitionRestore(connectors::PartitionReader* reader, state::StateStore* store,
                                    std::string changelog_topic,
@@ -47,7 +100,15 @@ PartitionRestore::PartitionRestore(connectors::PartitionReader* reader, state::S
       input_topics_(std::move(input_topics)),
       partition_of_(std::move(partition_of)) {}
 
-Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* seed) {
+Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* seed,
+                                               const std::atomic<bool>* cancel) {
+  const auto cancelled = [cancel] {
+    return cancel != nullptr && cancel->load(std::memory_order_relaxed);
+  };
+  const auto cancelled_status = [&] {
+    return Status::Unavailable("restore of changelog " + changelog_topic_ + "[" +
+                               std::to_string(partition) + "] cancelled");
+  };
   RestoreStats stats;
   const std::optional<int64_t> checkpoint = store_->GetOffset(changelog_topic_, partition);
   // Per key the record to restore (nullopt: a tombstone): the customer record that applied the
@@ -55,18 +116,14 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
   // owner's), the timer records by fire_ms.
   std::map<std::string, std::optional<v1::CustomerState>> customers;
   std::map<std::string, std::map<int64_t, std::string>> timers;
-  // Per batch (kChangelogBatchHeader): records announced and read, input offsets named.
-  struct Batch {
-    int64_t announced = 0;
-    int64_t read = 0;
-    std::map<std::string, int64_t> next_offsets;
-  };
-  std::map<std::string, Batch> batches;
+  // Input offsets named by the batches read whole (kChangelogBatchHeader).
+  BatchTally tally;
   Status decode_error;
   int64_t from = checkpoint.value_or(0);
   if (seed != nullptr && seed->checkpoint > from) {
     // The standby copy folded the changelog up to its checkpoint: its records, then the tail.
-    // It keeps no batch marks, so the input it accounts for counts as read whole.
+    // Its marks count batches as this read does: a batch it holds in part is whole only once
+    // the tail brings the rest.
     for (auto& [key, value] : seed->customers) {
       auto& target = customers[key];
       if (!value.has_value()) continue;
@@ -84,49 +141,17 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
       }
     }
     stats.records_from_standby = static_cast<int64_t>(seed->customers.size() + seed->timers.size());
-    Batch& standby = batches["standby"];
-    standby.announced = standby.read = 1;
-    standby.next_offsets = std::move(seed->next_offsets);
+    tally = BatchTally(std::move(seed->next_offsets), std::move(seed->open_batches));
     from = seed->checkpoint;
   }
-  auto end =
-      reader_->ReadToEnd(changelog_topic_, partition, from, [&](const connectors::SourceRecord& r) {
+  auto end = reader_->ReadToEnd(
+      changelog_topic_, partition, from,
+      [&](const connectors::SourceRecord& r) {
         ++stats.records_read;
-        bool timer = false;
-        bool impact = false;
-        std::string batch_id = "record:" + std::to_string(r.offset);
-        int64_t announced = 1;  // a record without the header (older writers) is its own batch
-        std::map<std::string, int64_t> next_offsets;
-        for (const auto& [name, value] : r.headers) {
-          if (name == kChangelogKindHeader) {
-            timer = value == kChangelogTimerKind;
-            impact = value == kChangelogImpactKind;
-          }
-          if (name == kChangelogBatchHeader) {
-            const size_t count_at = value.rfind(':');
-            if (count_at != std::string::npos) {
-              batch_id = value.substr(0, count_at);
-              announced = std::strtoll(value.c_str() + count_at + 1, nullptr, 10);
-            }
-          }
-          if (name.starts_with(kNextOffsetHeaderPrefix)) {
-            const std::string topic = name.substr(sizeof(kNextOffsetHeaderPrefix) - 1);
-            try {
-              next_offsets[topic] = std::stoll(value);
-            } catch (const std::exception&) {
-              continue;
-            }
-          }
-        }
-        Batch& batch = batches[batch_id];
-        batch.announced = announced;
-        ++batch.read;
-        for (const auto& [topic, offset] : next_offsets) {
-          auto [it, inserted] = batch.next_offsets.emplace(topic, offset);
-          if (!inserted) it->second = std::max(it->second, offset);
-        }
-        if (impact) return;  // an instance's counters, read by reports (impact_changelog.h)
-        if (timer) {
+        const ChangelogRecordInfo info = ParseChangelogRecord(r);
+        tally.Add(info);
+        if (info.impact) return;  // an instance's counters, read by reports (impact_changelog.h)
+        if (info.timer) {
           v1::Timer parsed;
           if (!r.value.empty() && parsed.ParseFromString(r.value)) {
             timers[r.key][parsed.fire_ms()] = r.value;
@@ -145,7 +170,9 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
         }
         if (target.has_value() && AppliedLater(*target, restored)) return;
         target = std::move(restored);
-      });
+      },
+      cancelled);
+  if (cancelled()) return cancelled_status();
   if (!end.ok()) return end.status();
   if (!decode_error.ok()) {
     return Status::Corruption("changelog " + changelog_topic_ + "[" + std::to_string(partition) +
@@ -154,14 +181,7 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
   // Input resumes after the batches read whole only: the states of a batch read in part are
   // restored, and the input they account for is read again (re-applying it is a no-op for the
   // customers that applied it: input_position.h).
-  std::map<std::string, int64_t> next_offsets;
-  for (const auto& [id, batch] : batches) {
-    if (batch.read < batch.announced) continue;
-    for (const auto& [topic, offset] : batch.next_offsets) {
-      auto [it, inserted] = next_offsets.emplace(topic, offset);
-      if (!inserted) it->second = std::max(it->second, offset);
-    }
-  }
+  const std::map<std::string, int64_t>& next_offsets = tally.whole();
 
   // Behind: never restored (or dropped since), or the changelog accounts for more input.
   bool behind = !checkpoint.has_value() || *checkpoint == 0;
@@ -197,6 +217,7 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
       }
       ++stats.customers_applied;
       if (++in_batch >= kBatchCustomers) {
+        if (cancelled()) return cancelled_status();
         if (Status s = store_->Commit(batch, nullptr); !s.ok()) return s;
         batch = state::CommitBatch();
         in_batch = 0;
@@ -210,6 +231,7 @@ Result<RestoreStats> PartitionRestore::Restore(int32_t partition, RestoreSeed* s
     }
   }
   batch.PutOffset(changelog_topic_, partition, *end);
+  if (cancelled()) return cancelled_status();
   if (Status s = store_->Commit(batch, nullptr); !s.ok()) return s;
   return stats;
 }

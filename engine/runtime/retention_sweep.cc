@@ -13,7 +13,8 @@ Result<RetentionSweep::StepResult> RetentionSweep::Step(int64_t now_ms,
   // Ids are collected first: erasing goes through the cache, not under the store's iterator.
   Status scan = store_->ForEachCustomerFrom(cursor_, [&](const v1::CustomerState& customer) {
     last_id = customer.customer_id();
-    if (customer.last_seen_ms() > 0 && customer.last_seen_ms() < cutoff_ms) {
+    if (customer.last_seen_ms() > 0 && customer.last_seen_ms() < cutoff_ms &&
+        !(hold_ && hold_(customer.customer_id()))) {
       expired.push_back(customer.customer_id());
     }
     return ++examined < batch_;

@@ -20,7 +20,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -43,6 +46,11 @@ class RetentionSweep {
 
   bool enabled() const { return retention_ms_ > 0; }
 
+  // Customers for which `hold` returns true are not expired by this pass (their partition is
+  // being restored off the processing thread); a later pass examines them again. Null holds
+  // none.
+  void set_hold(std::function<bool(std::string_view customer_id)> hold) { hold_ = std::move(hold); }
+
   struct StepResult {
     size_t expired = 0;
     // The step reached the last stored customer: the next one starts from the first.
@@ -60,6 +68,7 @@ class RetentionSweep {
   state::StateStore* store_;
   EventProcessor* processor_;
   EngineMetrics* metrics_;
+  std::function<bool(std::string_view)> hold_;
   // First customer id of the next step ("" = from the beginning).
   std::string cursor_;
 };

@@ -66,6 +66,7 @@ Result<std::optional<RestoreSeed>> StandbyTailer::TakeOver(int32_t partition, in
   RestoreSeed seed;
   seed.checkpoint = mark.checkpoint;
   seed.next_offsets = mark.next_offsets;
+  seed.open_batches = mark.open_batches;
   Status read = store_->ForEach(
       partition, [&](std::string_view key, const std::optional<std::string>& value) {
         if (key.empty()) return;
@@ -146,25 +147,15 @@ Status StandbyTailer::Round() {
     auto [it, first] = marks.try_emplace(r.partition, marks_.at(r.partition));
     state::StandbyMark& mark = it->second;
     if (r.offset < mark.checkpoint) continue;
-    char prefix = kCustomerPrefix;
-    bool impact = false;
-    for (const auto& [name, value] : r.headers) {
-      if (name == kChangelogKindHeader && value == kChangelogTimerKind) prefix = kTimerPrefix;
-      if (name == kChangelogKindHeader && value == kChangelogImpactKind) impact = true;
-      if (name.starts_with(kNextOffsetHeaderPrefix)) {
-        int64_t offset = 0;
-        try {
-          offset = std::stoll(value);
-        } catch (const std::exception&) {
-          continue;
-        }
-        auto [at, inserted] =
-            mark.next_offsets.emplace(name.substr(sizeof(kNextOffsetHeaderPrefix) - 1), offset);
-        if (!inserted) at->second = std::max(at->second, offset);
-      }
-    }
+    const ChangelogRecordInfo info = ParseChangelogRecord(r);
+    // Input offsets count as a restore counts them: from the batches copied whole only.
+    BatchTally tally(std::move(mark.next_offsets), std::move(mark.open_batches));
+    tally.Add(info);
+    mark.next_offsets = tally.whole();
+    mark.open_batches = tally.open();
     mark.checkpoint = r.offset + 1;
-    if (impact) continue;  // not part of any customer's state
+    if (info.impact) continue;  // not part of any customer's state
+    const char prefix = info.timer ? kTimerPrefix : kCustomerPrefix;
     entries.push_back({r.partition, prefix + r.key,
                        r.value.empty() ? std::nullopt : std::optional<std::string>(r.value)});
   }

@@ -7,8 +7,10 @@
 // follows those changelog partitions with a consumer outside the group (assign(), never
 // subscribe()) and copies every record into a StandbyStore (state/standby_store.h), separate
 // from the StateStore so that nothing copied is served, fired or swept; each round's records and
-// the partitions' new marks (changelog checkpoint, input offsets named) are written in one
-// atomic batch, at most kMaxRoundRecords per round.
+// the partitions' new marks are written in one atomic batch, at most kMaxRoundRecords per round.
+// A mark is the changelog checkpoint and the input offsets counted as a restore counts them
+// (BatchTally): named by the batches copied whole, with the batches copied in part kept open,
+// so that a takeover resumes input exactly where a full restore of the same records would.
 //
 // TakeOver (the partition was assigned) stops copying the partition and hands its copy to
 // PartitionRestore::Restore as a seed, which then reads the changelog only from the copy's
@@ -19,8 +21,10 @@
 // A failing read or write is logged and retried after a pause: a standby is an optimization,
 // never a reason to stop processing (a takeover without a current copy reads more changelog).
 //
-// Thread safety: TakeOver and Resume are called from the processing thread; they wait at most
-// for the copy round in progress (one StandbyStore write). The destructor stops the thread.
+// Thread safety: TakeOver (from the restore thread, RestoreWorker) and Resume (from the
+// processing thread) may be called concurrently, never for the same partition at once (a
+// revoked partition's restore is cancelled before it is resumed); each waits at most for the
+// copy round in progress (one StandbyStore write). The destructor stops the thread.
 #pragma once
 
 #include <atomic>

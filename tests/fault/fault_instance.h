@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -40,7 +41,9 @@ inline double MetricValue(const engine::EngineMetrics& metrics, const std::strin
 // One engine instance running on its own thread until stopped.
 class Instance {
  public:
-  Instance(const engine::EngineConfig& config, const std::string& bootstrap) {
+  // `before_restore`: PipelineRunOptions::before_restore (null: none).
+  Instance(const engine::EngineConfig& config, const std::string& bootstrap,
+           std::function<void(int32_t partition)> before_restore = nullptr) {
     auto store = engine::OpenStore(config);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
@@ -53,9 +56,10 @@ class Instance {
     pipeline_->UpdateRules(*rules);
     admin_ = std::make_unique<engine::AdminApi>(pipeline_.get(), &tasks_,
                                                 [](std::ostream&) -> Result<size_t> { return 0; });
-    thread_ = std::thread([this] {
+    thread_ = std::thread([this, before_restore = std::move(before_restore)] {
       engine::PipelineRunOptions options;
       options.tasks = &tasks_;
+      options.before_restore = before_restore;
       status_ = pipeline_->Run(stop_, options);
     });
   }

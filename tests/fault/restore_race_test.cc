@@ -1,11 +1,15 @@
 // PartitionRestore against a changelog that an old owner still writes (found by
 // rebalance_test.cc): a member that lost the partition delivers older states after the new
 // owner's, and the last batch of a member can be read in part. The restore keeps per customer
-// the state that applied the latest input and resumes input only after the batches it read whole.
+// the state that applied the latest input and resumes input only after the batches it read whole;
+// a takeover from a standby copy (StandbyTailer) counts the batches the same way.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "connectors/dev_broker.h"
@@ -13,6 +17,8 @@
 #include "connectors/partition_reader.h"
 #include "engine/runtime/changelog_writer.h"
 #include "engine/runtime/partition_restore.h"
+#include "engine/runtime/standby_tailer.h"
+#include "fault_instance.h"
 #include "state/customer_codec.h"
 #include "state/rocksdb_store.h"
 #include "tests/testing/temp_dir.h"
@@ -66,6 +72,42 @@ class RestoreRaceTest : public ::testing::Test {
     return restore.Restore(0);
   }
 
+  // A standby copy of changelog partition 0 (in the test's directory) once its checkpoint is
+  // `end`.
+  std::unique_ptr<engine::StandbyTailer> CopyUpTo(int64_t end) {
+    engine::StandbyTailerOptions options;
+    options.changelog_topic = kChangelog;
+    options.partitions = {0};
+    options.dir = temp_dir_.File("standby");
+    options.reader.bootstrap_servers = broker_->bootstrap_servers();
+    options.log = &log_;
+    auto tailer = engine::StandbyTailer::Start(options, &metrics_);
+    EXPECT_TRUE(tailer.ok()) << tailer.status().ToString();
+    if (!tailer.ok()) return nullptr;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (MetricValue(metrics_, "touchstream_standby_checkpoint", "partition", "0") !=
+           static_cast<double>(end)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "standby copy never reached changelog offset " << end;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::move(*tailer);
+  }
+
+  // Takes partition 0 over from `tailer` (it stops copying it) and restores it from the copy
+  // and the changelog after it.
+  Result<engine::RestoreStats> RestoreFrom(engine::StandbyTailer* tailer) {
+    auto seed = tailer->TakeOver(0, 0);
+    if (!seed.ok()) return seed.status();
+    EXPECT_TRUE(seed->has_value());
+    if (!seed->has_value()) return Status::NotFound("no standby copy of partition 0");
+    engine::PartitionRestore restore(reader_.get(), store_.get(), kChangelog, {kInput},
+                                     [](std::string_view) { return 0; });
+    return restore.Restore(0, &**seed);
+  }
+
   int64_t AppliedOffset(const std::string& id) {
     v1::CustomerState state;
     EXPECT_TRUE(store_->GetCustomer(id, &state).ok()) << id;
@@ -78,6 +120,8 @@ class RestoreRaceTest : public ::testing::Test {
   std::unique_ptr<state::StateStore> store_;
   std::unique_ptr<connectors::PartitionReader> reader_;
   uint64_t token_ = 0;
+  engine::EngineMetrics metrics_;
+  engine::Logger log_{&std::cerr, engine::LogFormat::kText, engine::LogLevel::kWarn};
 };
 
 // The new owner wrote c1 after input 9; the old owner's record of c1 after input 4 arrives
@@ -121,6 +165,49 @@ TEST_F(RestoreRaceTest, RecordsWithoutBatchHeaderCountAsWhole) {
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   EXPECT_EQ(restored->customers_applied, 1);
   EXPECT_EQ(store_->GetOffset(kInput, 0), 7);
+}
+
+// The standby copy holds the part of a batch that was delivered (its writer was killed): a
+// takeover from the copy resumes input after the last batch copied whole (5), as a full restore
+// does (InputResumesAfterWholeBatchesOnly), not after the part (20).
+TEST_F(RestoreRaceTest, StandbyTakeoverResumesAfterWholeBatchesOnly) {
+  Customer("c2", 4, "w:0:1", 5);
+  Customer("c1", 18, "w:1:2", 20);
+  auto tailer = CopyUpTo(2);
+  ASSERT_NE(tailer, nullptr);
+  auto restored = RestoreFrom(tailer.get());
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->records_read, 0);
+  EXPECT_EQ(restored->records_from_standby, 2);
+  EXPECT_EQ(AppliedOffset("c1"), 18);
+  EXPECT_EQ(AppliedOffset("c2"), 4);
+  EXPECT_EQ(store_->GetOffset(kInput, 0), 5);
+}
+
+// A batch copied in part is kept open in the copy's mark (across a restart of the copy): when
+// the rest of it is in the changelog's tail, the takeover counts it whole (20), as a full
+// restore of the same records does.
+TEST_F(RestoreRaceTest, StandbyBatchCopiedInPartIsCompletedByTheTail) {
+  Customer("c2", 4, "w:0:1", 5);
+  Customer("c1", 18, "w:1:2", 20);
+  CopyUpTo(2).reset();
+  auto tailer = CopyUpTo(2);  // reopened: the marks are read back from the standby store
+  ASSERT_NE(tailer, nullptr);
+  auto seed_then_tail = [&] {
+    auto seed = tailer->TakeOver(0, 0);
+    // Written after the copy stopped: the tail.
+    Customer("c3", 19, "w:1:2", 20);
+    return seed;
+  }();
+  ASSERT_TRUE(seed_then_tail.ok()) << seed_then_tail.status().ToString();
+  ASSERT_TRUE(seed_then_tail->has_value());
+  engine::PartitionRestore restore(reader_.get(), store_.get(), kChangelog, {kInput},
+                                   [](std::string_view) { return 0; });
+  auto restored = restore.Restore(0, &**seed_then_tail);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->records_read, 1);
+  EXPECT_EQ(AppliedOffset("c3"), 19);
+  EXPECT_EQ(store_->GetOffset(kInput, 0), 20);
 }
 
 }  // namespace
