@@ -6,9 +6,10 @@
 //                            heartbeat: {"status":"ok"} once the processing thread answers.
 //   GET    /readyz           {"status":"ready"}, or 503 {"status":"not ready","reasons":[...]}
 //                            while the instance cannot do its work (readiness): before the
-//                            group's first assignment, while starting or restoring state
-//                            (the heartbeat's busy activity), while the store fails, every
-//                            broker is down or a topic refuses messages, and once stopping
+//                            group's first assignment, while starting, while a partition
+//                            restores from the changelog (named with its duration), while the
+//                            store fails, every broker is down or a topic refuses messages, and
+//                            once stopping
 //   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404
 //   DELETE /customers/<id>   erases the customer; answers with the counts once committed
 //   GET    /rules            [{"id","version","enabled","file"}, ...] of the active rule set
