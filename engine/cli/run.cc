@@ -150,7 +150,7 @@ int RunCommand(int argc, char** argv) {
   // Admin requests run on the processing thread (Run drains the queue between records).
   TaskQueue admin_tasks;
   AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules, &(*pipeline)->heartbeat(),
-                     loaded_config->admin.stall_timeout_ms);
+                     loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment);
   std::unique_ptr<AdminServer> admin_server;
   if (!loaded_config->admin.address.empty()) {
     auto server = AdminServer::Start(

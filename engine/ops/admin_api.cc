@@ -8,6 +8,7 @@
 
 #include "engine/core/event_checks.h"
 #include "engine/customer/state_json.h"
+#include "engine/ops/console_routes.h"
 
 namespace touchstream::engine {
 
@@ -72,12 +73,14 @@ Result<std::string> DecodeCustomerIdSegment(std::string_view segment) {
 }
 
 AdminApi::AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload,
-                   const Heartbeat* heartbeat, int64_t stall_timeout_ms)
+                   const Heartbeat* heartbeat, int64_t stall_timeout_ms,
+                   rules::RuleEnvironment rule_environment)
     : backend_(backend),
       tasks_(tasks),
       reload_(std::move(reload)),
       heartbeat_(heartbeat),
-      stall_timeout_ms_(stall_timeout_ms) {}
+      stall_timeout_ms_(stall_timeout_ms),
+      rule_environment_(std::move(rule_environment)) {}
 
 void AdminApi::OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond,
                                   std::function<AdminResponse(const std::string&)> stopped) {
@@ -156,6 +159,11 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
                                 {"diagnostics", diagnostics.str()}}));
     }
     return respond(Json(200, {{"accepted", true}, {"rules", *loaded}}));
+  }
+  if (path == "/rules/check") {
+    if (method != "POST") return respond(Error(405, "use POST /rules/check"));
+    // Compiling posted text does not touch the engine: it runs here.
+    return respond(CheckRuleText(request.body, rule_environment_));
   }
   if (path.substr(0, kCustomersPrefix.size()) == kCustomersPrefix) {
     Result<std::string> id = DecodeCustomerIdSegment(path.substr(kCustomersPrefix.size()));

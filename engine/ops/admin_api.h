@@ -15,6 +15,8 @@
 //   GET    /rules            [{"id","version","enabled","file"}, ...] of the active rule set
 //   POST   /rules/reload     re-reads the rule files; 200 with the rule count, 422 with the
 //                            diagnostics when the new set is refused (the running set stays)
+//   POST   /rules/check      compiles the posted rule file without loading it
+//                            (engine/ops/console_routes.h)
 // <id> is percent-decoded once (DecodeCustomerIdSegment); a malformed or unusable id is 400 with
 // the reason. Who may call which route: engine/ops/admin_auth.h, a layer in front. Everything
 // touching the engine runs on the processing thread: the request is posted to a TaskQueue the
@@ -36,6 +38,7 @@
 #include "engine/ops/admin_server.h"
 #include "engine/ops/heartbeat.h"
 #include "engine/runtime/task_queue.h"
+#include "rules/environment.h"
 #include "rules/rule.h"
 #include "state/customer_erasure.h"
 #include "touchstream/v1/state.pb.h"
@@ -82,9 +85,12 @@ class AdminApi {
   using ReloadRules = std::function<Result<size_t>(std::ostream& diagnostics)>;
 
   // `backend`, `tasks` and `heartbeat` (when given) must outlive the API (and the server calling
-  // it). /healthz fails once `heartbeat` has been silent for `stall_timeout_ms`.
+  // it). /healthz fails once `heartbeat` has been silent for `stall_timeout_ms`. Posted rule
+  // text (POST /rules/check) is compiled against `rule_environment` (the engine's, as
+  // `touchstream rules check --config` does).
   AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload,
-           const Heartbeat* heartbeat = nullptr, int64_t stall_timeout_ms = 60000);
+           const Heartbeat* heartbeat = nullptr, int64_t stall_timeout_ms = 60000,
+           rules::RuleEnvironment rule_environment = {});
 
   void Handle(const AdminRequest& request, AdminResponder respond);
 
@@ -99,6 +105,7 @@ class AdminApi {
   ReloadRules reload_;
   const Heartbeat* heartbeat_;
   int64_t stall_timeout_ms_;
+  rules::RuleEnvironment rule_environment_;
 };
 
 }  // namespace touchstream::engine

@@ -9,7 +9,8 @@
 // token is hashed and compared with every entry in constant time (CRYPTO_memcmp).
 //
 // Policy (RequiredRole): GET /healthz and GET /readyz are open; every other GET or HEAD needs
-// the `read` role; any other method (erase, reload, future writes) needs `admin`, which also
+// the `read` role, as does POST /rules/check (it compiles posted text and changes nothing);
+// any other method (erase, reload, future writes) needs `admin`, which also
 // grants read. No valid token: 401 with "WWW-Authenticate: Bearer"; a valid token without the
 // role: 403. With no token entries at all the access is `open` (every route as before: for a
 // loopback-only address) or `closed` (only the open routes answer; the rest 401).
