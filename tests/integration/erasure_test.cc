@@ -40,6 +40,67 @@ class IntegrationErasureTest : public PipelineFixture {
     std::vector<connectors::DeliveryReport> reports;
     ASSERT_TRUE((*sink)->Flush(10000, &reports).ok());
   }
+
+  // c-1: a first purchase (the welcome offer: a delivery and an impact attribution) and a
+  // cart_add now (the abandoned cart's timer, 2 h later, stays armed); c-3: a purchase.
+  void ProduceCustomers() {
+    config_.rules_paths.push_back(std::string(TOUCHSTREAM_SOURCE_DIR) + "/deploy/rules/journeys");
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const std::string before = FormatRfc3339Ms(now_ms - 60000);
+    const std::string at = FormatRfc3339Ms(now_ms);
+    Produce({{"c-1",
+              R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":")" + before +
+                  R"(","properties":{"amount":10.0,"sku":"SECRET-SKU","email":"c1@example.com"}})"},
+             {"c-1", R"({"event_id":"e2","customer_id":"c-1","type":"cart_add","ts":")" + at +
+                         R"(","properties":{"sku":"SECRET-SKU"}})"},
+             {"c-3", R"({"event_id":"e3","customer_id":"c-3","type":"purchase","ts":")" + at +
+                         R"(","properties":{"amount":20.0,"sku":"B1"}})"}});
+  }
+
+  // The value of the last changelog record of every key.
+  std::map<std::string, std::string> LatestChangelogRecords() {
+    std::map<std::string, std::string> latest;
+    auto reader = connectors::PartitionReader::Create({bootstrap_, {}, 10000});
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return latest;
+    const std::string topic = engine::ChangelogTopicOf(config_);
+    auto partitions = (*reader)->PartitionCount(topic, 10000);
+    EXPECT_TRUE(partitions.ok()) << partitions.status().ToString();
+    for (int32_t p = 0; partitions.ok() && p < *partitions; ++p) {
+      auto marks = (*reader)->Watermarks(topic, p, 10000);
+      EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+      if (!marks.ok() || marks->second <= marks->first) continue;
+      EXPECT_TRUE((*reader)
+                      ->ReadToEnd(topic, p, 0,
+                                  [&](const connectors::SourceRecord& record) {
+                                    latest[record.key] = record.value;
+                                  })
+                      .ok());
+    }
+    return latest;
+  }
+
+  // The customer's state key and timer keys (at least one) are all tombstones in `latest`.
+  static void ExpectOnlyTombstonesOf(const std::string& customer_id,
+                                     const std::map<std::string, std::string>& latest) {
+    const std::string timer_prefix = engine::ChangelogTimerKey(customer_id, "");
+    int customer_keys = 0;
+    int timer_keys = 0;
+    for (const auto& [key, value] : latest) {
+      if (key == customer_id) {
+        ++customer_keys;
+      } else if (key.starts_with(timer_prefix)) {
+        ++timer_keys;
+      } else {
+        continue;
+      }
+      EXPECT_TRUE(value.empty()) << "the changelog still holds a value for key " << key;
+    }
+    EXPECT_EQ(customer_keys, 1);
+    EXPECT_GE(timer_keys, 1);
+  }
 };
 
 // stdout and stderr of `touchstream <args>`, and its exit code.
@@ -67,20 +128,7 @@ engine::AdminResponse Request(engine::AdminApi* api, const std::string& method,
 // A customer with state, delivery history, an impact attribution and an armed timer is erased
 // by the admin API; afterwards no command, route, store scan or changelog read returns any of it.
 TEST_F(IntegrationErasureTest, NothingOfAnErasedCustomerCanBeReadBack) {
-  config_.rules_paths.push_back(std::string(TOUCHSTREAM_SOURCE_DIR) + "/deploy/rules/journeys");
-  // Event times near now: the abandoned-cart timer (2 h after the cart_add) stays armed.
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  const std::string before = FormatRfc3339Ms(now_ms - 60000);
-  const std::string at = FormatRfc3339Ms(now_ms);
-  Produce({{"c-1",
-            R"({"event_id":"e1","customer_id":"c-1","type":"purchase","ts":")" + before +
-                R"(","properties":{"amount":10.0,"sku":"SECRET-SKU","email":"c1@example.com"}})"},
-           {"c-1", R"({"event_id":"e2","customer_id":"c-1","type":"cart_add","ts":")" + at +
-                       R"(","properties":{"sku":"SECRET-SKU"}})"},
-           {"c-3", R"({"event_id":"e3","customer_id":"c-3","type":"purchase","ts":")" + at +
-                       R"(","properties":{"amount":20.0,"sku":"B1"}})"}});
+  ProduceCustomers();
   {
     auto store = engine::OpenStore(config_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -159,39 +207,38 @@ TEST_F(IntegrationErasureTest, NothingOfAnErasedCustomerCanBeReadBack) {
   EXPECT_EQ(report.find("c-1"), std::string::npos) << report;
 
   // The changelog: the latest record of c-1's state and of each of its timers is a tombstone.
-  auto reader = connectors::PartitionReader::Create({bootstrap_, {}, 10000});
-  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  const std::string topic = engine::ChangelogTopicOf(config_);
-  auto partitions = (*reader)->PartitionCount(topic, 10000);
-  ASSERT_TRUE(partitions.ok()) << partitions.status().ToString();
-  std::map<std::string, std::string> latest;  // key -> value of its last record
-  for (int32_t p = 0; p < *partitions; ++p) {
-    auto marks = (*reader)->Watermarks(topic, p, 10000);
-    ASSERT_TRUE(marks.ok()) << marks.status().ToString();
-    if (marks->second <= marks->first) continue;
-    ASSERT_TRUE((*reader)
-                    ->ReadToEnd(topic, p, 0,
-                                [&](const connectors::SourceRecord& record) {
-                                  latest[record.key] = record.value;
-                                })
-                    .ok());
-  }
-  const std::string timer_prefix = engine::ChangelogTimerKey("c-1", "");
-  int customer_keys = 0;
-  int timer_keys = 0;
-  for (const auto& [key, value] : latest) {
-    if (key == "c-1")
-      ++customer_keys;
-    else if (key.starts_with(timer_prefix))
-      ++timer_keys;
-    else
-      continue;
-    EXPECT_TRUE(value.empty()) << "the changelog still holds a value for key " << key;
-  }
-  EXPECT_EQ(customer_keys, 1);
-  EXPECT_GE(timer_keys, 1);
-  EXPECT_TRUE(latest.contains("c-3"));
-  EXPECT_FALSE(latest["c-3"].empty());
+  const std::map<std::string, std::string> latest = LatestChangelogRecords();
+  ExpectOnlyTombstonesOf("c-1", latest);
+  ASSERT_TRUE(latest.contains("c-3"));
+  EXPECT_FALSE(latest.at("c-3").empty());
+}
+
+// `touchstream state erase` on a stopped engine's store with the changelog on writes the
+// tombstones of the customer's state and timers, so no later restore brings the customer back;
+// with the embedded broker (gone with the engine) it refuses, erasing nothing.
+TEST_F(IntegrationErasureTest, StateEraseWritesChangelogTombstones) {
+  ProduceCustomers();
+  RunPipeline(config_, 3);
+  const std::filesystem::path config_file = root_ / "engine.yaml";
+  const std::string state_and_rules = "state: {dir: " + config_.state.dir + "}\n";
+  std::ofstream(root_ / "embedded.yaml") << "kafka: {group_id: " << config_.kafka.group_id << "}\n"
+                                         << state_and_rules;
+  const auto [refused_code, refused] =
+      Touchstream("state erase c-1 --config " + (root_ / "embedded.yaml").string());
+  EXPECT_EQ(refused_code, 1) << refused;
+  EXPECT_NE(refused.find("nothing erased"), std::string::npos) << refused;
+  const auto [kept_code, kept] =
+      Touchstream("state get c-1 --config " + (root_ / "embedded.yaml").string());
+  EXPECT_EQ(kept_code, 0) << kept;
+
+  std::ofstream(config_file) << "kafka: {bootstrap_servers: \"" << bootstrap_
+                             << "\", group_id: " << config_.kafka.group_id
+                             << ", input_topics: [touchstream.events]}\n"
+                             << state_and_rules;
+  const auto [erase_code, erased] = Touchstream("state erase c-1 --config " + config_file.string());
+  EXPECT_EQ(erase_code, 0) << erased;
+  EXPECT_NE(erased.find("changelog tombstones"), std::string::npos) << erased;
+  ExpectOnlyTombstonesOf("c-1", LatestChangelogRecords());
 }
 
 }  // namespace
