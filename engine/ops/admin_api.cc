@@ -15,7 +15,10 @@ namespace {
 constexpr std::string_view kCustomersPrefix = "/customers/";
 
 AdminResponse Json(int status, const nlohmann::json& body) {
-  return {status, body.dump() + "\n", "application/json"};
+  // A percent-decoded customer id may be any bytes: text that is not UTF-8 is written with
+  // U+FFFD in its place (dump() would throw and end the processing thread).
+  return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+          "application/json"};
 }
 
 AdminResponse Error(int status, const std::string& message) {
