@@ -122,5 +122,20 @@ TEST_F(EngineAdminApiTest, ReadyzWhenStopped) {
             "{\"reasons\":[\"the engine is not running\"],\"status\":\"not ready\"}\n");
 }
 
+// Found by tests/fuzz/admin_http_fuzz.cc: a customer id that percent-decodes to bytes that are
+// not UTF-8 threw from the JSON writer on the processing thread; it is answered, with U+FFFD.
+TEST_F(EngineAdminApiTest, CustomerIdThatIsNotUtf8IsAnswered) {
+  AdminResponse erased;
+  api_.Handle({"DELETE", "/customers/%8Dc"}, [&](AdminResponse r) { erased = std::move(r); });
+  tasks_.RunPending();
+  EXPECT_EQ(erased.status, 200);
+  EXPECT_NE(erased.body.find("\"customer_id\":\"\xEF\xBF\xBD"
+                             "c\""),
+            std::string::npos)
+      << erased.body;
+  AdminResponse missing = Get("/customers/%FF");
+  EXPECT_EQ(missing.status, 404);
+}
+
 }  // namespace
 }  // namespace touchstream::engine
