@@ -219,6 +219,8 @@ std::string ActionWithoutSnapshotToJson(const v1::Action& action) {
   object.String("channel", action.channel());
   object.String("customer_id", action.customer_id());
   if (!action.experiment_arm().empty()) object.String("experiment_arm", action.experiment_arm());
+  if (action.expires_at_ms() != 0)
+    object.String("expires_at", FormatRfc3339Ms(action.expires_at_ms()));
   object.String("kind", action.kind());
   object.String("message", action.message());
   object.StringMap("payload", action.payload());
@@ -246,6 +248,7 @@ std::string ActionToJson(const v1::Action& action) {
   object["trigger_event_id"] = action.trigger_event_id();
   if (!action.trigger().empty()) object["trigger"] = action.trigger();
   if (!action.experiment_arm().empty()) object["experiment_arm"] = action.experiment_arm();
+  if (action.expires_at_ms() != 0) object["expires_at"] = FormatRfc3339Ms(action.expires_at_ms());
   if (action.has_snapshot()) object["snapshot"] = SnapshotToJson(action.snapshot());
   return Dump(object);
 }
@@ -256,6 +259,7 @@ Result<v1::Action> ActionFromJson(std::string_view text) {
   const json& object = *parsed;
   v1::Action action;
   int64_t ts_ms = 0;
+  int64_t expires_at_ms = 0;
   for (Status status : {ReadString(object, "action_id", action.mutable_action_id()),
                         ReadString(object, "customer_id", action.mutable_customer_id()),
                         ReadString(object, "rule_id", action.mutable_rule_id()),
@@ -267,10 +271,12 @@ Result<v1::Action> ActionFromJson(std::string_view text) {
                         ReadTimestamp(object, "ts", &ts_ms),
                         ReadString(object, "trigger_event_id", action.mutable_trigger_event_id()),
                         ReadString(object, "trigger", action.mutable_trigger()),
-                        ReadString(object, "experiment_arm", action.mutable_experiment_arm())}) {
+                        ReadString(object, "experiment_arm", action.mutable_experiment_arm()),
+                        ReadTimestamp(object, "expires_at", &expires_at_ms)}) {
     if (!status.ok()) return status;
   }
   action.set_ts_ms(ts_ms);
+  action.set_expires_at_ms(expires_at_ms);
   return action;
 }
 

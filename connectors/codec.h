@@ -11,10 +11,11 @@
 //
 // Action JSON: {"action_id", "customer_id", "rule_id", "rule_version", "kind", "channel",
 //   "message", "payload": {string: string}, "ts": RFC 3339, "trigger_event_id",
-//   "experiment_arm" (omitted when empty), "snapshot" (only when set: {"lifecycle_stage",
-//   "value_tier", "loyalty_tier", "clv": {"value", "p_alive"} (omitted when absent), "last_nps":
-//   {"score", "category", "ts"} (omitted when absent), "open_tickets", "purchase_count",
-//   "total_spend", "recent_events": [{"type", "ts"}]})}. Decoding ignores "snapshot".
+//   "experiment_arm" (omitted when empty), "expires_at": RFC 3339 (omitted when 0), "snapshot"
+//   (only when set: {"lifecycle_stage", "value_tier", "loyalty_tier", "clv": {"value", "p_alive"}
+//   (omitted when absent), "last_nps": {"score", "category", "ts"} (omitted when absent),
+//   "open_tickets", "purchase_count", "total_spend", "recent_events": [{"type", "ts"}]})}.
+//   Decoding ignores "snapshot".
 // Decision JSON: {"decision_id", "customer_id", "rule_id", "rule_version", "trigger_event_id",
 //   "outcome": "fired" | "suppressed" | "held_out" | "not_matched" | "unspecified", "reason",
 //   "ts": RFC 3339, "action_id" (omitted when empty), "inputs": {string: string}}.

@@ -1,7 +1,9 @@
 #include "connectors/kafka_source.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <utility>
 
 namespace touchstream::connectors {
 namespace {
@@ -46,6 +48,9 @@ KafkaSource::KafkaSource(PartitionListener* listener) : listener_(listener) {}
 
 KafkaSource::~KafkaSource() {
   Close();
+  if (abandoned_) {
+    rd_kafka_destroy_flags(consumer_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
 }
 
 Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSourceOptions& options,
@@ -58,6 +63,7 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSourceOption
   if (listener == nullptr) return Status::InvalidArgument("kafka source: listener is null");
 
   std::unique_ptr<KafkaSource> source(new KafkaSource(listener));
+  source->close_timeout_ms_ = options.close_timeout_ms;
   RdKafkaConfPtr conf(rd_kafka_conf_new());
   Status status = SetConf(conf.get(), {{"bootstrap.servers", options.bootstrap_servers},
                                        {"group.id", options.group_id},
@@ -94,6 +100,16 @@ void KafkaSource::RebalanceCallback(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
 void KafkaSource::ErrorCallback(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
   static_cast<KafkaSource*>(opaque)->error_log_.Report(static_cast<rd_kafka_resp_err_t>(err),
                                                        reason);
+}
+
+void KafkaSource::OffsetCommitCallback(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                                       rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  KafkaSource* source = static_cast<KafkaSource*>(opaque);
+  if (!source->async_commit_error_.ok()) return;
+  Status status = StatusFromError(err, "asynchronous commit");
+  if (status.ok() && offsets != nullptr)
+    status = FirstPartitionError(offsets, "asynchronous commit");
+  source->async_commit_error_ = status;
 }
 
 void KafkaSource::OnRebalance(rd_kafka_resp_err_t err,
@@ -173,6 +189,26 @@ Status KafkaSource::CommitSync(
   return FirstPartitionError(list.get(), "commit");
 }
 
+Status KafkaSource::CommitAsync(
+    const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) {
+  if (state_ == State::kClosed) return Status::Internal("kafka source: CommitAsync after Close");
+  if (next_offsets.empty()) return Status::Ok();
+  RdKafkaListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+  for (const auto& [tp, offset] : next_offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  // The result is posted on the consumer's queue, where Poll serves OffsetCommitCallback.
+  RdKafkaQueuePtr queue(rd_kafka_queue_get_consumer(consumer_.get()));
+  if (queue == nullptr) return Status::Internal("kafka source: commit: no consumer queue");
+  return StatusFromError(rd_kafka_commit_queue(consumer_.get(), list.get(), queue.get(),
+                                               &KafkaSource::OffsetCommitCallback, this),
+                         "commit");
+}
+
+Status KafkaSource::TakeAsyncCommitError() {
+  return std::exchange(async_commit_error_, Status::Ok());
+}
+
 Status KafkaSource::Pause(const std::vector<TopicPartition>& partitions) {
   RdKafkaListPtr list = ToList(partitions);
   Status status = StatusFromError(rd_kafka_pause_partitions(consumer_.get(), list.get()), "pause");
@@ -229,9 +265,50 @@ std::vector<KafkaSource::PartitionLag> KafkaSource::Lag(int query_timeout_ms) {
 Status KafkaSource::Close() {
   if (state_ != State::kOpen || consumer_ == nullptr) return Status::Ok();
   state_ = State::kClosing;
-  const rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get());
+  // rd_kafka_consumer_close waits without a bound; the queue variant lets the wait end.
+  rd_kafka_t* rk = consumer_.get();
+  RdKafkaQueuePtr queue(rd_kafka_queue_new(rk));
+  RdKafkaErrorPtr error(rd_kafka_consumer_close_queue(rk, queue.get()));
+  if (error != nullptr) {
+    state_ = State::kClosed;
+    return StatusFromError(rd_kafka_error_code(error.get()), "kafka source: close");
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(close_timeout_ms_);
+  while (!rd_kafka_consumer_closed(rk)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) {
+      state_ = State::kClosed;
+      abandoned_ = true;
+      return Status::Unavailable(
+          "kafka source: the consumer did not leave the group within " +
+          std::to_string(close_timeout_ms_) +
+          " ms; stopped without leaving (the group notices after session.timeout.ms)");
+    }
+    rd_kafka_event_t* event =
+        rd_kafka_queue_poll(queue.get(), static_cast<int>(std::min<int64_t>(left, 100)));
+    if (event == nullptr) continue;
+    // What rd_kafka_consumer_close would serve through the callbacks arrives as events here.
+    switch (rd_kafka_event_type(event)) {
+      case RD_KAFKA_EVENT_REBALANCE:
+        OnRebalance(rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
+        break;
+      case RD_KAFKA_EVENT_OFFSET_COMMIT:
+        OffsetCommitCallback(rk, rd_kafka_event_error(event),
+                             rd_kafka_event_topic_partition_list(event), this);
+        break;
+      case RD_KAFKA_EVENT_ERROR:
+        error_log_.Report(rd_kafka_event_error(event), rd_kafka_event_error_string(event));
+        break;
+      default:
+        break;
+    }
+    rd_kafka_event_destroy(event);
+  }
   state_ = State::kClosed;
-  return StatusFromError(err, "kafka source: close");
+  return Status::Ok();
 }
 
 }  // namespace touchstream::connectors

@@ -7,7 +7,8 @@
 // On revoke the PartitionListener is called BEFORE the partitions are let go, so its owner can
 // commit what it processed (CommitSync may be called from inside OnRevoked).
 //
-// Thread safety: not thread safe. Poll, CommitSync, Pause, Resume and Close must be called from
+// Thread safety: not thread safe. Poll, CommitSync, CommitAsync, TakeAsyncCommitError, Pause,
+// Resume and Close must be called from
 // one thread; listener callbacks run on that thread, inside Poll and Close. Assignment() and
 // Lag() may be called from any thread.
 #pragma once
@@ -35,6 +36,10 @@ struct KafkaSourceOptions {
   // Extra librdkafka settings, applied last (so they override the defaults above):
   // security.protocol, sasl.*, session.timeout.ms, heartbeat.interval.ms, ...
   std::map<std::string, std::string> properties;
+  // How long Close waits for the consumer to leave the group (revoking its partitions) before it
+  // lets go of it without leaving: the group then notices the member is gone after
+  // session.timeout.ms, as after a crash.
+  int close_timeout_ms = 15000;
 };
 
 // Told by the source where partitions start and when they come and go. Called on the thread
@@ -71,6 +76,15 @@ class KafkaSource {
   // processed offset + 1). An empty list is a no-op. Errors name the failing partition.
   Status CommitSync(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
 
+  // Like CommitSync but does not wait for the broker: the commit is sent in the background and
+  // its result arrives during a later Poll, where a failure is kept for TakeAsyncCommitError.
+  // Commits are applied in order, so a later commit of the same partition supersedes this one.
+  // An empty list is a no-op; a request librdkafka refuses at once returns its error.
+  Status CommitAsync(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
+  // The first failure of an asynchronous commit reported since the last call (naming the
+  // failing partition), or Ok; clears it.
+  Status TakeAsyncCommitError();
+
   // Stops / restarts fetching from assigned partitions. Errors name the failing partition.
   Status Pause(const std::vector<TopicPartition>& partitions);
   Status Resume(const std::vector<TopicPartition>& partitions);
@@ -93,7 +107,9 @@ class KafkaSource {
   std::vector<PartitionLag> Lag(int query_timeout_ms = 500);
 
   // Leaves the group (revoking partitions through the listener) and stops the consumer.
-  // Idempotent; the destructor calls it.
+  // Idempotent; the destructor calls it. Unavailable when the consumer did not leave within
+  // options.close_timeout_ms (a coordinator that never answers the leave): the consumer is then
+  // destroyed without leaving the group.
   Status Close();
 
  private:
@@ -101,6 +117,8 @@ class KafkaSource {
   static void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static void OffsetCommitCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t* offsets, void* opaque);
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   Status FatalStatus();
 
@@ -109,6 +127,11 @@ class KafkaSource {
   enum class State { kOpen, kClosing, kClosed };
   // kClosing while Close revokes partitions: the listener may still commit then.
   State state_ = State::kOpen;
+  int close_timeout_ms_ = 15000;
+  // Close timed out: the consumer is destroyed without a consumer close.
+  bool abandoned_ = false;
+  // The first failure of an asynchronous commit not yet taken.
+  Status async_commit_error_;
   // Destroyed first (declared last): callbacks may touch the members above until then.
   RdKafkaPtr consumer_;
 };

@@ -136,6 +136,51 @@ class ActionParser {
     if (r_.error_count() == errors_before) rule_.actions.emplace_back(std::move(raise));
   }
 
+  // channel: email | [email, sms] | best_of [push, email] | {best_of: [push, email]}
+  void Channels(const YAML::Node& node, EmitAction* emit) {
+    constexpr std::string_view kBestOf = "best_of";
+    if (node.IsMap()) {
+      if (node.size() != 1 || !node[std::string(kBestOf)]) {
+        r_.ErrorAt(node, "'channel' as a map must be {best_of: [channel, ...]}");
+        return;
+      }
+      emit->best_of = true;
+      r_.StringList(node[std::string(kBestOf)], "'best_of'", false, &emit->channels);
+    } else if (node.IsScalar() && node.Scalar().starts_with(kBestOf) &&
+               node.Scalar().size() > kBestOf.size() &&
+               (node.Scalar()[kBestOf.size()] == ' ' || node.Scalar()[kBestOf.size()] == '[')) {
+      emit->best_of = true;
+      std::string_view rest = std::string_view(node.Scalar()).substr(kBestOf.size());
+      rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
+      if (!rest.starts_with('[') || !rest.ends_with(']')) {
+        r_.ErrorAt(node, "'channel: best_of' needs a list in brackets: best_of [push, email]");
+        return;
+      }
+      rest = rest.substr(1, rest.size() - 2);
+      while (!rest.empty()) {
+        const size_t comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        const size_t first = item.find_first_not_of(' ');
+        const size_t last = item.find_last_not_of(' ');
+        item = first == std::string_view::npos ? std::string_view()
+                                               : item.substr(first, last - first + 1);
+        if (!IsIdentifier(item)) {
+          r_.ErrorAt(node, "'best_of': '" + std::string(item) + "' is not a channel name");
+          return;
+        }
+        emit->channels.emplace_back(item);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+    } else {
+      r_.StringList(node, "'channel'", true, &emit->channels);
+    }
+    if (emit->channels.empty()) {
+      r_.ErrorAt(node, "'channel' needs at least one channel");
+    } else if (emit->best_of && emit->channels.size() < 2) {
+      r_.ErrorAt(node, "'best_of' needs at least two channels to choose from");
+    }
+  }
+
   bool Emit(const YAML::Node& node, EmitAction* emit) {
     if (!node.IsMap()) {
       r_.ErrorAt(node, "'emit' must be a map with 'kind', 'channel' and usually 'template'");
@@ -151,9 +196,8 @@ class ActionParser {
     }
     if (!e.count("channel")) {
       r_.ErrorAt(node, "'emit' needs 'channel' (a channel, or a list in order of preference)");
-    } else if (r_.StringList(e["channel"].second, "'channel'", true, &emit->channels) &&
-               emit->channels.empty()) {
-      r_.ErrorAt(e["channel"].second, "'channel' needs at least one channel");
+    } else {
+      Channels(e["channel"].second, emit);
     }
     // Params first: templates may refer to them by name.
     std::vector<ExprPtr> param_asts;

@@ -48,7 +48,9 @@ struct ActionDescriber {
     }
   }
   void operator()(const EmitAction& emit) const {
-    *out += "  action emit " + emit.kind + " -> " + JoinList(emit.channels, ", ") + "\n";
+    const std::string channels = JoinList(emit.channels, ", ");
+    *out += "  action emit " + emit.kind + " -> " +
+            (emit.best_of ? "best_of [" + channels + "]" : channels) + "\n";
     if (!emit.message.empty()) *out += "    message: " + TemplateText(emit.message) + "\n";
     for (const PayloadEntry& entry : emit.payload) {
       *out += "    payload " + entry.key + ": " + TemplateText(entry.value) + "\n";

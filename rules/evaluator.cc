@@ -1,5 +1,7 @@
 #include "rules/evaluator.h"
 
+#include "rules/builtins.h"
+
 namespace touchstream::rules {
 
 namespace {
@@ -14,7 +16,123 @@ FieldContext MakeFields(const Rule& rule, const EvalContext& ctx) {
       ctx.models};
 }
 
+bool IsComparison(OpCode op) {
+  return op == OpCode::kEq || op == OpCode::kNe || op == OpCode::kLt || op == OpCode::kLe ||
+         op == OpCode::kGt || op == OpCode::kGe || op == OpCode::kIn;
+}
+
+bool IsConstant(const ProgramNode& node) {
+  return node.op == OpCode::kConst || node.op == OpCode::kFolded;
+}
+
+std::string ValueText(const RtValue& value) {
+  std::string text;
+  if (value.type == ValueType::kString) text += '"';
+  AppendText(value, "null", &text);
+  if (value.type == ValueType::kString) text += '"';
+  return text;
+}
+
+// The field's path as written ("customer.aggregates.total_spend").
+std::string FieldPath(const Program& program, const ProgramNode& node) {
+  for (const Program::FieldRef& ref : program.fields) {
+    if (ref.accessor == node.accessor && ref.key == node.key) return ref.path;
+  }
+  return "field";
+}
+
+// Node `index` written back as an expression (spacing normalized).
+std::string NodeText(const Program& program, uint32_t index) {
+  const ProgramNode& node = program.nodes[index];
+  auto arg = [&](uint32_t i) { return NodeText(program, program.args[node.first_arg + i]); };
+  auto args = [&]() {
+    std::string text;
+    for (uint32_t i = 0; i < node.arg_count; ++i) text += (i == 0 ? "" : ", ") + arg(i);
+    return text;
+  };
+  switch (node.op) {
+    case OpCode::kConst:
+    case OpCode::kFolded:
+      return ValueText(node.constant);
+    case OpCode::kField:
+      return FieldPath(program, node);
+    case OpCode::kHas:
+      return "has(" + FieldPath(program, node) + ")";
+    case OpCode::kList:
+      return "[" + args() + "]";
+    case OpCode::kNot:
+      return "!" + arg(0);
+    case OpCode::kNeg:
+      return "-" + arg(0);
+    case OpCode::kTernary:
+      return arg(0) + " ? " + arg(1) + " : " + arg(2);
+    case OpCode::kIndex:
+      return arg(0) + "[" + arg(1) + "]";
+    case OpCode::kCall:
+      return std::string(GetBuiltin(node.builtin).name) + "(" + args() + ")";
+    default:
+      return "(" + arg(0) + " " + std::string(OpCodeText(node.op)) + " " + arg(1) + ")";
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> Evaluator::ExplainDecidingComparisons(const Rule& rule,
+                                                               const EvalContext& ctx) {
+  std::vector<std::string> out;
+  if (rule.condition == nullptr) return out;
+  scratch_.strings.Reset();
+  const FieldContext fields = MakeFields(rule, ctx);
+  ExplainNode(*rule.condition, rule.condition->root, fields, &out);
+  return out;
+}
+
+std::string Evaluator::NodeValue(const Program& program, uint32_t index, const FieldContext& fields,
+                                 bool* failed) {
+  RtValue value;
+  std::string error;
+  *failed = !RunNode(program, index, fields, &scratch_, &value, &error);
+  return *failed ? "error: " + error : ValueText(value);
+}
+
+void Evaluator::ExplainNode(const Program& program, uint32_t index, const FieldContext& fields,
+                            std::vector<std::string>* out) {
+  const ProgramNode& node = program.nodes[index];
+  auto arg = [&](uint32_t i) { return program.args[node.first_arg + i]; };
+  if (node.op == OpCode::kAnd || node.op == OpCode::kOr) {
+    // The operand that settled it (the first false of an &&, the first true of an ||), or
+    // all of them when none did.
+    const std::string settles = node.op == OpCode::kAnd ? "false" : "true";
+    for (uint32_t i = 0; i < node.arg_count; ++i) {
+      bool failed = false;
+      if (NodeValue(program, arg(i), fields, &failed) == settles || failed) {
+        ExplainNode(program, arg(i), fields, out);
+        return;
+      }
+    }
+    for (uint32_t i = 0; i < node.arg_count; ++i) ExplainNode(program, arg(i), fields, out);
+    return;
+  }
+  if (node.op == OpCode::kNot) {
+    ExplainNode(program, arg(0), fields, out);
+    return;
+  }
+  bool failed = false;
+  const std::string result = NodeValue(program, index, fields, &failed);
+  std::string text;
+  if (IsComparison(node.op)) {
+    for (uint32_t i = 0; i < 2; ++i) {
+      const ProgramNode& operand = program.nodes[arg(i)];
+      if (i == 1) text += " " + std::string(OpCodeText(node.op)) + " ";
+      bool operand_failed = false;
+      const std::string value = NodeValue(program, arg(i), fields, &operand_failed);
+      text += IsConstant(operand) ? value : NodeText(program, arg(i)) + " = " + value;
+    }
+  } else {
+    text = NodeText(program, index);
+  }
+  out->push_back(text + ": " + result);
+}
 
 ConditionResult Evaluator::EvaluateCondition(const Rule& rule, const EvalContext& ctx,
                                              std::string* error) {

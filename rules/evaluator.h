@@ -62,9 +62,23 @@ class Evaluator {
   void ExplainCondition(const Rule& rule, const EvalContext& ctx,
                         std::vector<std::pair<std::string, std::string>>* inputs);
 
+  // The comparisons (and other yes/no pieces) that decided the condition, each with the
+  // values it read and its result, e.g. "customer.aggregates.total_spend = 182.4 >= 200:
+  // false". An && that failed is explained by its first false operand, one that held by all;
+  // an || the other way round. Evaluates the condition again piece by piece, so only
+  // explanations call it and normal evaluation pays nothing. Empty without a condition; a
+  // piece that fails at run time reads "...: error: <message>".
+  std::vector<std::string> ExplainDecidingComparisons(const Rule& rule, const EvalContext& ctx);
+
  private:
   // Appends the rendered template; false on a run-time error (message in error_).
   bool RenderTemplate(const Template& tmpl, const FieldContext& fields, std::string* out);
+
+  void ExplainNode(const Program& program, uint32_t index, const FieldContext& fields,
+                   std::vector<std::string>* out);
+  // The node's value as text, or "error: <message>"; *failed tells which.
+  std::string NodeValue(const Program& program, uint32_t index, const FieldContext& fields,
+                        bool* failed);
 
   EvalScratch scratch_;
   std::string error_;

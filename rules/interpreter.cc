@@ -14,45 +14,6 @@ namespace {
 using T = ValueType;
 using ValueMap = google::protobuf::Map<std::string, touchstream::v1::Value>;
 
-std::string_view OpName(OpCode op) {
-  switch (op) {
-    case OpCode::kNot:
-      return "!";
-    case OpCode::kNeg:
-      return "-";
-    case OpCode::kAnd:
-      return "&&";
-    case OpCode::kOr:
-      return "||";
-    case OpCode::kEq:
-      return "==";
-    case OpCode::kNe:
-      return "!=";
-    case OpCode::kLt:
-      return "<";
-    case OpCode::kLe:
-      return "<=";
-    case OpCode::kGt:
-      return ">";
-    case OpCode::kGe:
-      return ">=";
-    case OpCode::kIn:
-      return "in";
-    case OpCode::kAdd:
-      return "+";
-    case OpCode::kSub:
-      return "-";
-    case OpCode::kMul:
-      return "*";
-    case OpCode::kDiv:
-      return "/";
-    case OpCode::kMod:
-      return "%";
-    default:
-      return "?";
-  }
-}
-
 double AsDouble(const RtValue& v) {
   return v.type == T::kInt ? static_cast<double>(v.i) : v.d;
 }
@@ -293,7 +254,7 @@ class Interpreter {
 
   [[gnu::cold, gnu::noinline]] RtValue LogicalError(const ProgramNode& node, const RtValue& v) {
     if (v.type == kFailed) return v;
-    return Fail(node, "operator '" + std::string(OpName(node.op)) + "' needs bools, got " +
+    return Fail(node, "operator '" + std::string(OpCodeText(node.op)) + "' needs bools, got " +
                           TypeOf(v) + (v.is_null() ? " (use has() to check presence)" : ""));
   }
 
@@ -302,10 +263,10 @@ class Interpreter {
   [[gnu::cold, gnu::noinline]] RtValue Mismatch(const ProgramNode& node, const RtValue& l,
                                                 const RtValue& r) {
     if (l.is_null() || r.is_null()) {
-      return Fail(node, "operator '" + std::string(OpName(node.op)) +
+      return Fail(node, "operator '" + std::string(OpCodeText(node.op)) +
                             "' applied to null (use has() to check presence)");
     }
-    return Fail(node, "operator '" + std::string(OpName(node.op)) + "' cannot be applied to " +
+    return Fail(node, "operator '" + std::string(OpCodeText(node.op)) + "' cannot be applied to " +
                           TypeOf(l) + " and " + TypeOf(r));
   }
 
@@ -623,6 +584,14 @@ bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch*
   Prepare(program, scratch);
   Interpreter interpreter(program, fields, scratch, error);
   *result = interpreter.Eval(program.root);
+  return result->type != kFailed;
+}
+
+bool RunNode(const Program& program, uint32_t index, const FieldContext& fields,
+             EvalScratch* scratch, RtValue* result, std::string* error) {
+  Prepare(program, scratch);
+  Interpreter interpreter(program, fields, scratch, error);
+  *result = interpreter.Eval(index);
   return result->type != kFailed;
 }
 

@@ -32,6 +32,11 @@ struct EvalScratch {
 bool RunProgram(const Program& program, const FieldContext& fields, EvalScratch* scratch,
                 RtValue* result, std::string* error);
 
+// Evaluates node `index` of `program` (one subexpression) as RunProgram evaluates the root;
+// for explanations (Evaluator::ExplainDecidingComparisons), never on the normal path.
+bool RunNode(const Program& program, uint32_t index, const FieldContext& fields,
+             EvalScratch* scratch, RtValue* result, std::string* error);
+
 // For constant folding: evaluates node `index` of a program under construction whose
 // operands are all constants (no field is read; `now` is not a constant). Returns true with the
 // value and the number of evaluation steps it took; false when the evaluation fails, which is

@@ -150,6 +150,14 @@ void ParsePolicyKey(std::string_view key, const YAML::Node& node, YamlReader* r,
     Window(node, key == "send_window", r, &p);
   } else if (key == "holdout") {
     Holdout(node, r, rule->id, &p);
+  } else if (key == "max_delay") {
+    int64_t ms = 0;
+    if (!r->Duration(node, "'max_delay'", false, &ms)) return;
+    if (ms > kMaxMaxDelayMs) {
+      r->ErrorAt(node, "'max_delay' must be at most 366d");
+      return;
+    }
+    p.max_delay_ms = ms;
   }
 }
 }  // namespace touchstream::rules

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <forward_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/field_catalog.h"
@@ -43,6 +44,9 @@ enum class OpCode : uint8_t {
   kIndex,  // args[0][args[1]]
   kCall,   // builtin(args...)
 };
+
+// An operator's source text ("&&", "<", "!", "-" for kNeg, "in"); "?" for the other op codes.
+std::string_view OpCodeText(OpCode op);
 
 enum class Builtin : uint8_t {
   kSize,

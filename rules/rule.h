@@ -87,6 +87,13 @@ using Trigger = std::variant<EventTrigger, SequenceTrigger, AbsenceTrigger, Inac
 // ("absence:cart_add!purchase").
 std::string TriggerName(const Trigger& trigger);
 
+// The max_delay of a rule that sets none (docs/rules.md "Freshness"): 1d for event, sequence,
+// threshold, schedule and date triggers, 12h for absence triggers, 7d for inactivity and
+// transition triggers.
+int64_t DefaultMaxDelayMs(const Trigger& trigger);
+// The largest max_delay a rule may set: 366d.
+inline constexpr int64_t kMaxMaxDelayMs = 366LL * 24 * 3600 * 1000;
+
 // Names of the internal events transitions are delivered as (properties `from` and `to`).
 inline constexpr std::string_view kStageChangedEvent = "stage_changed";
 inline constexpr std::string_view kTierChangedEvent = "tier_changed";
@@ -105,8 +112,11 @@ struct PayloadEntry {
 struct EmitAction {
   std::string kind;                   // offer, alert, nudge, ...
   std::vector<std::string> channels;  // in order of preference (at least one)
-  Template message;                   // may be empty
-  std::vector<EmitParam> params;      // rendered into the payload too, after `payload`
+  // `channel: best_of [push, email]`: the order of preference is by the customer's 90-day
+  // engagement on each channel (state::EngagementScore; ties keep the written order).
+  bool best_of = false;
+  Template message;               // may be empty
+  std::vector<EmitParam> params;  // rendered into the payload too, after `payload`
   std::vector<PayloadEntry> payload;
 };
 // Sets a profile attribute to the value of an expression.
@@ -179,6 +189,10 @@ struct RulePolicy {
   // rule id.
   double holdout_percent = 0;
   std::string experiment;
+  // Freshness: an action is not sent more than this after its trigger (decision SUPPRESSED,
+  // reason "stale"); Action.expires_at is the trigger's time plus it. The rule's `max_delay`,
+  // else DefaultMaxDelayMs(trigger) (the rule loader always sets it); 0 = no limit.
+  int64_t max_delay_ms = 0;
 
   bool operational() const { return category == "operational"; }
   bool has_eligibility() const { return once || cooldown_ms > 0 || max_runs > 0; }

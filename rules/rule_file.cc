@@ -26,7 +26,7 @@ constexpr std::string_view kRuleKeys[] = {
     "id",          "description", "version",     "enabled",         "valid_from",
     "valid_until", "priority",    "tags",        "trigger",         "condition",
     "actions",     "category",    "eligibility", "exclusion_group", "quiet_hours",
-    "send_window", "holdout",     "conversion"};
+    "send_window", "holdout",     "conversion",  "max_delay"};
 
 // Stable, formatting-independent text of a YAML node, for content hashes.
 void Canonical(const YAML::Node& node, std::string* out) {
@@ -193,6 +193,7 @@ class FileParser {
       if (e.count(std::string(key)))
         ParsePolicyKey(key, value(std::string(key).c_str()), &r_, &rule);
     }
+    if (rule.policy.max_delay_ms == 0) rule.policy.max_delay_ms = DefaultMaxDelayMs(rule.trigger);
     return true;
   }
 

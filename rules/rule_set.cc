@@ -23,6 +23,17 @@ void SortByPriority(std::vector<const Rule*>* rules) {
 
 }  // namespace
 
+int64_t DefaultMaxDelayMs(const Trigger& trigger) {
+  constexpr int64_t kHour = 3600LL * 1000;
+  constexpr int64_t kDay = 24 * kHour;
+  if (std::holds_alternative<AbsenceTrigger>(trigger)) return 12 * kHour;
+  if (std::holds_alternative<InactivityTrigger>(trigger) ||
+      std::holds_alternative<TransitionTrigger>(trigger)) {
+    return 7 * kDay;
+  }
+  return kDay;
+}
+
 std::string TriggerName(const Trigger& trigger) {
   struct Namer {
     std::string operator()(const EventTrigger& t) const {

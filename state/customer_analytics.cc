@@ -126,6 +126,7 @@ AnalyticsUpdate CustomerAnalytics::Apply(const v1::TouchpointEvent& event,
   }
 
   update.consent = ApplyConsentEvent(config_.consent, event, state);
+  update.feedback = ApplyChannelFeedback(config_.feedback, event, latest, state);
   return update;
 }
 

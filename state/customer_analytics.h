@@ -4,7 +4,7 @@
 // The engine calls, for each event, after state::ApplyBuiltinAggregates (which has already
 // folded the event into last_seen_ms) and before evaluating rules:
 //
-//   analytics.Apply(event, state);        // windows, RFM inputs, consent
+//   analytics.Apply(event, state);        // windows, RFM inputs, consent, channel feedback
 //   analytics.RefreshRfm(now_ms, state);  // RFM scores and segment as of the rules' now
 //
 // Windows: every declared aggregate gets an entry in state->windows (created empty, restarted
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "state/channel_feedback.h"
 #include "state/consent.h"
 #include "state/rfm.h"
 #include "state/window_declaration.h"
@@ -48,6 +49,8 @@ struct AnalyticsConfig {
   bool rfm_enabled = false;
   RfmConfig rfm;
   ConsentConfig consent;
+  // Channel feedback (config `channels:` and policy.addresses).
+  ChannelFeedbackConfig feedback;
 };
 
 // Ok when names are valid and unique, every declaration is well-formed (as
@@ -62,6 +65,7 @@ struct AnalyticsUpdate {
   // Empty (no allocation) unless the event was late.
   std::vector<std::string_view> late_aggregates;
   ConsentResult consent;
+  FeedbackResult feedback;
 };
 
 class CustomerAnalytics {

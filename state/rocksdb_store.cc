@@ -19,9 +19,11 @@
 // "schema_version" is written when the store is created; a store with a larger version than
 // layout::kFormatVersion is refused at open.
 //
-// Tuning: one LRU block cache shared by all column families; Bloom filters on the point-lookup
-// column families (customers, timer_index), without optimize_filters_for_hits because lookups
-// of new customers miss often; compaction on deletions for the queue-like "timers" and
+// Tuning: one LRU block cache shared by all column families, half of it reserved for index
+// and filter blocks; partitioned indexes and filters with pinned top levels, so a cold lookup
+// reads small metadata blocks; whole-key Bloom filters on the point-lookup column families
+// (customers, timer_index), without optimize_filters_for_hits because lookups of new customers
+// miss often; compaction on deletions for the queue-like "timers" and
 // "outbox", whose fired/delivered heads would otherwise leave long tombstone runs to skip.
 #include "state/rocksdb_store.h"
 
@@ -423,13 +425,26 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(std::string_view name,
   cf_options.level_compaction_dynamic_level_bytes = true;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = cache;
-  // Index and filter blocks live in the block cache too (level-0 ones pinned), so memory is
-  // bounded by block_cache_bytes rather than growing with the number of customers on disk.
+  // Partitioned index and filters: a cold point lookup reads one small index partition and one
+  // filter partition (metadata_block_size each) instead of a whole SST's index and filter
+  // (hundreds of KiB for a 64 MiB file), so a block cache much smaller than the metadata of all
+  // files on disk no longer thrashes. The partitions live in the block cache at high priority
+  // (so data blocks evict each other first); the top-level index and filter of every file are
+  // pinned (a few KiB per file), and all metadata of level-0 files.
+  table_options.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table_options.metadata_block_size = 4096;
   table_options.cache_index_and_filter_blocks = true;
+  table_options.cache_index_and_filter_blocks_with_high_priority = true;
+  table_options.pin_top_level_index_and_filter = true;
   table_options.pin_l0_filter_and_index_blocks_in_cache = true;
   const bool point_lookups = name == layout::kCustomers || name == layout::kTimerIndex;
   if (point_lookups && options.bloom_bits_per_key > 0) {
+    // Whole-key filters (no prefix extractor: lookups are by the full key), partitioned with
+    // the index. Kept on the last level too (no optimize_filters_for_hits): lookups of new
+    // customers miss, and the filter answers them without a data block read.
     table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+    table_options.whole_key_filtering = true;
+    table_options.partition_filters = true;
   }
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
   if (name == layout::kTimers || name == layout::kOutbox) {
@@ -496,7 +511,10 @@ Result<std::unique_ptr<StateStore>> OpenRocksDbStore(const RocksDbStoreOptions& 
       }
     }
   }
-  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Half of the cache is the high-priority pool of index and filter partitions.
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(
+      options.block_cache_bytes, /*num_shard_bits=*/-1, /*strict_capacity_limit=*/false,
+      /*high_pri_pool_ratio=*/0.5);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     descriptors.emplace_back(name, ColumnFamilyOptionsFor(name, options, cache));

@@ -19,6 +19,11 @@ void PrintUsage(std::ostream& out) {
          "  replay --config FILE --events F.jsonl --actions-out F.jsonl\n"
          "                                    the engine offline over a file, event time drives "
          "the clock\n"
+         "  replay --config FILE --events F.jsonl --diff-rules PATH... [--json]\n"
+         "                                    replay with the configured and the candidate rules, "
+         "print who gets what differently\n"
+         "  explain --config FILE --events F.jsonl CUSTOMER [RULE] [--json]\n"
+         "                                    why a customer did or didn't get a rule's message\n"
          "  state get --config FILE ID        print a customer's state as JSON\n"
          "  state export --config FILE        print every customer's state, one JSON line each\n"
          "  state erase --config FILE ID      delete a customer's state, timers and unsent "
@@ -29,6 +34,9 @@ void PrintUsage(std::ostream& out) {
          "  report impact --config FILE       conversions and lift per rule and experiment arm\n"
          "  config check --config FILE        validate a config and its rules, print the "
          "effective settings\n"
+         "  deliver --config FILE --channel NAME\n"
+         "                                    POST a channel's actions to its webhook, feed the "
+         "outcomes back\n"
          "  version, --version                print the version\n\n"
          "`touchstream <command> --help` lists a command's options.\n";
 }
@@ -46,11 +54,13 @@ int main(int argc, char** argv) {
   if (command == "demo") return DemoCommand(argc - 1, argv + 1);
   if (command == "broker") return BrokerCommand(argc - 1, argv + 1);
   if (command == "replay") return ReplayCommand(argc - 1, argv + 1);
+  if (command == "explain") return ExplainCommand(argc - 1, argv + 1);
   if (command == "state") return StateCommand(argc - 1, argv + 1);
   if (command == "rules") return RulesCommand(argc - 1, argv + 1);
   if (command == "clv") return ClvCommand(argc - 1, argv + 1);
   if (command == "report") return ReportCommand(argc - 1, argv + 1);
   if (command == "config") return ConfigCommand(argc - 1, argv + 1);
+  if (command == "deliver") return DeliverCommand(argc - 1, argv + 1);
   if (command == "version" || command == "--version") {
     std::cout << "touchstream " << TouchstreamVersion() << "\n";
     return 0;

@@ -1,5 +1,6 @@
 // touchstream run --config FILE
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "engine/cli/options.h"
 #include "engine/cli/version.h"
 #include "engine/ops/admin_api.h"
+#include "engine/ops/admin_auth.h"
 #include "engine/ops/admin_server.h"
 #include "engine/ops/metrics_server.h"
 #include "engine/runtime/engine_setup.h"
@@ -78,9 +80,35 @@ int RunCommand(int argc, char** argv) {
     log->Error("run", "cannot open the state store", {{"error", store.status().ToString()}});
     return 1;
   }
+  // Who may use the admin API and /metrics (docs/security.md).
+  auto tokens =
+      LoadAdminTokens(loaded_config->admin.tokens_file, std::getenv("TOUCHSTREAM_ADMIN_TOKENS"));
+  if (!tokens.ok()) {
+    log->Error("run", "admin tokens refused; not starting", {{"error", tokens.status().message()}});
+    return 1;
+  }
+  const bool have_tokens = !tokens->empty();
+  if (loaded_config->metrics_require_token && !have_tokens) {
+    log->Error("run",
+               "metrics.require_token needs admin tokens (admin.tokens_file or "
+               "TOUCHSTREAM_ADMIN_TOKENS); not starting");
+    return 1;
+  }
+  const bool loopback = IsLoopbackAddress(loaded_config->admin.address);
+  AdminAccess access(
+      std::move(*tokens),
+      loopback ? AdminAccess::WithoutTokens::kOpen : AdminAccess::WithoutTokens::kClosed,
+      log.get());
+  if (!have_tokens && !loaded_config->admin.address.empty()) {
+    log->Warn("run",
+              loopback ? "admin API without tokens: every route is open to local users"
+                       : "admin API without tokens: only /healthz and /readyz answer",
+              {{"address", loaded_config->admin.address}});
+  }
   std::unique_ptr<MetricsServer> metrics_server;
   if (!loaded_config->metrics_address.empty()) {
-    auto server = MetricsServer::Start(loaded_config->metrics_address, metrics);
+    auto server = MetricsServer::Start(loaded_config->metrics_address, metrics,
+                                       loaded_config->metrics_require_token ? &access : nullptr);
     if (!server.ok()) {
       log->Error("run", "cannot serve metrics", {{"error", server.status().message()}});
       return 1;
@@ -125,11 +153,12 @@ int RunCommand(int argc, char** argv) {
                      loaded_config->admin.stall_timeout_ms);
   std::unique_ptr<AdminServer> admin_server;
   if (!loaded_config->admin.address.empty()) {
-    auto server =
-        AdminServer::Start(loaded_config->admin.address,
-                           [&admin_api](const AdminRequest& request, AdminResponder respond) {
-                             admin_api.Handle(request, std::move(respond));
-                           });
+    auto server = AdminServer::Start(
+        loaded_config->admin.address,
+        access.Protect([&admin_api](const AdminRequest& request, AdminResponder respond) {
+          admin_api.Handle(request, std::move(respond));
+        }),
+        loaded_config->admin.server);
     if (!server.ok()) {
       log->Error("run", "cannot serve the admin API", {{"error", server.status().message()}});
       running = nullptr;

@@ -85,6 +85,24 @@ void ReadTopicFormats(ConfigReader& r, const YAML::Node& node, const std::string
   }
 }
 
+// TLS is both files or neither; a non-loopback admin address needs TLS or allow_plaintext.
+void CheckAdminExposure(ConfigReader& r, const YAML::Node& node, const AdminConfig& admin) {
+  const AdminServerOptions& server = admin.server;
+  if (server.tls_cert_file.empty() != server.tls_key_file.empty()) {
+    return r.Fail(node["tls"], "admin.tls",
+                  "set both cert_file and key_file (PEM), or neither for plain HTTP");
+  }
+  if (admin.address.empty() || !server.tls_cert_file.empty() || admin.allow_plaintext ||
+      IsLoopbackAddress(admin.address)) {
+    return;
+  }
+  r.Fail(node["address"], "admin.address",
+         "'" + admin.address +
+             "' is not a loopback address and admin.tls is not set: serve TLS "
+             "(admin.tls.cert_file and key_file) or say plain HTTP is on purpose with "
+             "admin.allow_plaintext: true (docs/security.md)");
+}
+
 // Every topic_formats key names an output topic.
 void CheckTopicFormats(ConfigReader& r, const YAML::Node& node, const OutputConfig& out) {
   std::set<std::string> topics = {out.default_topic, out.alerts_topic, out.decisions_topic};
@@ -404,6 +422,23 @@ connectors::Format EngineConfig::OutputFormatFor(const std::string& topic) const
   return name == "json" ? connectors::Format::kJson : connectors::Format::kProtobuf;
 }
 
+std::string EngineConfig::DeliverTopic(const std::string& channel) const {
+  auto it = deliver.channels.find(channel);
+  if (it != deliver.channels.end() && !it->second.topic.empty()) return it->second.topic;
+  return TopicFor(channel, "");
+}
+
+std::string EngineConfig::DeliverGroupId(const std::string& channel) const {
+  auto it = deliver.channels.find(channel);
+  if (it != deliver.channels.end() && !it->second.group_id.empty()) return it->second.group_id;
+  return kafka.group_id + ".deliver." + channel;
+}
+
+std::string EngineConfig::FeedbackTopic() const {
+  if (!deliver.feedback_topic.empty()) return deliver.feedback_topic;
+  return kafka.input_topics.empty() ? std::string() : kafka.input_topics.front();
+}
+
 Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                                           const std::string& file_name) {
   YAML::Node root;
@@ -423,11 +458,6 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   try {
     using V = const YAML::Node&;
     using P = const std::string&;
-    auto address_into = [&](std::string* field) {
-      return [&r, field](V v, P full) {
-        r.Read(v, full, {{"address", [&r, field](V a, P f) { r.String(a, f, field); }}});
-      };
-    };
     r.Read(root, "",
            {{"kafka", [&](V v, P) { ReadKafka(r, v, &config.kafka); }},
             {"output",
@@ -439,7 +469,13 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
             {"processing", [&](V v, P) { ReadProcessing(r, v, &config.processing); }},
             {"rules", r.StringListInto(&config.rules_paths)},
             {"events", [&](V v, P) { ReadEvents(r, v, &config.rule_environment); }},
-            {"metrics", address_into(&config.metrics_address)},
+            {"metrics",
+             [&](V v, P full) {
+               r.Read(v, full,
+                      {{"address", r.StringInto(&config.metrics_address)},
+                       {"require_token",
+                        [&r, &config](V b, P f) { r.Bool(b, f, &config.metrics_require_token); }}});
+             }},
             {"lifecycle", [&](V v, P) { ReadLifecycle(r, v, &config, &stage_when_nodes); }},
             {"calendars", [&](V v, P) { ReadCalendars(r, v, &config.rule_environment); }},
             {"aggregates",
@@ -447,13 +483,36 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
             {"lateness", r.DurationInto(true, &config.analytics.lateness_ms)},
             {"rfm", [&](V v, P) { ReadRfm(r, v, &config.analytics); }},
             {"consent", [&](V v, P) { ReadConsent(r, v, &config.analytics.consent); }},
+            {"channels",
+             [&](V v, P full) {
+               r.Read(v, full,
+                      {{"soft_bounce_limit",
+                        r.IntInto(1, &config.analytics.feedback.soft_bounce_limit)}});
+             }},
             {"clv", [&](V v, P) { ReadClv(r, v, &config.clv); }},
             {"admin",
              [&](V v, P full) {
+               AdminConfig& admin = config.admin;
+               AdminServerOptions& server = admin.server;
                r.Read(v, full,
-                      {{"address", r.StringInto(&config.admin.address)},
-                       {"advertised_address", r.StringInto(&config.admin.advertised_address)},
-                       {"stall_timeout", r.DurationInto(false, &config.admin.stall_timeout_ms)}});
+                      {{"address", r.StringInto(&admin.address)},
+                       {"advertised_address", r.StringInto(&admin.advertised_address)},
+                       {"stall_timeout", r.DurationInto(false, &admin.stall_timeout_ms)},
+                       {"tokens_file", r.StringInto(&admin.tokens_file)},
+                       {"allow_plaintext",
+                        [&r, &admin](V b, P f) { r.Bool(b, f, &admin.allow_plaintext); }},
+                       {"tls",
+                        [&r, &server](V t, P f) {
+                          r.Read(t, f,
+                                 {{"cert_file", r.StringInto(&server.tls_cert_file)},
+                                  {"key_file", r.StringInto(&server.tls_key_file)}});
+                        }},
+                       {"max_header_bytes", r.IntInto(1024, &server.max_header_bytes)},
+                       {"max_body_bytes", r.IntInto(0, &server.max_body_bytes)},
+                       {"read_timeout", r.DurationInto(false, &server.read_timeout_ms)},
+                       {"write_timeout", r.DurationInto(false, &server.write_timeout_ms)},
+                       {"max_connections", r.IntInto(1, &server.max_connections)}});
+               if (!r.failed()) CheckAdminExposure(r, v, admin);
              }},
             {"logging", [&](V v, P full) { ReadLogging(r, v, full, &config.logging); }},
             {"satisfaction", [&](V v, P) { ReadSatisfaction(r, v, &config.satisfaction); }},
@@ -461,7 +520,8 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
              [&](V v, P) { ReadValueTiers(r, v, &config.value_tiers, &value_score_node); }},
             {"loyalty", [&](V v, P) { ReadLoyalty(r, v, &config.loyalty, &loyalty_basis_node); }},
             {"history", [&](V v, P) { ReadHistory(r, v, &config.history_size); }},
-            {"policy", [&](V v, P) { ReadPolicy(r, v, &config.policy); }}},
+            {"policy", [&](V v, P) { ReadPolicy(r, v, &config.policy); }},
+            {"deliver", [&](V v, P) { ReadDeliver(r, v, &config.deliver); }}},
            /*sections=*/true);
     // Sections that refer to others (declared aggregates), whatever the order in the file;
     // checked when every section read without error.
@@ -489,8 +549,22 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   if (Status analytics = state::ValidateAnalyticsConfig(config.analytics); !analytics.ok()) {
     return Status::InvalidArgument(file_name + ": " + analytics.message());
   }
+  // Feedback reachability follows the addresses the policy checks.
+  config.analytics.feedback.addresses = config.policy.addresses;
   config.state.dir = ResolvePath(base_dir, config.state.dir);
   for (auto& p : config.rules_paths) p = ResolvePath(base_dir, p);
+  for (std::string* p : {&config.admin.tokens_file, &config.admin.server.tls_cert_file,
+                         &config.admin.server.tls_key_file}) {
+    if (!p->empty()) *p = ResolvePath(base_dir, *p);
+  }
+  for (auto& [name, channel] : config.deliver.channels) {
+    if (!channel.tls_ca_file.empty()) {
+      channel.tls_ca_file = ResolvePath(base_dir, channel.tls_ca_file);
+    }
+    if (!channel.auth_secret_file.empty()) {
+      channel.auth_secret_file = ResolvePath(base_dir, channel.auth_secret_file);
+    }
+  }
   return config;
 }
 

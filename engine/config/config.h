@@ -14,6 +14,7 @@
 #include "connectors/codec.h"
 #include "engine/customer/lifecycle_stages.h"
 #include "engine/customer/value_tiers.h"
+#include "engine/ops/admin_server.h"
 #include "engine/policy/policy_config.h"
 #include "rules/environment.h"
 #include "state/clv_model.h"
@@ -110,6 +111,17 @@ struct AdminConfig {
   // admin.stall_timeout: GET /healthz answers 503 when the processing loop has not completed an
   // iteration for this long (a stalled processing thread). Default 60 s.
   int64_t stall_timeout_ms = 60000;
+  // admin.tokens_file: the bearer tokens' hashes and roles (docs/security.md); relative paths are
+  // resolved against the config file's folder. Empty (the default): the TOUCHSTREAM_ADMIN_TOKENS
+  // environment variable, else no tokens (every route open on a loopback address; only
+  // /healthz and /readyz elsewhere).
+  std::string tokens_file;
+  // admin.allow_plaintext: serve plain HTTP on a non-loopback address (refused otherwise).
+  // Default false.
+  bool allow_plaintext = false;
+  // admin.tls.*, limits and timeouts (AdminServerOptions documents each key and default);
+  // TLS file paths are resolved against the config file's folder.
+  AdminServerOptions server;
 };
 
 struct LoggingConfig {
@@ -124,8 +136,10 @@ struct ProcessingConfig {
   std::string input_format = "auto";
   // Larger input messages are dead-lettered.
   int64_t max_event_bytes = 64 * 1024;
-  // State, offsets and outbox are committed together at least this often.
-  int64_t commit_interval_ms = 200;
+  // State, offsets and outbox are committed together at least this often. Actions leave only
+  // after their commit, so this bounds the event -> action latency; default 20 (the trade-off
+  // against throughput: docs/performance.md "End to end and latency").
+  int64_t commit_interval_ms = 20;
   // ... or after this many events, whichever comes first.
   int64_t commit_max_events = 5000;
   // While state store commits fail, input and timers pause and the commit is retried with
@@ -172,6 +186,56 @@ struct ClvConfig {
   double expected_purchases_days = 30;
 };
 
+// One channel of `touchstream deliver` (deliver.channels.<name>; docs/webhook-delivery.md).
+struct WebhookChannelConfig {
+  // url: http:// or https:// endpoint each action is POSTed to. Required.
+  std::string url;
+  // headers: sent with every request. Default: none.
+  std::map<std::string, std::string> headers;
+  // auth_header: the header that carries the secret. Default Authorization.
+  std::string auth_header = "Authorization";
+  // auth_secret_file: a file whose content (trailing newline removed) is the auth header's
+  // value, e.g. "Bearer s3cr3t"; relative to the config file's folder. Default: none (no auth
+  // header). The value never appears in the config, config check or logs.
+  std::string auth_secret_file;
+  // topic: the action topic read. Default: the channel's topic in output.channel_topics, else
+  // output.default_topic (actions of other channels there are skipped).
+  std::string topic;
+  // group_id: the consumer group. Default "<kafka.group_id>.deliver.<channel>".
+  std::string group_id;
+  // max_in_flight: actions taken from Kafka and not finished (posting, waiting to retry) at
+  // once, >= 1. Default 8.
+  int64_t max_in_flight = 8;
+  // max_per_second: POSTs a second (retries included), bursts up to one second's worth; 0 = no
+  // limit. Default 0.
+  int64_t max_per_second = 0;
+  // timeout: one POST (connect, send, answer). Default 10s.
+  int64_t timeout_ms = 10000;
+  // max_attempts: POSTs per action before it fails, >= 1. Default 8.
+  int64_t max_attempts = 8;
+  // initial_backoff / max_backoff: the wait before the 2nd attempt, doubling up to the max, with
+  // jitter (a value in [wait/2, wait]). Defaults 500ms and 1m.
+  int64_t initial_backoff_ms = 500;
+  int64_t max_backoff_ms = 60000;
+  // tls_verify: check an https endpoint's certificate and host name. Default true.
+  bool tls_verify = true;
+  // tls_ca_file: a PEM file of the CAs an https endpoint's certificate is checked against,
+  // instead of the system's (a private CA); relative to the config file's folder. Empty: the
+  // system's CAs.
+  std::string tls_ca_file;
+};
+
+// deliver: the webhook delivery connector (`touchstream deliver --channel NAME`).
+struct DeliverConfig {
+  // deliver.channels: channel name -> its endpoint and limits. Default: none.
+  std::map<std::string, WebhookChannelConfig> channels;
+  // deliver.feedback_topic: where action_delivered / action_failed events go. Default: the
+  // first of kafka.input_topics.
+  std::string feedback_topic;
+  // deliver.commit_interval: how often finished actions' offsets are committed. Default 1s.
+  int64_t commit_interval_ms = 1000;
+};
+
 struct EngineConfig {
   // The file it was loaded from (for messages); rules_paths are relative to its folder.
   std::string source_file;
@@ -210,14 +274,23 @@ struct EngineConfig {
   PolicyConfig policy;
   // host:port of the Prometheus endpoint; empty disables it.
   std::string metrics_address = "0.0.0.0:9464";
+  // metrics.require_token: /metrics needs a bearer token with the read role (admin.tokens_file,
+  // docs/security.md). Default false (open, as Prometheus scrapes without credentials).
+  bool metrics_require_token = false;
   AdminConfig admin;
   LoggingConfig logging;
+  DeliverConfig deliver;
 
   // The topic an action for `channel` of `kind` goes to.
   const std::string& TopicFor(const std::string& channel, const std::string& kind) const;
   // How messages produced to the output `topic` are encoded: output.topic_formats[topic],
   // else output.format.
   connectors::Format OutputFormatFor(const std::string& topic) const;
+  // `touchstream deliver`'s action topic, consumer group and feedback topic for a channel of
+  // deliver.channels (defaults filled in).
+  std::string DeliverTopic(const std::string& channel) const;
+  std::string DeliverGroupId(const std::string& channel) const;
+  std::string FeedbackTopic() const;
 };
 
 // Loads and validates a config file. Relative paths in it (state.dir, rules) are resolved

@@ -228,4 +228,7 @@ void CheckLoyaltyBasis(ConfigReader& r, const YAML::Node& node,
                        const state::AnalyticsConfig& analytics, const std::string& basis);
 void ReadHistory(ConfigReader& r, const YAML::Node& node, int64_t* size);
 
+// deliver: section (engine/config/deliver_section.cc).
+void ReadDeliver(ConfigReader& r, const YAML::Node& node, DeliverConfig* deliver);
+
 }  // namespace touchstream::engine

@@ -193,6 +193,35 @@ YAML::Node Policy(const PolicyConfig& policy, const YAML::Node& written) {
   return node;
 }
 
+// deliver: every channel with its defaults; the secret's file, never the secret.
+YAML::Node Deliver(const DeliverConfig& deliver) {
+  YAML::Node node(YAML::NodeType::Map);
+  node["feedback_topic"] = Str(deliver.feedback_topic);
+  node["commit_interval"] = Duration(deliver.commit_interval_ms);
+  YAML::Node channels(YAML::NodeType::Map);
+  if (deliver.channels.empty()) channels.SetStyle(YAML::EmitterStyle::Flow);
+  for (const auto& [name, c] : deliver.channels) {
+    YAML::Node channel(YAML::NodeType::Map);
+    channel["url"] = Str(c.url);
+    channel["headers"] = Map(c.headers);
+    channel["auth_header"] = Str(c.auth_header);
+    channel["auth_secret_file"] = Str(Absolute(c.auth_secret_file));
+    channel["topic"] = Str(c.topic);
+    channel["group_id"] = Str(c.group_id);
+    channel["max_in_flight"] = Int(c.max_in_flight);
+    channel["max_per_second"] = Int(c.max_per_second);
+    channel["timeout"] = Duration(c.timeout_ms);
+    channel["max_attempts"] = Int(c.max_attempts);
+    channel["initial_backoff"] = Duration(c.initial_backoff_ms);
+    channel["max_backoff"] = Duration(c.max_backoff_ms);
+    channel["tls_verify"] = Bool(c.tls_verify);
+    channel["tls_ca_file"] = Str(Absolute(c.tls_ca_file));
+    channels[name] = channel;
+  }
+  node["channels"] = channels;
+  return node;
+}
+
 }  // namespace
 
 std::string FormatConfigDuration(int64_t ms) {
@@ -225,10 +254,24 @@ std::string EffectiveConfigYaml(const EngineConfig& config, const std::string& f
   std::vector<std::string> rules;
   for (const std::string& path : config.rules_paths) rules.push_back(Absolute(path));
   sections.emplace_back("rules", List(rules));
-  sections.emplace_back("metrics", Address(config.metrics_address));
+  YAML::Node metrics = Address(config.metrics_address);
+  metrics["require_token"] = Bool(config.metrics_require_token);
+  sections.emplace_back("metrics", metrics);
   YAML::Node admin = Address(config.admin.address);
   admin["advertised_address"] = Str(config.admin.advertised_address);
   admin["stall_timeout"] = Duration(config.admin.stall_timeout_ms);
+  admin["tokens_file"] = Str(Absolute(config.admin.tokens_file));
+  admin["allow_plaintext"] = Bool(config.admin.allow_plaintext);
+  const AdminServerOptions& server = config.admin.server;
+  YAML::Node tls(YAML::NodeType::Map);
+  tls["cert_file"] = Str(Absolute(server.tls_cert_file));
+  tls["key_file"] = Str(Absolute(server.tls_key_file));
+  admin["tls"] = tls;
+  admin["max_header_bytes"] = Int(server.max_header_bytes);
+  admin["max_body_bytes"] = Int(server.max_body_bytes);
+  admin["read_timeout"] = Duration(server.read_timeout_ms);
+  admin["write_timeout"] = Duration(server.write_timeout_ms);
+  admin["max_connections"] = Int(server.max_connections);
   sections.emplace_back("admin", admin);
   YAML::Node logging(YAML::NodeType::Map);
   logging["format"] = Str(config.logging.format);
@@ -241,10 +284,16 @@ std::string EffectiveConfigYaml(const EngineConfig& config, const std::string& f
   }());
   sections.emplace_back("satisfaction", Satisfaction(config.satisfaction));
   sections.emplace_back("consent", Consent(config.analytics.consent));
+  sections.emplace_back("channels", [&] {
+    YAML::Node node(YAML::NodeType::Map);
+    node["soft_bounce_limit"] = Int(config.analytics.feedback.soft_bounce_limit);
+    return node;
+  }());
   sections.emplace_back("lifecycle", config.lifecycle_stages.stages.empty()
                                          ? Lifecycle(config.lifecycle)
                                          : as_written("lifecycle"));
   sections.emplace_back("policy", Policy(config.policy, written["policy"]));
+  sections.emplace_back("deliver", Deliver(config.deliver));
   for (const char* key :
        {"events", "calendars", "aggregates", "lateness", "rfm", "clv", "value_tiers", "loyalty"}) {
     if (written[key]) sections.emplace_back(key, as_written(key));

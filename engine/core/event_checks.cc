@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "base/time_format.h"
+#include "state/channel_feedback.h"
 
 namespace touchstream::engine {
 namespace {
@@ -48,7 +49,7 @@ std::optional<std::string> TextProblem(std::string_view field, std::string_view 
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7F) {
-      return std::string(field) + " contains control character 0x" + (c < 0x10 ? "0" : "") +
+      return std::string(field) + " contains control character 0x" +
              [&] {
                static constexpr char kHex[] = "0123456789abcdef";
                return std::string{kHex[c >> 4], kHex[c & 0xF]};
@@ -103,6 +104,9 @@ std::optional<EventProblem> CheckEvent(const v1::TouchpointEvent& event,
                             FormatRfc3339Ms(limits.min_event_time_ms) + ", " +
                             FormatRfc3339Ms(limits.max_event_time_ms) +
                             "] (processing.min_event_time / max_event_time)"};
+  }
+  if (const std::string_view problem = state::FeedbackEventProblem(event); !problem.empty()) {
+    return EventProblem{"bad_feedback", std::string(problem)};
   }
   return std::nullopt;
 }

@@ -13,8 +13,9 @@
 namespace touchstream::engine {
 
 struct EventProblem {
-  // Dead-letter reason code: "bad_customer_id", "bad_event_id", "bad_type" or
-  // "event_time_out_of_range".
+  // Dead-letter reason code: "bad_customer_id", "bad_event_id", "bad_type",
+  // "event_time_out_of_range" or "bad_feedback" (a feedback event without its action_id,
+  // channel or bounce kind: state/channel_feedback.h).
   std::string reason;
   // What is wrong, naming the field.
   std::string message;
@@ -25,8 +26,8 @@ struct EventProblem {
 std::optional<std::string> CustomerIdProblem(std::string_view id, int64_t max_bytes);
 
 // The first problem of `event` (customer_id and event_id as above, event_id up to 1024 bytes;
-// type up to 256 bytes; ts_ms within [limits.min_event_time_ms, limits.max_event_time_ms]), or
-// nullopt.
+// type up to 256 bytes; ts_ms within [limits.min_event_time_ms, limits.max_event_time_ms];
+// a feedback event's properties as state::FeedbackEventProblem checks them), or nullopt.
 std::optional<EventProblem> CheckEvent(const v1::TouchpointEvent& event,
                                        const ProcessingConfig& limits);
 

@@ -100,7 +100,11 @@ Status EventProcessor::ProcessRecord(const connectors::SourceRecord& record, int
     metrics_->InputAlreadyApplied();
     return Status::Ok();
   }
-  if (Status s = ProcessEvent(*event, now_ms, out); !s.ok()) return s;
+  // Freshness counts from when the event reached the stream, when that is later than its time.
+  if (Status s = Process(*event, now_ms, std::max(event->ts_ms(), record.timestamp_ms), out);
+      !s.ok()) {
+    return s;
+  }
   // An erased customer keeps no trace, not even the position of the erasure.
   if (event->type() == config_.state.erase_event_type) return Status::Ok();
   state = cache_->GetForUpdate(event->customer_id());
@@ -154,6 +158,11 @@ std::optional<v1::TouchpointEvent> EventProcessor::DecodeRecord(
 
 Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t now_ms,
                                     std::vector<v1::OutboxEntry>* out) {
+  return Process(event, now_ms, event.ts_ms(), out);
+}
+
+Status EventProcessor::Process(const v1::TouchpointEvent& event, int64_t now_ms, int64_t trigger_ms,
+                               std::vector<v1::OutboxEntry>* out) {
   if (time_mode_ == TimeMode::kStreamTime) {
     stream_time_ms_ = std::max(stream_time_ms_, event.ts_ms());
     now_ms = stream_time_ms_;
@@ -187,7 +196,7 @@ Status EventProcessor::ProcessEvent(const v1::TouchpointEvent& event, int64_t no
   }
   metrics_->EventConsumed(event.type());
 
-  Step step{state, now_ms, event.ts_ms(), out, {}, {}};
+  Step step{state, now_ms, event.ts_ms(), out, {}, {}, trigger_ms};
   // Rules on this event already see the new stage; stage_changed rules run after them.
   if (auto change = runner_.UpdateStage(step.time_ms, state)) {
     RuleRunner::QueueTransition(rules::kStageChangedEvent,
@@ -228,7 +237,7 @@ Status EventProcessor::FireTimer(const v1::Timer& timer, int64_t now_ms,
   }
   const std::string tier_before = TierOf(*state);
   const std::string reference = "timer:" + timer.name() + "@" + std::to_string(timer.fire_ms());
-  Step step{state, now_ms, timer.fire_ms(), out, {}, {}};
+  Step step{state, now_ms, timer.fire_ms(), out, {}, {}, timer.fire_ms()};
   if (payload.kind() == v1::TimerPayload::LIFECYCLE) {
     metrics_->TimerFired("lifecycle");
     // Configured stages may read RFM; the threshold stages do not.

@@ -103,6 +103,10 @@ class EventProcessor {
 
   // RFM breakpoints computed from the whole store (quantile scoring), used from the next
   // event on.
+  // Every rule run for `customer_id` is also told to `observer` (RuleRunner::ObserveConditions).
+  void ObserveConditions(std::string customer_id, ConditionObserver observer) {
+    runner_.ObserveConditions(std::move(customer_id), std::move(observer));
+  }
   void SetRfmBreakpoints(const state::RfmBreakpoints& breakpoints) {
     analytics_.SetRfmBreakpoints(breakpoints);
   }
@@ -123,6 +127,9 @@ class EventProcessor {
   void ResetEarliestArmedTimer() { timers_.ResetEarliestArmed(); }
 
  private:
+  // ProcessEvent with the trigger time freshness counts from (Step::trigger_ms).
+  Status Process(const v1::TouchpointEvent& event, int64_t now_ms, int64_t trigger_ms,
+                 std::vector<v1::OutboxEntry>* out);
   void Dispatch(const v1::TouchpointEvent& event, int depth, std::string_view reference,
                 Step* step);
   // Dispatches the step's internal events, then stage and tier transitions, until quiet.

@@ -9,6 +9,7 @@
 #include "engine/customer/customer_snapshot.h"
 #include "engine/policy/delivery_history.h"
 #include "engine/policy/eligibility.h"
+#include "state/channel_feedback.h"
 #include "state/loyalty.h"
 
 namespace touchstream::engine {
@@ -49,12 +50,30 @@ std::optional<bool> RuleRunner::Test(const rules::Rule& rule, const rules::Progr
   return value->bool_value();
 }
 
+void RuleRunner::Observe(const rules::Rule& rule, const TriggerRef& trigger,
+                         const rules::EvalContext& ctx, rules::ConditionResult result,
+                         const Step& step) {
+  if (step.state->customer_id() != observed_customer_) return;
+  ConditionTrace trace;
+  trace.rule_id = rule.id;
+  trace.trigger_event_id = trigger.event->event_id();
+  trace.trigger =
+      trigger.name.empty() ? rules::TriggerName(rule.trigger) : std::string(trigger.name);
+  trace.ts_ms = step.now_ms;
+  trace.held = result == rules::ConditionResult::kTrue;
+  trace.comparisons = evaluator_.ExplainDecidingComparisons(rule, ctx);
+  observer_(std::move(trace));
+}
+
 bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* step) {
   metrics_->RuleEvaluated(rule.id);
   const v1::TouchpointEvent& event = *unnamed.event;
   const rules::EvalContext ctx{&event, step->state, step->now_ms, models_.get()};
   std::string error;
   const rules::ConditionResult result = evaluator_.EvaluateCondition(rule, ctx, &error);
+  if (observer_) [[unlikely]] {
+    Observe(rule, unnamed, ctx, result, *step);
+  }
   if (result == rules::ConditionResult::kFalse) return false;
   const std::string trigger_name =
       unnamed.name.empty() ? rules::TriggerName(rule.trigger) : std::string(unnamed.name);
@@ -101,12 +120,14 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
   std::string reason;
   int index = 0;
   bool ok = true;
+  bool stale = false;
   for (const rules::Action& action : rule.actions) {
     ++index;
     ok = std::visit(
         Overloaded{[&](const rules::EmitAction& emit) {
                      std::string id;
-                     const bool done = Emit(rule, emit, trigger, ctx, index, step, &id, &reason);
+                     const bool done =
+                         Emit(rule, emit, trigger, ctx, index, step, &id, &stale, &reason);
                      if (first_action_id.empty()) first_action_id = id;
                      return done;
                    },
@@ -174,8 +195,8 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
     }
     step->candidates.pop_back();
   }
-  decision.set_outcome(v1::Decision::FIRED);
-  decision.set_reason("fired");
+  decision.set_outcome(stale ? v1::Decision::SUPPRESSED : v1::Decision::FIRED);
+  decision.set_reason(stale ? "stale" : "fired");
   decision.set_action_id(first_action_id);
   Decided(rule, std::move(decision), step);
   return true;
@@ -183,11 +204,21 @@ bool RuleRunner::Run(const rules::Rule& rule, const TriggerRef& unnamed, Step* s
 
 bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
                       const TriggerRef& trigger, const rules::EvalContext& ctx, int index,
-                      Step* step, std::string* action_id, std::string* reason) {
+                      Step* step, std::string* action_id, bool* stale, std::string* reason) {
   auto rendered = evaluator_.RenderEmit(rule, emit, ctx);
   if (!rendered.ok()) {
     *reason = "eval_error: " + rendered.status().message();
     return false;
+  }
+  if (emit.best_of) {
+    std::vector<std::pair<double, std::string>> scored;
+    for (std::string& channel : rendered->channels) {
+      scored.emplace_back(-state::EngagementScore(*step->state, channel, step->now_ms),
+                          std::move(channel));
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < scored.size(); ++i) rendered->channels[i] = std::move(scored[i].second);
   }
   const std::string& customer_id = step->state->customer_id();
   v1::Action a;
@@ -203,9 +234,15 @@ bool RuleRunner::Emit(const rules::Rule& rule, const rules::EmitAction& emit,
   a.set_trigger_event_id(ctx.event->event_id());
   a.set_trigger(std::string(trigger.name));
   a.set_ts_ms(step->now_ms);
+  if (rule.policy.max_delay_ms > 0)
+    a.set_expires_at_ms(step->trigger_ms + rule.policy.max_delay_ms);
   *action_id = a.action_id();
   if (config_.policy.enabled) {
     step->candidates.back().emits.push_back({std::move(a), rendered->channels});
+    return true;
+  }
+  if (ActionStale(a, step->now_ms)) {
+    *stale = true;
     return true;
   }
   SendAction(a, step);
@@ -224,6 +261,7 @@ void RuleRunner::SendAction(const v1::Action& a, Step* step) {
     entry.set_value(connectors::EncodeAction(alert, format));
   } else {
     entry.set_value(connectors::EncodeAction(a, format));
+    state::RecordChannelSend(a.channel(), step->time_ms, step->state);
   }
   auto& headers = *entry.mutable_headers();
   headers["touchstream.channel"] = a.channel();

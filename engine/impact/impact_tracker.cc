@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "state/channel_feedback.h"
+
 namespace touchstream::engine {
 
 namespace {
@@ -64,6 +66,10 @@ void ImpactTracker::OnDecision(const v1::Decision& decision) {
   queued.attribution.set_decided_ms(decision.ts_ms());
   queued.attribution.set_arm(arm);
   queued.attribution.set_decision_id(decision.decision_id());
+  // A feedback conversion must name the decision's own action.
+  if (state::IsFeedbackEvent(rule->conversion->event_type)) {
+    queued.attribution.set_action_id(decision.action_id());
+  }
 }
 
 void ImpactTracker::Attribute(v1::CustomerState* state) {
@@ -115,6 +121,13 @@ bool ImpactTracker::Converts(const rules::Rule& rule, const v1::ImpactAttributio
   if (attribution.converted() || event.type() != conversion.event_type ||
       event.ts_ms() < attribution.decided_ms()) {
     return false;
+  }
+  if (state::IsFeedbackEvent(conversion.event_type)) {
+    auto action = event.properties().find("action_id");
+    if (attribution.action_id().empty() || action == event.properties().end() ||
+        action->second.string_value() != attribution.action_id()) {
+      return false;
+    }
   }
   const rules::EvalContext ctx{&event, &state, now_ms, models_};
   if (conversion.condition != nullptr) {

@@ -7,7 +7,8 @@
 // for the rule (CustomerState.impact_attributions), replacing an earlier one: conversions go
 // to the last qualifying decision. An input event of the conversion's type, at or after the
 // decision time and at most `within` later, for which the conversion's condition holds,
-// converts the attributed decision once.
+// converts the attributed decision once. A feedback event type (conversion: {event:
+// action_clicked}) converts only the decision whose action it names (property action_id).
 //
 // Counts are exported as Prometheus counters (touchstream_rule_decisions_total,
 // touchstream_rule_conversions_total, touchstream_rule_conversion_value_total, labels rule and

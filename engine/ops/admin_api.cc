@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "engine/core/event_checks.h"
 #include "engine/customer/state_json.h"
 
 namespace touchstream::engine {
@@ -38,30 +39,40 @@ int HttpStatusOf(const Status& status) {
   }
 }
 
-// Percent-decodes a path segment; nullopt when an escape is malformed.
-std::optional<std::string> PercentDecode(std::string_view text) {
+}  // namespace
+
+Result<std::string> DecodeCustomerIdSegment(std::string_view segment) {
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   };
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
+  auto refuse = [](const std::string& why) {
+    return Status::InvalidArgument("expected /customers/<customer id> (percent-encoded): " + why);
+  };
+  std::string id;
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      id.push_back(segment[i]);
       continue;
     }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = hex(text[i + 1]), low = hex(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out.push_back(static_cast<char>(high * 16 + low));
+    const bool complete = i + 2 < segment.size();
+    const int high = complete ? hex(segment[i + 1]) : -1;
+    const int low = complete ? hex(segment[i + 2]) : -1;
+    if (high < 0 || low < 0) {
+      return refuse("malformed percent escape at byte " + std::to_string(i) + " of the id");
+    }
+    id.push_back(static_cast<char>(high * 16 + low));
     i += 2;
   }
-  return out;
+  if (std::optional<std::string> problem = CustomerIdProblem(id, kMaxAdminCustomerIdBytes)) {
+    return refuse(*problem);
+  }
+  if (id.find('/') != std::string::npos) return refuse("the id contains '/'");
+  if (id == "." || id == "..") return refuse("the id is '" + id + "'");
+  return id;
 }
-
-}  // namespace
 
 AdminApi::AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload,
                    const Heartbeat* heartbeat, int64_t stall_timeout_ms)
@@ -150,10 +161,8 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
     return respond(Json(200, {{"accepted", true}, {"rules", *loaded}}));
   }
   if (path.substr(0, kCustomersPrefix.size()) == kCustomersPrefix) {
-    std::optional<std::string> id = PercentDecode(path.substr(kCustomersPrefix.size()));
-    if (!id || id->empty() || id->find('/') != std::string::npos) {
-      return respond(Error(400, "expected /customers/<customer id> (percent-encoded)"));
-    }
+    Result<std::string> id = DecodeCustomerIdSegment(path.substr(kCustomersPrefix.size()));
+    if (!id.ok()) return respond(Error(400, id.status().message()));
     if (method == "GET") {
       return OnProcessingThread(
           [this, id = *id] {

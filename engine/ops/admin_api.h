@@ -14,9 +14,11 @@
 //   GET    /rules            [{"id","version","enabled","file"}, ...] of the active rule set
 //   POST   /rules/reload     re-reads the rule files; 200 with the rule count, 422 with the
 //                            diagnostics when the new set is refused (the running set stays)
-// <id> is percent-decoded. Everything touching the engine runs on the processing thread: the
-// request is posted to a TaskQueue the processing loop drains between records, and the
-// response is sent from there. When the queue is closed (the engine stopped), 503.
+// <id> is percent-decoded once (DecodeCustomerIdSegment); a malformed or unusable id is 400 with
+// the reason. Who may call which route: engine/ops/admin_auth.h, a layer in front. Everything
+// touching the engine runs on the processing thread: the request is posted to a TaskQueue the
+// processing loop drains between records, and the response is sent from there. When the queue is
+// closed (the engine stopped), 503.
 //
 // Thread safety: Handle may be called from any thread (the server's).
 #pragma once
@@ -64,6 +66,13 @@ class AdminBackend {
   // topic refusing messages), one sentence each; empty when it is ready (the default).
   virtual std::vector<std::string> AdminNotReadyReasons() { return {}; }
 };
+
+// The customer id of the <id> segment of /customers/<id>: percent-decoded once (so "%252F" is
+// the id "%2F", never "/"), then checked as an event's customer_id (engine/core/event_checks.h:
+// valid UTF-8 without control characters, at most kMaxAdminCustomerIdBytes) and refused when it
+// holds '/' or is "." or "..". InvalidArgument with the reason otherwise.
+inline constexpr int64_t kMaxAdminCustomerIdBytes = 1024;
+Result<std::string> DecodeCustomerIdSegment(std::string_view segment);
 
 class AdminApi {
  public:

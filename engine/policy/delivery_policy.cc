@@ -7,6 +7,7 @@
 #include "engine/policy/holdout.h"
 #include "engine/policy/quiet_hours.h"
 #include "rules/zone_cache.h"
+#include "state/channel_feedback.h"
 
 namespace touchstream::engine {
 
@@ -25,6 +26,7 @@ DeliveryPolicy::DeliveryPolicy(const EngineConfig& config, RuleRunner* runner,
       runner_(runner),
       timers_(timers),
       retention_ms_(SentRetentionMs(config.policy)),
+      feedback_{config.analytics.feedback.soft_bounce_limit, config.policy.addresses},
       default_zone_(zones_.Find(config.policy.default_time_zone)) {}
 
 void DeliveryPolicy::Resolve(Step* step) {
@@ -85,6 +87,11 @@ void DeliveryPolicy::Decide(DeliveryCandidate* c, bool at_send, Moment* moment, 
   // Caps, exclusion periods and the history go by the step's event time; quiet hours by the
   // time the message would go out (now_ms).
   const int64_t now = step->time_ms;
+
+  // Freshness: a rule's actions share one expiry (its trigger's time plus max_delay).
+  if (!c->emits.empty() && ActionStale(c->emits.front().action, step->now_ms)) {
+    return Suppress(&d, "stale");
+  }
 
   // 3, 4: a channel with consent and an address, within the caps.
   std::string failure;
@@ -182,22 +189,32 @@ std::string DeliveryPolicy::ChooseChannel(const rules::RulePolicy& policy,
     *reason = "do_not_contact";
     return {};
   }
+  bool unreachable = false;
+  bool refused = false;
   for (const std::string& channel : channels) {
     auto consent = state.consent().find(channel);
     const bool consented = consent == state.consent().end() ? policy_.unknown_consent_allowed
                                                             : consent->second.granted();
-    if (!consented) continue;
+    if (!consented) {
+      refused = true;
+      continue;
+    }
     auto address = policy_.addresses.find(channel);
     if (address != policy_.addresses.end()) {
       auto value = state.profile().find(address->second);
       if (value == state.profile().end() || value->second.kind_case() != v1::Value::kStringValue ||
           value->second.string_value().empty()) {
+        refused = true;
         continue;
       }
     }
+    if (!state::ChannelReachable(feedback_, state, channel)) {
+      unreachable = true;
+      continue;
+    }
     return channel;
   }
-  *reason = "no_consent";
+  *reason = unreachable && !refused ? "unreachable" : "no_consent";
   return {};
 }
 

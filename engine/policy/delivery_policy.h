@@ -2,7 +2,9 @@
 // sent, to which channel, now or later (README "Delivery policy"). Policy steps 1-2 (validity,
 // eligibility) run in RuleRunner::Run before a rule's actions; this class applies, at the end
 // of the step, to every rule that fired and emits:
-//   3. consent and channel choice  4. frequency caps  5. arbitration and exclusion groups
+//   freshness (actions past their expires_at: SUPPRESSED "stale", also at a deferred send)
+//   3. consent, reachability and channel choice  4. frequency caps  5. arbitration and exclusion
+//   groups
 //   6. quiet hours (defer into a persisted timer, or drop)  7. holdout
 // Candidates are decided highest priority first (ties: rule id, then firing order) and
 // published (actions, then the Decision through RuleRunner) in the order the rules fired.
@@ -21,6 +23,7 @@
 #include "engine/core/rule_runner.h"
 #include "engine/policy/delivery_candidate.h"
 #include "rules/zone_cache.h"
+#include "state/channel_feedback.h"
 #include "touchstream/v1/state.pb.h"
 
 namespace touchstream::engine {
@@ -51,7 +54,9 @@ class DeliveryPolicy {
   // actions to send. at_send: a deferred send (no arbitration or quiet hours).
   void Decide(DeliveryCandidate* c, bool at_send, Moment* moment, Step* step,
               std::vector<v1::Action>* send);
-  // The first usable channel of `channels`, or "" with *reason set.
+  // The first usable channel of `channels` (consent, address, not made unreachable by
+  // bounces), or "" with *reason set: "do_not_contact", "unreachable" (every channel with
+  // consent and an address bounced) or "no_consent".
   std::string ChooseChannel(const rules::RulePolicy& policy,
                             const std::vector<std::string>& channels,
                             const v1::CustomerState& state, std::string* reason) const;
@@ -67,6 +72,7 @@ class DeliveryPolicy {
   RuleRunner* runner_;
   CustomerTimers* timers_;
   int64_t retention_ms_;
+  state::ChannelFeedbackConfig feedback_;
   rules::ZoneCache zones_;
   const date::time_zone* default_zone_;
 };

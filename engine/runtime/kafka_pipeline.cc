@@ -32,6 +32,13 @@ constexpr int kQueueFullWaitMs = 50;
 // While every broker is down, one is asked this often, waiting this long.
 constexpr int64_t kBrokerProbeIntervalMs = 2000;
 constexpr int kBrokerProbeTimeoutMs = 200;
+// Records taken from the consumer's local queue per turn of the loop: the work between records
+// (delivery reports, broker watch, retries, commit and timer checks, housekeeping, pause) is done
+// once per batch instead of once per record. A batch also ends when a commit is due.
+constexpr int kMaxBatchRecords = 500;
+// How long one turn of the loop waits for a record when nothing is pending.
+constexpr int64_t kIdlePollMs = 50;
+constexpr int64_t kPausedPollMs = 10;
 
 // "topic:partition,..." for a log field.
 std::string PartitionList(const std::vector<connectors::TopicPartition>& partitions) {
@@ -42,6 +49,18 @@ std::string PartitionList(const std::vector<connectors::TopicPartition>& partiti
   return out;
 }
 
+// librdkafka settings the engine chooses over librdkafka's defaults for latency; a setting of
+// the same name in kafka.consumer / kafka.producer wins (docs/configuration.md, the trade-off in
+// docs/performance.md "End to end and latency").
+// - fetch.wait.max.ms 10 (librdkafka: 500): how long a broker may hold a fetch that found no
+//   data. The development broker holds every such fetch that long even when data arrives, and
+//   a real broker answers as soon as fetch.min.bytes (1) arrived; 10 ms bounds the first case
+//   at the price of up to 100 empty fetches per second per broker while the input is idle.
+// - linger.ms 1 (KafkaSink: 5): the messages of a commit are produced together, so they form
+//   batches without waiting; linger only delays the last ones.
+const std::map<std::string, std::string> kConsumerDefaults = {{"fetch.wait.max.ms", "10"}};
+const std::map<std::string, std::string> kProducerDefaults = {{"linger.ms", "1"}};
+
 // The producer's settings: keyed records (actions, alerts, decisions, dead letters) are placed
 // by kafka.partitioner, like the input (docs/scaling-out.md); an explicit
 // kafka.producer.partitioner agrees with it (the config checks).
@@ -50,6 +69,7 @@ connectors::KafkaSinkOptions SinkOptions(const EngineConfig& config, const std::
   options.bootstrap_servers = bootstrap;
   options.properties = config.kafka.producer_properties;
   options.properties.emplace("partitioner", config.kafka.partitioner);
+  options.properties.insert(kProducerDefaults.begin(), kProducerDefaults.end());
   options.queue_full_wait_ms = kQueueFullWaitMs;
   return options;
 }
@@ -107,6 +127,7 @@ Result<std::unique_ptr<KafkaPipeline>> KafkaPipeline::Create(const EngineConfig&
   source_options.group_id = config.kafka.group_id;
   source_options.topics = config.kafka.input_topics;
   source_options.properties = config.kafka.consumer_properties;
+  source_options.properties.insert(kConsumerDefaults.begin(), kConsumerDefaults.end());
   auto source = connectors::KafkaSource::Create(source_options, pipeline.get());
   if (!source.ok()) return source.status();
   pipeline->source_ = std::move(*source);
@@ -159,9 +180,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
     if (!store_failure_.ok()) {
       if (Status s = RetryStore(); !s.ok()) return s;
     }
-    auto record = source_->Poll(paused_ ? 10 : 50);
-    if (!record.ok()) return record.status();
-    if (record->has_value()) Process(**record);
+    if (Status s = ProcessBatch(stop); !s.ok()) return s;
     ServeDeliveryReports(0);
     WatchBrokers();
     RetryOutbound();
@@ -180,7 +199,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
     if (store_failure_.ok()) Housekeeping();
     if (options.tasks != nullptr) options.tasks->RunPending();
     UpdatePause();
-    if (NowMono() - last_kafka_commit_ >= kKafkaCommitIntervalMs) CommitKafkaOffsets();
+    if (NowMono() - last_kafka_commit_ >= kKafkaCommitIntervalMs) CommitKafkaOffsets(false);
     if (NowMono() - last_lag_update_ >= kLagUpdateIntervalMs) UpdateLag();
     if (options.stop_when_idle_ms > 0 && !assigned_.empty() && !paused_ &&
         (options.input_finished == nullptr || options.input_finished->load()) &&
@@ -190,6 +209,35 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
     }
   }
   return fatal_;
+}
+
+int KafkaPipeline::PollTimeoutMs() const {
+  if (paused_) return static_cast<int>(kPausedPollMs);
+  if (uncommitted_records_ == 0 && pending_out_.empty()) return static_cast<int>(kIdlePollMs);
+  // Work is pending: wake up when its commit is due, not up to kIdlePollMs later.
+  const int64_t until_commit = last_commit_ + config_.processing.commit_interval_ms - NowMono();
+  return static_cast<int>(std::clamp<int64_t>(until_commit, 0, kIdlePollMs));
+}
+
+Status KafkaPipeline::ProcessBatch(const std::atomic<bool>& stop) {
+  auto record = source_->Poll(PollTimeoutMs());
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return Status::Ok();
+  Process(**record);
+  // Then what the consumer already holds (no waiting); listener callbacks still run inside Poll,
+  // so a revoke between two records commits what was processed, as with one record per turn.
+  for (int taken = 1; taken < kMaxBatchRecords; ++taken) {
+    if (stop.load(std::memory_order_relaxed) || !fatal_.ok() || !store_failure_.ok() ||
+        uncommitted_records_ >= config_.processing.commit_max_events ||
+        NowMono() - last_commit_ >= config_.processing.commit_interval_ms) {
+      break;
+    }
+    record = source_->Poll(0);
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) break;
+    Process(**record);
+  }
+  return Status::Ok();
 }
 
 void KafkaPipeline::Process(const connectors::SourceRecord& record) {
@@ -273,15 +321,19 @@ Status KafkaPipeline::Shutdown() {
                  {{"messages", in_flight_.size()}});
     }
     Commit();
-    CommitKafkaOffsets();
+    CommitKafkaOffsets(true);
   }
   Status result = store_failure_;
   UpdateLag();
   closing_ = true;
   // Partitions revoked while closing are committed by OnRevoked only while the store works.
-  Status close = source_->Close();
-  if (!result.ok()) return result;
-  return close;
+  // Everything is committed by now: a consumer that cannot leave the group (its coordinator
+  // does not answer) costs the group a session timeout, not the stop.
+  if (Status close = source_->Close(); !close.ok()) {
+    log_->Warn("pipeline", "left the consumer group without leaving cleanly",
+               {{"error", close.ToString()}});
+  }
+  return result;
 }
 
 Status KafkaPipeline::FireDueTimers() {
@@ -634,8 +686,12 @@ void KafkaPipeline::UpdatePause() {
   if (!paused_) last_record_ = NowMono();
 }
 
-void KafkaPipeline::CommitKafkaOffsets() {
+void KafkaPipeline::CommitKafkaOffsets(bool wait) {
   last_kafka_commit_ = NowMono();
+  if (Status failed = source_->TakeAsyncCommitError(); !failed.ok()) {
+    log_->Warn("pipeline", "committing offsets to Kafka failed", {{"error", failed.ToString()}});
+    kafka_offsets_dirty_ = true;
+  }
   if (!kafka_offsets_dirty_) return;
   std::vector<std::pair<connectors::TopicPartition, int64_t>> offsets;
   for (const auto& tp : assigned_) {
@@ -643,7 +699,7 @@ void KafkaPipeline::CommitKafkaOffsets() {
     if (it != stored_offsets_.end()) offsets.emplace_back(tp, it->second);
   }
   if (offsets.empty()) return;
-  Status s = source_->CommitSync(offsets);
+  Status s = wait ? source_->CommitSync(offsets) : source_->CommitAsync(offsets);
   if (!s.ok())
     log_->Warn("pipeline", "committing offsets to Kafka failed", {{"error", s.ToString()}});
   kafka_offsets_dirty_ = !s.ok();
@@ -698,7 +754,7 @@ void KafkaPipeline::OnRevoked(const std::vector<connectors::TopicPartition>& par
       may_commit_ = false;
       if (fatal_.ok()) fatal_ = s;
     } else {
-      CommitKafkaOffsets();
+      CommitKafkaOffsets(true);
     }
   }
   for (const auto& tp : partitions) {

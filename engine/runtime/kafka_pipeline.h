@@ -129,6 +129,11 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   Status Loop(const std::atomic<bool>& stop, const PipelineRunOptions& options);
   // Commit, drain the outbox, close the consumer (nothing is committed while the store fails).
   Status Shutdown();
+  // Waits up to PollTimeoutMs for a record, then processes it and up to a batch of the records
+  // the consumer already holds (Poll(0)). Non-ok on a fatal consumer error.
+  Status ProcessBatch(const std::atomic<bool>& stop);
+  // How long the next Poll may wait: until the next commit is due while work is pending.
+  int PollTimeoutMs() const;
   // Processes one record; after a store error it (and every later one) waits in
   // held_records_.
   void Process(const connectors::SourceRecord& record);
@@ -163,7 +168,11 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // Pauses input while produced messages pile up, every broker is down or the store fails.
   void UpdatePause();
   int64_t NowMono() const { return clock_->MonotonicMs(); }
-  void CommitKafkaOffsets();
+  // Mirrors the offsets committed to the store into Kafka (for lag monitoring). With `wait` the
+  // commit is synchronous (on revoke and at shutdown); else it is sent in the background
+  // (every kKafkaCommitIntervalMs, off the processing path) and a failure is logged at the next
+  // call, which commits again.
+  void CommitKafkaOffsets(bool wait);
   // Consumer lag (messages and event time) and the store's figures into the metrics.
   void UpdateLag();
   void PickUpNewRules();

@@ -27,16 +27,21 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   config.processing.input_format = "json";
   config.output.format = "json";
   config.output.topic_formats.clear();
-  config.output.decisions_topic = options.decisions_out.empty() ? "" : "replay.decisions";
+  const bool want_decisions = options.on_decision || !options.decisions_out.empty();
+  config.output.decisions_topic = want_decisions ? "replay.decisions" : "";
   config.output.dead_letter_topic = "replay.dead-letter";
   std::ostream& errors = options.errors != nullptr ? *options.errors : std::cerr;
 
   auto reader = connectors::JsonlReader::Open(options.events_path);
   if (!reader.ok()) return reader.status();
-  auto actions_out = connectors::JsonlWriter::Open(options.actions_out);
-  if (!actions_out.ok()) return actions_out.status();
+  std::unique_ptr<connectors::JsonlWriter> actions_out;
+  if (!options.on_action) {
+    auto w = connectors::JsonlWriter::Open(options.actions_out);
+    if (!w.ok()) return w.status();
+    actions_out = std::move(*w);
+  }
   std::unique_ptr<connectors::JsonlWriter> decisions_out;
-  if (!options.decisions_out.empty()) {
+  if (!options.on_decision && !options.decisions_out.empty()) {
     auto w = connectors::JsonlWriter::Open(options.decisions_out);
     if (!w.ok()) return w.status();
     decisions_out = std::move(*w);
@@ -45,6 +50,8 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   state::CustomerCache cache(store, static_cast<size_t>(config.state.cache_customers));
   EventProcessor processor(config, &cache, metrics, TimeMode::kStreamTime);
   processor.SetRules(std::move(rules));
+  if (options.on_condition)
+    processor.ObserveConditions(options.observe_customer, options.on_condition);
   TimerDriver timers(store, &processor, static_cast<size_t>(config.processing.timer_batch));
   auto commit = [&]() {
     state::CommitBatch batch;
@@ -91,10 +98,14 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
                << entry.headers().at("touchstream.error.message") << "\n";
       } else if (entry.topic() == config.output.decisions_topic) {
         ++stats.decisions;
-        if (Status s = decisions_out->Write(entry.value()); !s.ok()) return s;
+        Status s = options.on_decision ? options.on_decision(entry.value())
+                                       : decisions_out->Write(entry.value());
+        if (!s.ok()) return s;
       } else {
         ++stats.actions;
-        if (Status s = (*actions_out)->Write(entry.value()); !s.ok()) return s;
+        Status s = options.on_action ? options.on_action(entry.value())
+                                     : actions_out->Write(entry.value());
+        if (!s.ok()) return s;
       }
     }
     out.clear();
@@ -133,7 +144,9 @@ Result<ReplayStats> Replay(const EngineConfig& base_config,
   if (Status s = fire_due(until_ms, (*reader)->line_number()); !s.ok()) return s;
   if (Status s = housekeeping(until_ms); !s.ok()) return s;
   if (Status s = commit(); !s.ok()) return s;
-  if (Status s = (*actions_out)->Flush(); !s.ok()) return s;
+  if (actions_out) {
+    if (Status s = actions_out->Flush(); !s.ok()) return s;
+  }
   if (decisions_out) {
     if (Status s = decisions_out->Flush(); !s.ok()) return s;
   }

@@ -14,10 +14,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "engine/config/config.h"
+#include "engine/core/rule_runner.h"
 #include "engine/ops/metrics.h"
 #include "rules/rule.h"
 #include "state/state_store.h"
@@ -26,10 +29,19 @@ namespace touchstream::engine {
 
 struct ReplayOptions {
   std::string events_path;
-  // JSON Lines of actions; required.
+  // JSON Lines of actions; required unless on_action is set.
   std::string actions_out;
   // JSON Lines of decisions; optional.
   std::string decisions_out;
+  // When set, each action (its JSON line) goes here instead of to actions_out; a non-OK
+  // status stops the replay with it.
+  std::function<Status(std::string_view)> on_action;
+  // When set, each decision (its JSON line) goes here instead of to decisions_out.
+  std::function<Status(std::string_view)> on_decision;
+  // When set, every rule run for customer `observe_customer` is told to it, condition false
+  // included (RuleRunner::ObserveConditions).
+  std::string observe_customer;
+  ConditionObserver on_condition;
   // Where dead-letter lines are reported (file:line: reason); stderr when null.
   std::ostream* errors = nullptr;
   // After the last event, the clock advances to this time (ms since the epoch) and the timers

@@ -11,9 +11,22 @@
 //            ids, then reads 200,000 random customers back. Prints the resident memory every
 //            N/5 customers (it must stay flat: memory is bounded by configuration, not by the
 //            number of customers), the peak resident memory, and the store's size on disk.
+//   cold     after the load, the store is closed and opened again (an empty block cache, as
+//            after a restart), and --reads random customers are read from it: every read
+//            misses the block cache for its data block, and at 10 million customers most miss
+//            it for index and filter partitions too. Whether the files are in the OS page
+//            cache is the other half of "cold": --evict-page-cache asks the kernel to drop this
+//            store's pages (posix_fadvise DONTNEED on every file, which touches no other
+//            file on the machine) before reading, so reads go to the disk.
+//   --store DIR keeps the store in DIR (created when missing) instead of a temporary
+//            directory, and skips the load when DIR already holds the N customers: build a
+//            10-million-customer store once and measure reads against it many times.
 //
-// Usage: state_bench [--customers N] [--days D] [--repeat R] [--load N]
+// Usage: state_bench [--customers N] [--days D] [--repeat R] [--load N] [--reads R]
+//                    [--store DIR] [--evict-page-cache] [--block-cache-mb M]
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +36,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -119,58 +133,98 @@ void PrintSizes(const std::vector<v1::CustomerState>& states) {
             << " B per customer\n";
 }
 
+// Drops the pages of every file under `dir` from the OS page cache (clean pages only: the
+// store is flushed and closed first).
+void EvictPageCache(const std::filesystem::path& dir) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
+}
+
+struct LoadOptions {
+  int64_t customers = 0;
+  int reads = 200000;
+  std::optional<std::filesystem::path> store_dir;  // a temporary directory when unset
+  bool evict_page_cache = false;
+  int64_t block_cache_mb = 0;  // the demo config's when 0
+};
+
 // Writes `customers` states cloned from `base` under ids "load-<n>" through the RocksDB store
-// in commit batches, then reads random ones back.
+// in commit batches (unless the store already holds them), then reopens the store and reads
+// random ones back.
 void Load(const engine::EngineConfig& base, const std::vector<v1::CustomerState>& states,
-          int64_t customers) {
+          const LoadOptions& options) {
   engine::EngineConfig config = base;
+  const int64_t customers = options.customers;
   // Declared before the store, so RocksDB's background work ends before the directory goes.
-  const test::TempDir scratch("touchstream-state-bench");
-  const std::filesystem::path& dir = scratch.path();
+  std::optional<test::TempDir> scratch;
+  if (!options.store_dir) scratch.emplace("touchstream-state-bench");
+  const std::filesystem::path dir = options.store_dir ? *options.store_dir : scratch->path();
   config.state.dir = dir.string();
-  auto store = engine::OpenStore(config);
-  if (!store.ok()) Fail("open store", store.status());
-  state::CustomerCache cache(store->get(), static_cast<size_t>(config.state.cache_customers));
-  std::cout << std::setprecision(0) << "  load: " << customers << " customers, block cache "
-            << config.state.block_cache_bytes / (1 << 20) << " MiB, write-back cache "
-            << config.state.cache_customers << " customers; resident memory before "
-            << ProcStatusMiB("VmRSS") << " MiB\n";
-  constexpr int64_t kBatch = 5000;
-  const int64_t report_every = std::max<int64_t>(customers / 5, 1);
-  const auto start = Clock::now();
-  for (int64_t n = 0; n < customers; ++n) {
-    const std::string id = "load-" + std::to_string(n);
-    auto state = cache.GetForUpdate(id);
-    if (!state.ok()) Fail("load customer", state.status());
-    **state = states[static_cast<size_t>(n) % states.size()];
-    (*state)->set_customer_id(id);
-    if ((n + 1) % kBatch == 0 || n + 1 == customers) {
-      state::CommitBatch batch;
-      cache.FlushDirtyInto(&batch);
-      Status s = (*store)->Commit(batch, nullptr);
-      if (!s.ok()) Fail("commit", s);
-    }
-    if ((n + 1) % report_every == 0) {
-      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      std::cout << "    " << std::setw(9) << n + 1 << " written  " << std::setw(7)
-                << static_cast<double>(n + 1) / seconds << " customers/s  resident "
-                << ProcStatusMiB("VmRSS") << " MiB  disk " << DirectoryMiB(dir) << " MiB\n"
-                << std::flush;
+  if (options.block_cache_mb > 0) config.state.block_cache_bytes = options.block_cache_mb << 20;
+  std::cout << std::setprecision(0) << "  load: " << customers << " customers in " << dir.string()
+            << ", block cache " << config.state.block_cache_bytes / (1 << 20)
+            << " MiB, write-back cache " << config.state.cache_customers
+            << " customers; resident memory before " << ProcStatusMiB("VmRSS") << " MiB\n";
+  {
+    auto store = engine::OpenStore(config);
+    if (!store.ok()) Fail("open store", store.status());
+    v1::CustomerState last;
+    if ((*store)->GetCustomer("load-" + std::to_string(customers - 1), &last).ok()) {
+      std::cout << "    the store holds them already: not loading\n";
+    } else {
+      state::CustomerCache cache(store->get(), static_cast<size_t>(config.state.cache_customers));
+      constexpr int64_t kBatch = 5000;
+      const int64_t report_every = std::max<int64_t>(customers / 5, 1);
+      const auto start = Clock::now();
+      for (int64_t n = 0; n < customers; ++n) {
+        const std::string id = "load-" + std::to_string(n);
+        auto state = cache.GetForUpdate(id);
+        if (!state.ok()) Fail("load customer", state.status());
+        **state = states[static_cast<size_t>(n) % states.size()];
+        (*state)->set_customer_id(id);
+        if ((n + 1) % kBatch == 0 || n + 1 == customers) {
+          state::CommitBatch batch;
+          cache.FlushDirtyInto(&batch);
+          Status s = (*store)->Commit(batch, nullptr);
+          if (!s.ok()) Fail("commit", s);
+        }
+        if ((n + 1) % report_every == 0) {
+          const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+          std::cout << "    " << std::setw(9) << n + 1 << " written  " << std::setw(7)
+                    << static_cast<double>(n + 1) / seconds << " customers/s  resident "
+                    << ProcStatusMiB("VmRSS") << " MiB  disk " << DirectoryMiB(dir) << " MiB\n"
+                    << std::flush;
+        }
+      }
+      Status flushed = (*store)->Flush();
+      if (!flushed.ok()) Fail("flush", flushed);
     }
   }
-  Status flushed = (*store)->Flush();
-  if (!flushed.ok()) Fail("flush", flushed);
+  if (options.evict_page_cache) EvictPageCache(dir);
+  auto store = engine::OpenStore(config);
+  if (!store.ok()) Fail("reopen store", store.status());
   std::mt19937_64 random(7);
   std::uniform_int_distribution<int64_t> pick(0, customers - 1);
-  constexpr int kReads = 200000;
   const auto read_start = Clock::now();
+  const double read_cpu_start = ThreadCpuNs();
   v1::CustomerState state;
-  for (int i = 0; i < kReads; ++i) {
+  for (int i = 0; i < options.reads; ++i) {
     Status s = (*store)->GetCustomer("load-" + std::to_string(pick(random)), &state);
     if (!s.ok()) Fail("read back", s);
   }
+  const double read_cpu_seconds = (ThreadCpuNs() - read_cpu_start) / 1e9;
   const double read_seconds = std::chrono::duration<double>(Clock::now() - read_start).count();
-  std::cout << "    random reads " << kReads / read_seconds << " customers/s; resident "
+  std::cout << "    " << options.reads << " random reads, reopened store"
+            << (options.evict_page_cache ? ", store evicted from the OS page cache" : "") << ": "
+            << options.reads / read_seconds << " customers/s wall ("
+            << read_seconds * 1e6 / options.reads << " us per read; "
+            << read_cpu_seconds * 1e6 / options.reads << " us CPU of the reading thread, "
+            << options.reads / read_cpu_seconds << " customers/s of its CPU time); resident "
             << ProcStatusMiB("VmRSS") << " MiB, peak " << ProcStatusMiB("VmHWM") << " MiB; disk "
             << DirectoryMiB(dir) << " MiB (" << std::setprecision(1)
             << DirectoryMiB(dir) * 1024 * 1024 / static_cast<double>(customers)
@@ -182,13 +236,22 @@ int Main(int argc, char** argv) {
   journeys.customers = 100000;
   journeys.days = 90;
   int repeat = 3;
-  int64_t load = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  LoadOptions load;
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--evict-page-cache") {
+      load.evict_page_cache = true;
+      continue;
+    }
+    if (i + 1 == argc) break;
     if (flag == "--customers") journeys.customers = std::atoi(argv[i + 1]);
     if (flag == "--days") journeys.days = std::atoi(argv[i + 1]);
     if (flag == "--repeat") repeat = std::atoi(argv[i + 1]);
-    if (flag == "--load") load = std::atoll(argv[i + 1]);
+    if (flag == "--load") load.customers = std::atoll(argv[i + 1]);
+    if (flag == "--reads") load.reads = std::atoi(argv[i + 1]);
+    if (flag == "--store") load.store_dir = argv[i + 1];
+    if (flag == "--block-cache-mb") load.block_cache_mb = std::atoll(argv[i + 1]);
+    ++i;
   }
   const engine::EngineConfig config = bench::DemoConfig();
   std::vector<v1::CustomerState> states;
@@ -210,7 +273,7 @@ int Main(int argc, char** argv) {
   }
   PrintSizes(states);
   malloc_trim(0);  // return the freed event stream to the system before measuring the load
-  if (load > 0) Load(config, states, load);
+  if (load.customers > 0) Load(config, states, load);
   return 0;
 }
 

@@ -202,6 +202,58 @@ TEST(ConnectorsKafkaTest, SecondConsumerResumesAfterCommittedOffset) {
   }
 }
 
+// An asynchronous commit does not wait for the broker; its result is served by a later Poll
+// (here by Close) and the next member of the group resumes after the committed offset.
+TEST(ConnectorsKafkaTest, AsyncCommitIsAppliedAndItsResultServedByPoll) {
+  auto broker = StartBroker({{"clicks", 1}});
+  ASSERT_NE(broker, nullptr);
+  auto sink = NewSink(*broker);
+  ASSERT_NE(sink, nullptr);
+  ASSERT_EQ(ProduceAll(*sink, "clicks", 8).size(), 8u);
+  const TopicPartition tp{"clicks", 0};
+  {
+    RecordingListener listener;
+    auto first = NewSource(*broker, "g-async", "clicks", &listener);
+    ASSERT_NE(first, nullptr);
+    ASSERT_EQ(ConsumeRecords(*first, 5, kWaitMs).size(), 5u);
+    EXPECT_TRUE(first->CommitAsync({}).ok());  // nothing to commit
+    ASSERT_TRUE(first->CommitAsync({{tp, 2}}).ok());
+    ASSERT_TRUE(first->CommitAsync({{tp, 5}}).ok());  // applied in order: 5 wins
+    ASSERT_TRUE(first->Close().ok());
+    EXPECT_TRUE(first->TakeAsyncCommitError().ok());
+    EXPECT_FALSE(first->CommitAsync({{tp, 6}}).ok());  // after Close
+  }
+  RecordingListener listener;
+  auto second = NewSource(*broker, "g-async", "clicks", &listener);
+  ASSERT_NE(second, nullptr);
+  const std::vector<SourceRecord> records = ConsumeRecords(*second, 3, kWaitMs);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].offset, 5);
+}
+
+// A failed asynchronous commit is kept, naming the partition, until taken once.
+TEST(ConnectorsKafkaTest, AsyncCommitFailureIsKeptUntilTaken) {
+  auto broker = StartBroker({{"clicks", 1}});
+  ASSERT_NE(broker, nullptr);
+  auto sink = NewSink(*broker);
+  ASSERT_NE(sink, nullptr);
+  ASSERT_EQ(ProduceAll(*sink, "clicks", 2).size(), 2u);
+  RecordingListener listener;
+  auto source = NewSource(*broker, "g-async-fail", "clicks", &listener);
+  ASSERT_NE(source, nullptr);
+  ASSERT_EQ(ConsumeRecords(*source, 2, kWaitMs).size(), 2u);
+  // The broker refuses the next commit with an error librdkafka does not retry.
+  constexpr int16_t kOffsetCommitApiKey = 8;
+  rd_kafka_mock_push_request_errors(broker->mock_cluster(), kOffsetCommitApiKey, 1,
+                                    RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE);
+  ASSERT_TRUE(source->CommitAsync({{{"clicks", 0}, 2}}).ok());
+  ASSERT_TRUE(source->Close().ok());
+  const Status failed = source->TakeAsyncCommitError();
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.ToString().find("commit"), std::string::npos) << failed.ToString();
+  EXPECT_TRUE(source->TakeAsyncCommitError().ok());
+}
+
 // A start offset from the listener is honored and nullopt falls back to earliest, here under
 // the EAGER protocol (range assignor; the other tests use the cooperative default).
 TEST(ConnectorsKafkaTest, ListenerStartOffsetIsHonoredEager) {
@@ -278,6 +330,33 @@ TEST(ConnectorsKafkaTest, PauseAndResume) {
   ASSERT_EQ(records.size(), static_cast<size_t>(per_partition[0]));
   for (const SourceRecord& record : records) EXPECT_EQ(record.partition, 0);
   EXPECT_EQ(source->Lag()[0].lag, 0);
+}
+
+// A coordinator that no longer answers cannot hold Close: after close_timeout_ms the consumer is
+// let go without leaving the group, and destroying the source does not wait either.
+TEST(ConnectorsKafkaTest, CloseIsBoundedWhenTheCoordinatorDoesNotAnswer) {
+  auto broker = StartBroker({{"two", 2}});
+  ASSERT_NE(broker, nullptr);
+  auto sink = NewSink(*broker);
+  ASSERT_NE(sink, nullptr);
+  ProduceAll(*sink, "two", 10);
+  RecordingListener listener;
+  KafkaSourceOptions options{
+      broker->bootstrap_servers(), "g-close", {"two"}, FastGroupProperties()};
+  options.close_timeout_ms = 1000;
+  auto source = KafkaSource::Create(options, &listener);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  ASSERT_EQ(ConsumeRecords(**source, 10, kWaitMs).size(), 10u);
+  // Every answer of the broker now takes a minute.
+  ASSERT_EQ(rd_kafka_mock_broker_set_rtt(broker->mock_cluster(), 1, 60000),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  const Status closed = (*source)->Close();
+  EXPECT_EQ(closed.code(), Status::Code::kUnavailable) << closed.ToString();
+  EXPECT_NE(closed.message().find("did not leave the group within 1000 ms"), std::string::npos)
+      << closed.ToString();
+  EXPECT_TRUE((*source)->Close().ok());  // idempotent
+  source->reset();
+  ASSERT_EQ(rd_kafka_mock_broker_set_rtt(broker->mock_cluster(), 1, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
 // Bad options and settings are rejected with the offending name.

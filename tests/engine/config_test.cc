@@ -86,6 +86,64 @@ processing:
 }
 
 // An unknown key is refused with the file, line and key path.
+// The admin.* security keys and metrics.require_token; TLS files and the tokens file resolve
+// against the config's folder; a non-loopback address needs TLS or admin.allow_plaintext.
+TEST(EngineConfigTest, AdminSecurityKeys) {
+  auto config = LoadConfigFromString(R"(
+metrics: {address: 127.0.0.1:0, require_token: true}
+admin:
+  address: 0.0.0.0:9465
+  tokens_file: admin-tokens
+  tls: {cert_file: tls/admin.pem, key_file: /keys/admin.key}
+  max_header_bytes: 4096
+  max_body_bytes: 0
+  read_timeout: 2s
+  write_timeout: 3s
+  max_connections: 10
+)",
+                                     "/etc/ts/engine.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_TRUE(config->metrics_require_token);
+  EXPECT_EQ(config->admin.tokens_file, "/etc/ts/admin-tokens");
+  EXPECT_FALSE(config->admin.allow_plaintext);
+  const AdminServerOptions& server = config->admin.server;
+  EXPECT_EQ(server.tls_cert_file, "/etc/ts/tls/admin.pem");
+  EXPECT_EQ(server.tls_key_file, "/keys/admin.key");
+  EXPECT_EQ(server.max_header_bytes, 4096);
+  EXPECT_EQ(server.max_body_bytes, 0);
+  EXPECT_EQ(server.read_timeout_ms, 2000);
+  EXPECT_EQ(server.write_timeout_ms, 3000);
+  EXPECT_EQ(server.max_connections, 10);
+
+  auto plaintext = LoadConfigFromString("admin:\n  address: 0.0.0.0:9465\n", "engine.yaml");
+  ASSERT_FALSE(plaintext.ok());
+  EXPECT_EQ(plaintext.status().message(),
+            "engine.yaml:2:12: error: admin.address: '0.0.0.0:9465' is not a loopback address "
+            "and admin.tls is not set: serve TLS (admin.tls.cert_file and key_file) or say plain "
+            "HTTP is on purpose with admin.allow_plaintext: true (docs/security.md)");
+  EXPECT_TRUE(
+      LoadConfigFromString("admin: {address: 0.0.0.0:9465, allow_plaintext: true}\n", "engine.yaml")
+          .ok());
+  EXPECT_TRUE(LoadConfigFromString("admin: {address: '[::1]:9465'}\n", "engine.yaml").ok());
+  auto half_tls = LoadConfigFromString(
+      "admin:\n  address: 127.0.0.1:9465\n  tls: {cert_file: a.pem}\n", "engine.yaml");
+  ASSERT_FALSE(half_tls.ok());
+  EXPECT_EQ(half_tls.status().message(),
+            "engine.yaml:3:8: error: admin.tls: set both cert_file and key_file (PEM), or neither "
+            "for plain HTTP");
+  auto bad = LoadConfigFromString(
+      "admin: {max_connections: 0, read_timeout: soon, allow_plaintext: maybe}\n", "engine.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("engine.yaml:1:26: error: admin.max_connections: must "
+                                        "be at least 1"),
+            std::string::npos)
+      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("admin.read_timeout: expected a duration"),
+            std::string::npos);
+  EXPECT_NE(bad.status().message().find("admin.allow_plaintext: expected true or false"),
+            std::string::npos);
+}
+
 TEST(EngineConfigTest, UnknownKeyNamesFileLineAndKey) {
   auto config =
       LoadConfigFromString("kafka:\n  group_id: g\n  bootstrap_server: x\n", "engine.yaml");

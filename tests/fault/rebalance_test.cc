@@ -50,11 +50,15 @@ class RebalanceTest : public ProcessFaultTest {
     if (HasFatalFailure()) return;
     group_ = Config("rebalance");
     group_.admin = true;
-    // A customer of every partition, to ask the instances which one owns it.
+    // A customer of every partition, to ask the instances which one owns it, and every
+    // partition's last event (customer, offset): one producer writes the input in order into
+    // empty partitions, so an event's offset is the number of earlier events of its partition.
+    std::map<int32_t, int64_t> next_offset;
     for (const auto& event : events_) {
       const int32_t p = engine::PartitionOf(engine::Partitioner::kConsistentRandom,
                                             event.customer_id(), kPartitions);
       sample_.emplace(p, event.customer_id());
+      last_[p] = {event.customer_id(), next_offset[p]++};
     }
     ASSERT_EQ(sample_.size(), static_cast<size_t>(kPartitions));
   }

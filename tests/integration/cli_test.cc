@@ -119,10 +119,27 @@ TEST_F(IntegrationCliTest, HelpListsEveryCommand) {
   EXPECT_EQ(help.exit_code, 0) << help.text;
   for (const char* command :
        {"run --config", "demo", "broker", "replay --config", "state get", "state export",
-        "state erase", "rules check", "clv fit", "report impact", "version"}) {
+        "state erase", "rules check", "clv fit", "report impact", "deliver --config", "version"}) {
     EXPECT_NE(help.text.find(std::string("\n  ") + command), std::string::npos)
         << command << " in " << help.text;
   }
+}
+
+// deliver refuses a channel the config does not list, naming the configured ones, and the
+// embedded broker (it needs the engine's).
+TEST_F(IntegrationCliTest, DeliverNamesAnUnknownChannel) {
+  std::ofstream(dir_ / "deliver.yaml")
+      << "kafka: {bootstrap_servers: '127.0.0.1:1'}\n"
+         "deliver:\n  channels:\n    email: {url: 'http://127.0.0.1:1/x'}\n";
+  auto unknown =
+      Touchstream("deliver --config " + (dir_ / "deliver.yaml").string() + " --channel fax");
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.text;
+  EXPECT_NE(unknown.text.find("no channel 'fax' (configured: email)"), std::string::npos)
+      << unknown.text;
+  auto embedded =
+      Touchstream("deliver --config " + kSource + "/deploy/config/demo.yaml --channel email");
+  EXPECT_EQ(embedded.exit_code, 1) << embedded.text;
+  EXPECT_NE(embedded.text.find("'embedded'"), std::string::npos) << embedded.text;
 }
 
 // Replay over a file writes the expected actions and reports the bad line.

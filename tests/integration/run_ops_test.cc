@@ -1,6 +1,7 @@
 // `touchstream run` as operators see it: JSON log lines (start with the version, the admin port,
 // stop), /healthz answered from the heartbeat and /readyz turning ready once the group's first
-// assignment arrived, on the embedded development broker.
+// assignment arrived, admin tokens from the environment with audit lines, on the embedded
+// development broker.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/ops/admin_auth.h"
 #include "external_clients.h"
 #include "tests/testing/temp_dir.h"
 
@@ -50,8 +52,9 @@ nlohmann::json FindLine(const std::filesystem::path& path, const std::string& pr
   return nullptr;
 }
 
-TEST(IntegrationRunOpsTest, JsonLogsAndProbes) {
-  test::TempDir dir("touchstream-run-ops");
+// Starts `touchstream run` on a config in `dir` (stderr to run.log there), with
+// TOUCHSTREAM_ADMIN_TOKENS set to `tokens` when not empty.
+pid_t StartRun(const test::TempDir& dir, const std::string& tokens) {
   std::ofstream(dir.File("engine.yaml"))
       << "kafka: {bootstrap_servers: embedded, group_id: ops, embedded_partitions: 2,\n"
       << "        consumer: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}}\n"
@@ -65,18 +68,32 @@ TEST(IntegrationRunOpsTest, JsonLogsAndProbes) {
   if (pid == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 2);
+    if (!tokens.empty()) setenv("TOUCHSTREAM_ADMIN_TOKENS", tokens.c_str(), 1);
     const std::string config = dir.File("engine.yaml");
     execl(kBinary.c_str(), kBinary.c_str(), "run", "--config", config.c_str(), nullptr);
     _exit(127);
   }
-  ASSERT_GT(pid, 0);
+  return pid;
+}
+
+// The admin API's URL once run.log names its port; empty when it did not within 10 s.
+std::string AdminUrl(const std::string& log) {
   nlohmann::json admin;
   for (int i = 0; i < 200 && admin.is_null(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     admin = FindLine(log, "admin API on port");
   }
-  ASSERT_FALSE(admin.is_null()) << ReadFile(log);
-  const std::string url = "http://127.0.0.1:" + std::to_string(admin["fields"]["port"].get<int>());
+  if (admin.is_null()) return "";
+  return "http://127.0.0.1:" + std::to_string(admin["fields"]["port"].get<int>());
+}
+
+TEST(IntegrationRunOpsTest, JsonLogsAndProbes) {
+  test::TempDir dir("touchstream-run-ops");
+  const std::string log = dir.File("run.log");
+  const pid_t pid = StartRun(dir, "");
+  ASSERT_GT(pid, 0);
+  const std::string url = AdminUrl(log);
+  ASSERT_FALSE(url.empty()) << ReadFile(log);
 
   const std::string health = RunShell("curl -s -m 10 -w ' %{http_code}' " + url + "/healthz");
   EXPECT_NE(health.find("\"last_iteration_ms_ago\":"), std::string::npos) << health;
@@ -104,6 +121,46 @@ TEST(IntegrationRunOpsTest, JsonLogsAndProbes) {
   ASSERT_FALSE(assigned.is_null()) << ReadFile(log);
   EXPECT_EQ(assigned["fields"]["owned"], 2);
   EXPECT_FALSE(FindLine(log, "stopped after 0 events").is_null()) << ReadFile(log);
+}
+
+// Tokens from TOUCHSTREAM_ADMIN_TOKENS: the probes stay open, other routes need a token with
+// the role (401, 403, 200), the reload is audited by token name, no token reaches the log.
+TEST(IntegrationRunOpsTest, AdminTokensFromTheEnvironment) {
+  test::TempDir dir("touchstream-run-tokens");
+  const std::string log = dir.File("run.log");
+  const pid_t pid = StartRun(dir, "grafana read " + engine::Sha256Hex("t-read-1") +
+                                      ";on-call admin " + engine::Sha256Hex("t-admin-1"));
+  ASSERT_GT(pid, 0);
+  const std::string url = AdminUrl(log);
+  ASSERT_FALSE(url.empty()) << ReadFile(log);
+  auto curl = [&](const std::string& args) {
+    return RunShell("curl -s -m 10 -o /dev/null -w '%{http_code}' " + args);
+  };
+  EXPECT_EQ(curl(url + "/healthz"), "200");
+  EXPECT_EQ(curl(url + "/rules"), "401");
+  EXPECT_EQ(curl("-H 'Authorization: Bearer t-read-1' " + url + "/rules"), "200");
+  EXPECT_EQ(curl("-X POST -H 'Authorization: Bearer t-read-1' " + url + "/rules/reload"), "403");
+  EXPECT_EQ(curl("-X POST -H 'Authorization: Bearer t-admin-1' " + url + "/rules/reload"), "200");
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(log);
+
+  std::vector<nlohmann::json> audit;
+  for (const auto& line : LogLines(log)) {
+    if (line.value("component", "") == "audit") audit.push_back(line);
+  }
+  ASSERT_EQ(audit.size(), 2u) << ReadFile(log);
+  EXPECT_EQ(audit[0]["level"], "warn");
+  EXPECT_EQ(audit[0]["fields"]["token"], "grafana");
+  EXPECT_EQ(audit[0]["fields"]["status"], 403);
+  EXPECT_EQ(audit[1]["level"], "info");
+  EXPECT_EQ(audit[1]["fields"]["token"], "on-call");
+  EXPECT_EQ(audit[1]["fields"]["route"], "/rules/reload");
+  EXPECT_EQ(audit[1]["fields"]["status"], 200);
+  EXPECT_TRUE(FindLine(log, "admin API without tokens").is_null()) << ReadFile(log);
+  EXPECT_EQ(ReadFile(log).find("t-admin-1"), std::string::npos);
+  EXPECT_EQ(ReadFile(log).find("t-read-1"), std::string::npos);
 }
 
 }  // namespace

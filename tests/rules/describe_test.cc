@@ -39,6 +39,20 @@ TEST(RulesDescribeTest, DescribesCompiledRule) {
       "    param discount = 5 * 2\n");
 }
 
+// A best_of emit is described as such.
+TEST(RulesDescribeTest, DescribesBestOf) {
+  LoadResult loaded = LoadRulesFromString(R"(
+- id: pick
+  trigger: {event: browse}
+  actions: [{emit: {kind: nudge, channel: {best_of: [push, email]}}}]
+)",
+                                          "pick.yaml", RuleEnvironment());
+  ASSERT_TRUE(loaded.ok()) << loaded.errors[0].ToString();
+  EXPECT_NE(DescribeRule(loaded.rule_set->rules()[0])
+                .find("action emit nudge -> best_of [push, email]\n"),
+            std::string::npos);
+}
+
 // A conversion is described with its window, condition and value.
 TEST(RulesDescribeTest, DescribesConversion) {
   LoadResult loaded = LoadRulesFromString(R"(

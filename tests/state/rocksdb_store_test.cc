@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/table_properties.h>
 
 #include <memory>
 #include <string>
@@ -60,6 +61,13 @@ class RawDatabase {
                          rocksdb::Slice(key.data(), key.size()), &value)
                     .ok());
     return value;
+  }
+  // The properties of every table file of a column family.
+  rocksdb::TablePropertiesCollection Tables(std::string_view column_family) {
+    rocksdb::TablePropertiesCollection tables;
+    rocksdb::Status status = db_->GetPropertiesOfAllTables(Handle(column_family), &tables);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return tables;
   }
   void CreateColumnFamily(const std::string& name) {
     rocksdb::ColumnFamilyHandle* handle = nullptr;
@@ -331,6 +339,44 @@ TEST_F(StateRocksDbStoreTest, ForEachCustomerFromResumes) {
   seen.clear();
   ASSERT_TRUE((*opened)->ForEachCustomerFrom("", collect).ok());
   EXPECT_EQ(seen.size(), 4u);
+}
+
+// Customer tables are written with a partitioned index and a partitioned whole-key Bloom
+// filter (so a cold lookup reads small metadata blocks); the timer queue has no filter.
+TEST_F(StateRocksDbStoreTest, CustomerTablesHavePartitionedIndexAndFilter) {
+  {
+    Result<std::unique_ptr<StateStore>> opened = Open();
+    ASSERT_TRUE(opened.ok());
+    CommitBatch batch;
+    for (int i = 0; i < 4000; ++i) {
+      v1::CustomerState state;
+      state.set_customer_id("customer-" + std::to_string(i));
+      (*state.mutable_profile())["note"].set_string_value(
+          std::string(300, static_cast<char>('a' + i % 26)));
+      batch.PutCustomer(state);
+      v1::Timer timer;
+      timer.set_customer_id(state.customer_id());
+      timer.set_name("t");
+      timer.set_fire_ms(1000 + i);
+      batch.PutTimer(timer);
+    }
+    ASSERT_TRUE((*opened)->Commit(batch, nullptr).ok());
+    ASSERT_TRUE((*opened)->Flush().ok());
+  }
+  RawDatabase raw(path_);
+  const rocksdb::TablePropertiesCollection customers = raw.Tables(layout::kCustomers);
+  ASSERT_FALSE(customers.empty());
+  for (const auto& [file, properties] : customers) {
+    EXPECT_GT(properties->top_level_index_size, 0u) << file;
+    EXPECT_GT(properties->index_partitions, 1u) << file;
+    EXPECT_FALSE(properties->filter_policy_name.empty()) << file;
+    EXPECT_GT(properties->filter_size, 0u) << file;
+  }
+  const rocksdb::TablePropertiesCollection timers = raw.Tables(layout::kTimers);
+  ASSERT_FALSE(timers.empty());
+  for (const auto& [file, properties] : timers) {
+    EXPECT_TRUE(properties->filter_policy_name.empty()) << file;
+  }
 }
 
 }  // namespace
