@@ -16,8 +16,8 @@ namespace {
 constexpr std::string_view kCustomersPrefix = "/customers/";
 
 AdminResponse Json(int status, const nlohmann::json& body) {
-  // A percent-decoded customer id may be any bytes: text that is not UTF-8 is written with
-  // U+FFFD in its place (dump() would throw and end the processing thread).
+  // Text from outside may be any bytes (a rule file quoted in reload diagnostics): text that is
+  // not UTF-8 is written with U+FFFD in its place (dump() would throw and end the thread).
   return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
           "application/json"};
 }

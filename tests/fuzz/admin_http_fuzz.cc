@@ -1,7 +1,11 @@
 // Fuzzes the admin HTTP request handling: bytes as a client sends them go through the Beast
-// request parser the admin server uses (engine/ops/admin_server.cc), and a request that parses
-// goes to the admin API's router and handlers (engine/ops/admin_api.h) over an in-memory
-// backend. Every request gets exactly one response with an HTTP status; nothing crashes.
+// request parser the admin server uses (engine/ops/admin_server.cc, its default limits), and a
+// request that parses goes, with its Authorization header, through the access layer
+// (engine/ops/admin_auth.h: two tokens, "reader-token" with role read and "admin-token" with
+// role admin, as a tokens file holds them) to the admin API's router and handlers
+// (engine/ops/admin_api.h) over an in-memory backend. Every request gets exactly one response
+// with an HTTP status; a route needing a role answers 401 without a valid token and 403 to the
+// read token where admin is needed; nothing crashes.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
@@ -10,10 +14,15 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/ops/admin_api.h"
+#include "engine/ops/admin_auth.h"
+#include "engine/ops/admin_server.h"
+#include "engine/ops/log.h"
 #include "rules/loader.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -54,11 +63,25 @@ class FakeBackend : public touchstream::engine::AdminBackend {
           .rule_set;
 };
 
+constexpr std::string_view kReaderAuthorization = "Bearer reader-token";
+constexpr std::string_view kAdminAuthorization = "Bearer admin-token";
+
+std::vector<touchstream::engine::AdminTokenEntry> Tokens() {
+  auto tokens = touchstream::engine::ParseAdminTokens(
+      "ops-reader read " + touchstream::engine::Sha256Hex("reader-token") + "\nops-admin admin " +
+          touchstream::engine::Sha256Hex("admin-token") + "\n",
+      "tokens.txt");
+  FUZZ_CHECK(tokens.ok(), "the harness's tokens parse");
+  return *tokens;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const touchstream::engine::AdminServerOptions limits;
   http::request_parser<http::string_body> parser;
-  parser.body_limit(1 << 20);
+  parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
+  parser.body_limit(static_cast<uint64_t>(limits.max_body_bytes));
   boost::beast::error_code ec;
   size_t offset = 0;
   while (offset < size && !parser.is_done()) {
@@ -75,8 +98,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ec || !parser.is_done()) return 0;
   }
   const http::request<http::string_body>& parsed = parser.get();
-  const touchstream::engine::AdminRequest request{std::string(parsed.method_string()),
-                                                  std::string(parsed.target())};
+  const touchstream::engine::AdminRequest request{
+      std::string(parsed.method_string()), std::string(parsed.target()),
+      std::string(parsed[http::field::authorization]), parsed.body()};
 
   FakeBackend backend;
   touchstream::engine::TaskQueue tasks;
@@ -88,14 +112,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return Result<size_t>(size_t{1});
   });
+  std::ostringstream log_text;
+  touchstream::engine::Logger log(&log_text, touchstream::engine::LogFormat::kText,
+                                  touchstream::engine::LogLevel::kDebug);
+  const touchstream::engine::AdminAccess access(
+      Tokens(), touchstream::engine::AdminAccess::WithoutTokens::kClosed, &log);
+  const touchstream::engine::AdminHandler handler = access.Protect(
+      [&api](const touchstream::engine::AdminRequest& r,
+             touchstream::engine::AdminResponder respond) { api.Handle(r, respond); });
   int responses = 0;
   int status = 0;
-  api.Handle(request, [&](touchstream::engine::AdminResponse response) {
+  handler(request, [&](touchstream::engine::AdminResponse response) {
     ++responses;
     status = response.status;
   });
   tasks.RunPending();
   FUZZ_CHECK(responses == 1, "every request gets exactly one response");
   FUZZ_CHECK(status >= 200 && status < 600, "responses carry an HTTP status");
+
+  const std::string_view target = request.target;
+  const auto required =
+      touchstream::engine::RequiredRole(request.method, target.substr(0, target.find('?')));
+  const bool reader = request.authorization == kReaderAuthorization;
+  const bool admin = request.authorization == kAdminAuthorization;
+  if (required && !reader && !admin) {
+    FUZZ_CHECK(status == 401, "a route needing a role answers 401 without a valid token");
+  }
+  if (required == touchstream::engine::AdminRole::kAdmin && reader) {
+    FUZZ_CHECK(status == 403, "the read token gets 403 where admin is needed");
+  }
   return 0;
 }
