@@ -39,6 +39,22 @@ bool ReadDigits(std::string_view s, size_t pos, size_t n, int* out) {
   return true;
 }
 
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// The instants FormatRfc3339Ms writes with a four-digit year, which the parser reads back:
+// 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. A leap second or an offset can carry a
+// time just past either end.
+std::optional<int64_t> InFourDigitYears(int64_t ms) {
+  static const int64_t kFirst = DaysFromCivil(0, 1, 1) * 86400000LL;
+  static const int64_t kEnd = DaysFromCivil(10000, 1, 1) * 86400000LL;
+  if (ms < kFirst || ms >= kEnd) return std::nullopt;
+  return ms;
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
@@ -47,7 +63,7 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
       s[7] != '-' || !ReadDigits(s, 8, 2, &day)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return std::nullopt;
   int64_t ms = DaysFromCivil(year, month, day) * 86400000LL;
   if (s.size() == 10) return ms;
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
@@ -74,16 +90,16 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
   }
   if (pos == s.size()) return std::nullopt;  // an offset is required with a time of day
   if (s[pos] == 'Z' || s[pos] == 'z') {
-    return pos + 1 == s.size() ? std::optional<int64_t>(ms) : std::nullopt;
+    return pos + 1 == s.size() ? InFourDigitYears(ms) : std::nullopt;
   }
   if (s[pos] != '+' && s[pos] != '-') return std::nullopt;
   int off_h, off_m;
   if (!ReadDigits(s, pos + 1, 2, &off_h) || pos + 6 != s.size() || s[pos + 3] != ':' ||
-      !ReadDigits(s, pos + 4, 2, &off_m)) {
+      !ReadDigits(s, pos + 4, 2, &off_m) || off_h > 23 || off_m > 59) {
     return std::nullopt;
   }
   const int64_t offset_ms = (off_h * 3600LL + off_m * 60LL) * 1000LL;
-  return s[pos] == '+' ? ms - offset_ms : ms + offset_ms;
+  return InFourDigitYears(s[pos] == '+' ? ms - offset_ms : ms + offset_ms);
 }
 
 std::string FormatRfc3339Ms(int64_t ms) {

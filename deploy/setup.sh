@@ -9,6 +9,7 @@ PACKAGES=(
   prometheus-cpp-dev libboost-dev libboost-system-dev libboost-program-options-dev libssl-dev
   libyaml-cpp-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libfuzzer-14-dev  # the asan preset builds with clang-14; tests/fuzz links libFuzzer
   kcat python3-kafka curl
   libssl-dev openssl  # admin API TLS (Boost.Asio SSL), token hashes; openssl makes the test CA
   systemd  # systemd-analyze verifies deploy/systemd/touchstream.service (tests/deploy)

@@ -7,5 +7,8 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// Aggregate deduction (C++20) is not in clang 14, which builds the sanitizer preset.
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace touchstream::engine

@@ -17,7 +17,10 @@ namespace {
 constexpr std::string_view kCustomersPrefix = "/customers/";
 
 AdminResponse Json(int status, const nlohmann::json& body) {
-  return {status, body.dump() + "\n", "application/json"};
+  // Text from outside may be any bytes (a rule file quoted in reload diagnostics): text that is
+  // not UTF-8 is written with U+FFFD in its place (dump() would throw and end the thread).
+  return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+          "application/json"};
 }
 
 AdminResponse Error(int status, const std::string& message) {

@@ -42,9 +42,15 @@ int HexValue(char c) {
   return -1;
 }
 
+// `reason` may quote the request's method and path, which may hold bytes that are not UTF-8:
+// they are written as U+FFFD (dump() would throw on the server thread and end the engine).
 AdminResponse Refusal(int status, const std::string& reason) {
-  AdminResponse response{
-      status, nlohmann::json{{"error", reason}}.dump() + "\n", "application/json", {}};
+  AdminResponse response{status,
+                         nlohmann::json{{"error", reason}}.dump(
+                             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                             "\n",
+                         "application/json",
+                         {}};
   if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
   return response;
 }

@@ -12,7 +12,11 @@ namespace {
 std::string TextValue(const LogField& field) {
   const bool plain =
       !field.value.empty() && field.value.find_first_of(" \t\r\n\"=\\") == std::string::npos;
-  return plain || field.number ? field.value : nlohmann::json(field.value).dump();
+  // Text that is not UTF-8 is written with U+FFFD (dump() would throw), as in the JSON format.
+  return plain || field.number
+             ? field.value
+             : nlohmann::json(field.value)
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

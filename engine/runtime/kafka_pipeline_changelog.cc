@@ -39,6 +39,15 @@ Status KafkaPipeline::SetUpChangelog(const std::string& bootstrap_servers) {
     }
     changelog_partitions = changelog_reader_->PartitionCount(topic, kMetadataTimeoutMs);
   }
+  if (!changelog_partitions.ok() &&
+      changelog_partitions.status().code() == Status::Code::kUnavailable) {
+    // The first request to the brokers: a wrong address or security setting ends here.
+    return Status::Unavailable(
+        "cannot reach the Kafka brokers at " + bootstrap_servers + " (" +
+        changelog_partitions.status().message() +
+        "); check kafka.bootstrap_servers and the security settings (security.protocol, ssl.*, "
+        "sasl.*) under kafka.consumer and kafka.producer");
+  }
   if (!changelog_partitions.ok()) {
     return Status::InvalidArgument("state.changelog: " + changelog_partitions.status().message());
   }

@@ -284,8 +284,10 @@ void WebhookDeliverer::Impl::HandleCompletions(std::vector<Completion> completio
       continue;
     }
     // No answer (timeout, connection error): no status, the reason says why.
-    const std::string_view reason =
-        done.outcome.error == connectors::PostOutcome::Error::kNone ? "" : status;
+    // (Both arms string_view: `? "" : status` made a std::string temporary the view outlived.)
+    const std::string_view reason = done.outcome.error == connectors::PostOutcome::Error::kNone
+                                        ? std::string_view()
+                                        : std::string_view(status);
     if (verdict == connectors::Verdict::kDelivered) {
       Finish(done.id, item, true, done.outcome.http_status, reason, "delivered");
     } else {

@@ -122,5 +122,27 @@ TEST_F(EngineAdminApiTest, ReadyzWhenStopped) {
             "{\"reasons\":[\"the engine is not running\"],\"status\":\"not ready\"}\n");
 }
 
+// Found by tests/fuzz/admin_http_fuzz.cc: a customer id that percent-decodes to bytes that are
+// not UTF-8 threw from the JSON writer on the processing thread; it is answered, with U+FFFD.
+// Reload diagnostics quote rule files, which may hold any bytes: the JSON writer threw on text
+// that is not UTF-8 (fuzz finding); it is answered with U+FFFD in its place.
+TEST_F(EngineAdminApiTest, TextThatIsNotUtf8IsAnswered) {
+  AdminApi api(&backend_, &tasks_, [](std::ostream& diagnostics) -> Result<size_t> {
+    diagnostics << "r.yaml:1:7: error: unknown event '\x8D'\n";
+    return Status::InvalidArgument("the new rule set has errors");
+  });
+  AdminResponse refused;
+  api.Handle({"POST", "/rules/reload"}, [&](AdminResponse r) { refused = std::move(r); });
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_NE(refused.body.find("unknown event '\xEF\xBF\xBD'"), std::string::npos) << refused.body;
+
+  // A customer id that is not UTF-8 never reaches a handler.
+  AdminResponse erased;
+  api_.Handle({"DELETE", "/customers/%8Dc"}, [&](AdminResponse r) { erased = std::move(r); });
+  tasks_.RunPending();
+  EXPECT_EQ(erased.status, 400);
+  EXPECT_EQ(Get("/customers/%FF").status, 400);
+}
+
 }  // namespace
 }  // namespace touchstream::engine

@@ -32,6 +32,16 @@ TEST(LoggerTest, TextLine) {
             "error=\"I/O error: disk \\\"full\\\"\" partition=3 topic=touchstream.events\n");
 }
 
+// A quoted text value that is not UTF-8 is written with U+FFFD (the JSON writer threw).
+TEST(LoggerTest, TextValueThatIsNotUtf8) {
+  std::ostringstream out;
+  FixedClock clock;
+  Logger log(&out, LogFormat::kText, LogLevel::kInfo, &clock);
+  log.Info("run", "refused", {{"reason", "bad \xD4 byte"}});
+  EXPECT_EQ(out.str(),
+            "2026-12-04T08:01:02.345Z info run: refused reason=\"bad \xEF\xBF\xBD byte\"\n");
+}
+
 // A JSON line has ts, level, component, msg and fields, integers as numbers.
 TEST(LoggerTest, JsonLine) {
   std::ostringstream out;

@@ -208,5 +208,17 @@ TEST_F(AdminAuthTest, CustomerIdsInPaths) {
   EXPECT_NE(traversal.body.find("the id contains '/'"), std::string::npos) << traversal.body;
 }
 
+// A request target may hold bytes that are not UTF-8 (Beast passes them): the 403 quoting the
+// path threw from the JSON writer on the server thread, which ended the engine (fuzz finding,
+// admin_http). It is answered with U+FFFD in their place, and audited.
+TEST_F(AdminAuthTest, PathThatIsNotUtf8IsRefused) {
+  AdminAccess access(tokens_, AdminAccess::WithoutTokens::kClosed, &log_);
+  const AdminResponse refused = Send(access, "GEus", "/ct/\xD4omers/c-1", "Bearer reader-token");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("GEus /ct/\xEF\xBF\xBDomers/c-1 needs admin"), std::string::npos)
+      << refused.body;
+  EXPECT_NE(log_text_.str().find("status=403"), std::string::npos) << log_text_.str();
+}
+
 }  // namespace
 }  // namespace touchstream::engine
