@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache clang-format
   librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler
-  prometheus-cpp-dev libboost-dev libboost-system-dev libboost-program-options-dev libssl-dev
+  prometheus-cpp-dev libboost-dev libboost-system-dev libboost-program-options-dev
   libyaml-cpp-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev  # the asan preset builds with clang-14; tests/fuzz links libFuzzer
