@@ -242,7 +242,7 @@ std::string ExplanationToJson(const Explanation& explanation) {
                         {"rule_id", explanation.rule_id},
                         {"timeline", std::move(timeline)},
                         {"verdict", explanation.verdict}};
-  return out.dump();
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void PrintExplanation(const Explanation& explanation, std::ostream& out) {

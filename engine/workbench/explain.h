@@ -71,6 +71,7 @@ Result<Explanation> ExplainCustomer(const EngineConfig& config,
                                     const ExplainOptions& options);
 
 // The explanation as one JSON object: {"customer_id", "rule_id", "timeline": [...], "verdict"}.
+// Text that is not UTF-8 (a customer id typed on the command line) is written with U+FFFD.
 std::string ExplanationToJson(const Explanation& explanation);
 
 // The explanation as text: one line per event, indented lines per rule run, then the verdict.

@@ -293,7 +293,7 @@ std::string ReplayDiffToJson(const ReplayDiff& diff) {
   };
   nlohmann::json out = {
       {"before", stats(diff.before)}, {"after", stats(diff.after)}, {"rules", std::move(rules)}};
-  return out.dump();
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void PrintReplayDiff(const ReplayDiff& diff, std::ostream& out) {

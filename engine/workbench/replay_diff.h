@@ -95,7 +95,8 @@ Result<ReplayDiff> DiffReplays(const EngineConfig& config,
                                const ReplayDiffOptions& options);
 
 // The whole diff as one JSON object (the form `touchstream replay --diff-rules --json`
-// prints and the console reads): {"events", "rules": [{"rule_id", "status", ...}]}.
+// prints and the console reads): {"events", "rules": [{"rule_id", "status", ...}]}. Text that
+// is not UTF-8 is written with U+FFFD.
 std::string ReplayDiffToJson(const ReplayDiff& diff);
 
 // The diff as text for a terminal: the rules that differ, each with its counts and sample,

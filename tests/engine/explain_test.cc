@@ -108,5 +108,12 @@ TEST_F(ExplainTest, UnknownRuleAndUnknownCustomer) {
   EXPECT_EQ(Explain("c9", "").verdict, "c9 never got a message: no rule listened to their events");
 }
 
+// A customer id that is not UTF-8 (typed on the command line) is written to JSON with U+FFFD;
+// `explain --json` used to abort on it.
+TEST_F(ExplainTest, JsonOfAnIdThatIsNotUtf8) {
+  const auto json = nlohmann::json::parse(ExplanationToJson(Explain("\xff\xfe", "")));
+  EXPECT_EQ(json["customer_id"], "\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 }  // namespace
 }  // namespace touchstream::engine
