@@ -188,6 +188,13 @@ EngineMetrics::EngineMetrics()
                               .Help("Input partitions assigned to this instance.")
                               .Register(r)
                               .Add({});
+  restoring_partitions_ = &prometheus::BuildGauge()
+                               .Name("touchstream_restoring_partitions")
+                               .Help(
+                                   "Assigned partitions paused while they restore from the "
+                                   "changelog.")
+                               .Register(r)
+                               .Add({});
   rules_loaded_ = &prometheus::BuildGauge()
                        .Name("touchstream_rules_loaded")
                        .Help("Rules in the active rule set.")

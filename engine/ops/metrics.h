@@ -99,6 +99,7 @@ class EngineMetrics {
   void ObserveCommitSeconds(double s) { commit_latency_->Observe(s); }
   void SetOutboxDepth(double n) { outbox_depth_->Set(n); }
   void SetAssignedPartitions(double n) { assigned_partitions_->Set(n); }
+  void SetRestoringPartitions(double n) { restoring_partitions_->Set(n); }
   void SetRulesLoaded(double n) { rules_loaded_->Set(n); }
   // A produce or delivery failed; `failure_class` is connectors::DeliveryFailureName's.
   void DeliveryFailed(std::string_view failure_class) {
@@ -186,6 +187,7 @@ class EngineMetrics {
   prometheus::Histogram* commit_latency_;
   prometheus::Gauge* outbox_depth_;
   prometheus::Gauge* assigned_partitions_;
+  prometheus::Gauge* restoring_partitions_;
   prometheus::Gauge* rules_loaded_;
   CounterCache consumed_by_type_, rejected_by_reason_, evaluated_by_rule_, fired_by_rule_,
       errors_by_rule_, actions_by_channel_, timers_fired_by_kind_, timers_dropped_by_reason_,

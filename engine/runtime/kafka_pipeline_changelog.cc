@@ -165,12 +165,14 @@ void KafkaPipeline::BeginRestore(const connectors::TopicPartition& tp) {
   if (restore_worker_ == nullptr || !fatal_.ok() || restored_partitions_.count(tp.partition) != 0)
     return;
   if (restoring_.emplace(tp.partition, NowMono()).second) restore_worker_->Begin(tp.partition);
+  metrics_->SetRestoringPartitions(static_cast<double>(restoring_.size()));
 }
 
 void KafkaPipeline::InstallRestored() {
   for (FinishedRestore& done : restore_worker_->TakeFinished()) {
     const int32_t partition = done.partition;
     restoring_.erase(partition);
+    metrics_->SetRestoringPartitions(static_cast<double>(restoring_.size()));
     if (!done.result.ok()) {
       if (fatal_.ok()) fatal_ = done.result.status();
       continue;
@@ -254,6 +256,7 @@ void KafkaPipeline::StopRestores() {
   // restored again at the next assignment of its partition (its offsets were not advanced).
   restore_worker_.reset();
   restoring_.clear();
+  metrics_->SetRestoringPartitions(0);
   skipped_while_restoring_.clear();
 }
 
@@ -272,6 +275,7 @@ void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& p
     // A restore in progress stops before the drop, which then removes what it wrote.
     if (restoring_.erase(p) != 0 && restore_worker_ != nullptr) restore_worker_->Cancel(p);
   }
+  metrics_->SetRestoringPartitions(static_cast<double>(restoring_.size()));
   std::erase_if(skipped_while_restoring_,
                 [&](const auto& skipped) { return gone.count(skipped.first.partition) != 0; });
   cache_.DropClean(

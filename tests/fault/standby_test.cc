@@ -197,7 +197,9 @@ TEST_F(StandbyTest, TakeoverReadsOnlyTheTail) {
   };
   const auto copied = [&] { return b->Metric("touchstream_standby_records_total"); };
   ASSERT_TRUE(WaitFor([&] {
+    // Restores run beside processing: every partition's is installed once none is restoring.
     return b->Metric("touchstream_assigned_partitions") == kPartitions &&
+           b->Metric("touchstream_restoring_partitions") == 0 &&
            read() + copied() >= static_cast<double>(tail);
   }));
   b->Stop();
