@@ -23,6 +23,7 @@
 #include "engine/runtime/partitioner.h"
 #include "external_clients.h"
 #include "fault_instance.h"
+#include "fault_scenario.h"
 #include "pipeline_fixture.h"
 #include "state/customer_codec.h"
 #include "state/rocksdb_store.h"
@@ -158,20 +159,13 @@ constexpr char kRules[] = R"(
   actions: [{emit: {kind: offer, channel: email, template: "Welcome to VIP"}}]
 )";
 
-class RestoreOffThreadTest : public PipelineFixture {
+class RestoreOffThreadTest : public FaultScenarioTest {
  protected:
   void SetUp() override {
     PipelineFixture::SetUp();
     if (HasFatalFailure()) return;
-    const auto rules_dir = root_ / "rules";
-    std::filesystem::create_directories(rules_dir);
-    std::ofstream(rules_dir / "vip.yaml") << kRules;
-    config_.rules_paths = {rules_dir.string()};
-    config_.kafka.group_id = "offthread";
-    config_.output.format = "json";
-    config_.kafka.input_topics = {kTopic};
-    ASSERT_TRUE(broker_->CreateTopic({kTopic, kPartitions}).ok());
-    ASSERT_TRUE(broker_->CreateTopic({engine::ChangelogTopicOf(config_), kPartitions}).ok());
+    SetUpScenario(kRules, "offthread", kTopic, kPartitions);
+    if (HasFatalFailure()) return;
     const auto partitioner = engine::ParsePartitioner(config_.kafka.partitioner);
     ASSERT_TRUE(partitioner.has_value());
     for (int c = 0; c < kCustomers; ++c) {
@@ -183,25 +177,6 @@ class RestoreOffThreadTest : public PipelineFixture {
     ASSERT_GT(per_partition_[1], 0);
   }
 
-  engine::EngineConfig InstanceConfig(const std::string& name) {
-    engine::EngineConfig config = config_;
-    config.state.dir = (root_ / ("state-" + name)).string();
-    return config;
-  }
-
-  // `rounds` purchases of 15.00 for every customer, keyed by customer id.
-  void Purchases(int rounds) {
-    std::vector<KeyedMessage> messages;
-    for (int round = 0; round < rounds; ++round) {
-      for (int c = 0; c < kCustomers; ++c) {
-        const std::string id = "c" + std::to_string(c);
-        messages.push_back({id, R"({"customer_id":")" + id +
-                                    R"(","type":"purchase","properties":{"amount":15.0}})"});
-      }
-    }
-    KcatProduce(bootstrap_, kTopic, messages);
-  }
-
   std::map<int32_t, int> per_partition_;
   std::string held_customer_;
 };
@@ -210,7 +185,7 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
   // A processes 10 purchases per customer (150.00 each) and leaves: the changelog holds them.
   const auto a_config = InstanceConfig("a");
   auto a = std::make_unique<Instance>(a_config, bootstrap_);
-  Purchases(10);
+  Purchases(10, kCustomers);
   ASSERT_TRUE(WaitFor([&] { return a->processed() == 10 * kCustomers; }));
   a->Stop();
 
@@ -235,7 +210,7 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
 
   // 10 more purchases per customer: partition 0's customers cross 200.00 and become VIPs while
   // partition 1 is still being restored.
-  Purchases(10);
+  Purchases(10, kCustomers);
   ASSERT_TRUE(WaitFor([&] {
     return b->processed() == 10 * per_partition_[0] &&
            b->Metric("touchstream_actions_produced_total") ==

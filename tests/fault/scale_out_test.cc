@@ -16,6 +16,7 @@
 #include "engine/runtime/changelog_writer.h"
 #include "external_clients.h"
 #include "fault_instance.h"
+#include "fault_scenario.h"
 #include "pipeline_fixture.h"
 #include "state/state_store.h"
 
@@ -34,50 +35,13 @@ constexpr char kVipRule[] = R"(
   actions: [{emit: {kind: nudge, channel: email, template: "We miss you"}}]
 )";
 
-class ScaleOutTest : public PipelineFixture {
+class ScaleOutTest : public FaultScenarioTest {
  protected:
   void SetUp() override {
     PipelineFixture::SetUp();
     if (HasFatalFailure()) return;
-    const auto rules_dir = root_ / "rules";
-    std::filesystem::create_directories(rules_dir);
-    std::ofstream(rules_dir / "vip.yaml") << kVipRule;
-    config_.rules_paths = {rules_dir.string()};
-    config_.kafka.group_id = "scale-out";
-    config_.output.format = "json";
     // The fixture's topics have 3 partitions; the scenario's have 6.
-    config_.kafka.input_topics = {"scale-out.events"};
-    ASSERT_TRUE(broker_->CreateTopic({"scale-out.events", 6}).ok());
-    ASSERT_TRUE(broker_->CreateTopic({engine::ChangelogTopicOf(config_), 6}).ok());
-  }
-
-  engine::EngineConfig InstanceConfig(const std::string& name) {
-    engine::EngineConfig config = config_;
-    config.state.dir = (root_ / ("state-" + name)).string();
-    return config;
-  }
-
-  // `rounds` purchases of 15.00 for every customer, keyed by customer id (kcat: librdkafka's
-  // default partitioner, the engine's default kafka.partitioner).
-  void Purchases(int rounds) {
-    std::vector<KeyedMessage> messages;
-    for (int round = 0; round < rounds; ++round) {
-      for (int c = 0; c < kCustomers; ++c) {
-        const std::string id = "c" + std::to_string(c);
-        messages.push_back({id, R"({"customer_id":")" + id +
-                                    R"(","type":"purchase","properties":{"amount":15.0}})"});
-      }
-    }
-    KcatProduce(bootstrap_, "scale-out.events", messages);
-  }
-
-  static bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
+    SetUpScenario(kVipRule, "scale-out", "scale-out.events", 6);
   }
 
   // The customers' states, and in *timers the stored timers ("customer/name@fire_ms").
@@ -133,7 +97,7 @@ TEST_F(ScaleOutTest, StateFollowsItsPartition) {
       << a->Metric("touchstream_assigned_partitions") << ", B "
       << b->Metric("touchstream_assigned_partitions");
 
-  Purchases(10);
+  Purchases(10, kCustomers);
   ASSERT_TRUE(WaitFor([&] { return a->processed() + b->processed() == 10 * kCustomers; }));
   EXPECT_GT(a->processed(), 0);
   EXPECT_GT(b->processed(), 0);
@@ -141,7 +105,7 @@ TEST_F(ScaleOutTest, StateFollowsItsPartition) {
   b->Stop();
   ASSERT_TRUE(WaitFor([&] { return a->Metric("touchstream_assigned_partitions") == 6; }));
 
-  Purchases(10);
+  Purchases(10, kCustomers);
   ASSERT_TRUE(WaitFor([&] { return a->processed() == a_first + 10 * kCustomers; }));
   EXPECT_GT(a->Metric("touchstream_changelog_restore_records_total"), 0);
   a->Stop();

@@ -19,6 +19,7 @@
 #include "engine/runtime/standby_tailer.h"
 #include "external_clients.h"
 #include "fault_instance.h"
+#include "fault_scenario.h"
 #include "pipeline_fixture.h"
 #include "state/state_store.h"
 
@@ -39,49 +40,18 @@ constexpr char kRules[] = R"(
   actions: [{emit: {kind: nudge, channel: email, template: "We miss you"}}]
 )";
 
-class StandbyTest : public PipelineFixture {
+class StandbyTest : public FaultScenarioTest {
  protected:
   void SetUp() override {
     PipelineFixture::SetUp();
     if (HasFatalFailure()) return;
-    const auto rules_dir = root_ / "rules";
-    std::filesystem::create_directories(rules_dir);
-    std::ofstream(rules_dir / "vip.yaml") << kRules;
-    config_.rules_paths = {rules_dir.string()};
-    config_.kafka.group_id = "standby";
-    config_.output.format = "json";
-    config_.kafka.input_topics = {kTopic};
-    ASSERT_TRUE(broker_->CreateTopic({kTopic, kPartitions}).ok());
-    ASSERT_TRUE(broker_->CreateTopic({engine::ChangelogTopicOf(config_), kPartitions}).ok());
+    SetUpScenario(kRules, "standby", kTopic, kPartitions);
   }
 
-  engine::EngineConfig InstanceConfig(const std::string& name, bool standby) {
-    engine::EngineConfig config = config_;
-    config.state.dir = (root_ / ("state-" + name)).string();
+  engine::EngineConfig InstanceConfig(const std::string& name, bool standby) const {
+    engine::EngineConfig config = FaultScenarioTest::InstanceConfig(name);
     config.state.standby_all_partitions = standby;
     return config;
-  }
-
-  // `rounds` purchases of 15.00 for every customer, keyed by customer id.
-  void Purchases(int rounds) {
-    std::vector<KeyedMessage> messages;
-    for (int round = 0; round < rounds; ++round) {
-      for (int c = 0; c < kCustomers; ++c) {
-        const std::string id = "c" + std::to_string(c);
-        messages.push_back({id, R"({"customer_id":")" + id +
-                                    R"(","type":"purchase","properties":{"amount":15.0}})"});
-      }
-    }
-    KcatProduce(bootstrap_, kTopic, messages);
-  }
-
-  static bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
   }
 
   // The changelog's end offset per partition.
@@ -153,7 +123,7 @@ TEST_F(StandbyTest, TakeoverReadsOnlyTheTail) {
   auto tailer = engine::StandbyTailer::Start(options, &b_standby_metrics);
   ASSERT_TRUE(tailer.ok()) << tailer.status().ToString();
 
-  Purchases(10);
+  Purchases(10, kCustomers);
   ASSERT_TRUE(WaitFor([&] { return a->processed() == 10 * kCustomers; }));
   // B's copy follows: every partition's checkpoint reaches the changelog's end.
   const auto copied_up_to = [&](int32_t p) {
@@ -182,7 +152,7 @@ TEST_F(StandbyTest, TakeoverReadsOnlyTheTail) {
             static_cast<double>(copied_end));
 
   // The tail: written after B's copy stopped.
-  Purchases(1);
+  Purchases(1, kCustomers);
   ASSERT_TRUE(WaitFor([&] { return a->processed() == 11 * kCustomers; }));
   a->Stop();
   int64_t tail = 0;
@@ -221,7 +191,7 @@ TEST_F(StandbyTest, GroupMembersCopyWhatTheyDoNotOwn) {
     return a->Metric("touchstream_assigned_partitions") == kPartitions / 2 &&
            b->Metric("touchstream_assigned_partitions") == kPartitions / 2;
   }));
-  Purchases(10);
+  Purchases(10, kCustomers);
   ASSERT_TRUE(WaitFor([&] { return a->processed() + b->processed() == 10 * kCustomers; }));
   // A's copies of B's partitions reach the changelog's end.
   ASSERT_TRUE(WaitFor([&] {
@@ -236,7 +206,7 @@ TEST_F(StandbyTest, GroupMembersCopyWhatTheyDoNotOwn) {
       a->Metric("touchstream_changelog_restore_records_total", "outcome", "read");
   b->Stop();
   ASSERT_TRUE(WaitFor([&] { return a->Metric("touchstream_assigned_partitions") == kPartitions; }));
-  Purchases(1);
+  Purchases(1, kCustomers);
   ASSERT_TRUE(WaitFor([&] { return a->processed() + b->processed() == 11 * kCustomers; }));
   for (int32_t p = 0; p < kPartitions; ++p) {
     EXPECT_EQ(a->Metric("touchstream_standby_checkpoint", "partition", std::to_string(p)), -1) << p;
