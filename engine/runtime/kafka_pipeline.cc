@@ -207,7 +207,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
         (options.input_finished == nullptr || options.input_finished->load()) &&
         NowMono() - last_record_ >= options.stop_when_idle_ms && pending_out_.empty() &&
         in_flight_.empty() && uncommitted_records_ == 0 && store_failure_.ok() &&
-        restoring_.empty()) {
+        restoring_.empty() && CaughtUp()) {
       break;
     }
   }
@@ -730,6 +730,22 @@ void KafkaPipeline::UpdateLag() {
   metrics_->SetPartitionLag(partitions, clock_->NowMs());
   // The store's RocksDB figures ride along (a few property reads every kLagUpdateIntervalMs).
   if (std::optional<state::StoreStats> stats = store_->Stats()) metrics_->SetStoreStats(*stats);
+}
+
+bool KafkaPipeline::CaughtUp() {
+  for (const auto& lag : source_->Lag(0)) {
+    if (lag.high_watermark < 0) return false;  // not fetched since it was assigned or resumed
+    int64_t next = lag.position;
+    if (next < 0) {
+      // Nothing read by this consumer: the offset the store started or restored it at. Without
+      // one it starts where Kafka's committed offset says, which this thread does not wait for.
+      const auto stored = stored_offsets_.find(lag.partition);
+      if (stored == stored_offsets_.end()) continue;
+      next = stored->second;
+    }
+    if (next < lag.high_watermark) return false;
+  }
+  return true;
 }
 
 std::optional<int64_t> KafkaPipeline::StartOffset(const connectors::TopicPartition& tp) {

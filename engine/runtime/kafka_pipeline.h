@@ -72,8 +72,9 @@ namespace touchstream::engine {
 
 struct PipelineRunOptions {
   // Stop once `input_finished` is set (when given) and no record arrived for this long while
-  // input was consumed (not paused) after partitions were assigned, with the outbox empty and
-  // the store healthy. 0 = run until stopped.
+  // input was consumed (not paused) after partitions were assigned, with the outbox empty, the
+  // store healthy, no partition restoring, and every assigned partition whose read position is
+  // known read up to the high watermark its last fetch saw. 0 = run until stopped.
   int64_t stop_when_idle_ms = 0;
   const std::atomic<bool>* input_finished = nullptr;
   // When given, its tasks (admin API requests) run on the processing thread between records.
@@ -181,6 +182,9 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   void CommitKafkaOffsets(bool wait);
   // Consumer lag (messages and event time) and the store's figures into the metrics.
   void UpdateLag();
+  // Whether every assigned partition was read to the end its fetches have seen (see
+  // PipelineRunOptions::stop_when_idle_ms); a partition not fetched yet is not.
+  bool CaughtUp();
   void PickUpNewRules();
   // RFM refresh and retention sweep, when due.
   Status Housekeeping();
