@@ -43,6 +43,9 @@ TEST_F(FeedbackLoopTest, DeliveryOutcomesReachTheCustomersState) {
   options.topic = kEmailTopic;
   options.group_id = "deliver-email";
   options.feedback_topic = input;
+  // Feedback lands on its customer's partition only with the engine's partitioner (as
+  // `touchstream deliver` sets it from kafka.partitioner).
+  options.producer_properties = {{"partitioner", config_.kafka.partitioner}};
   options.consumer_properties = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
   options.endpoint.url = server.url();
   options.commit_interval_ms = 100;
