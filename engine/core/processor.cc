@@ -94,14 +94,26 @@ Status EventProcessor::ProcessRecord(const connectors::SourceRecord& record, int
                                      std::vector<v1::OutboxEntry>* out) {
   std::optional<v1::TouchpointEvent> event = DecodeRecord(record, out);
   if (!event) return Status::Ok();
-  if (record.key != event->customer_id()) {
+  const bool key_mismatch = record.key != event->customer_id();
+  const bool partition_mismatch = !key_mismatch && partition_of_customer_ &&
+                                  partition_of_customer_(record.key) != record.partition;
+  if (key_mismatch || partition_mismatch) {
     metrics_->InputKeyMismatch();
     if (dead_letter_key_mismatch_) {
-      DeadLetter(record, "key_mismatch",
-                 record.key.empty() ? "the message has no key; producers must key by customer_id"
-                                    : "the message key is not the event's customer_id; producers "
-                                      "must key by customer_id",
-                 out);
+      if (partition_mismatch) {
+        DeadLetter(record, "partition_mismatch",
+                   "the message is on partition " + std::to_string(record.partition) +
+                       ", its customer_id belongs to partition " +
+                       std::to_string(partition_of_customer_(record.key)) +
+                       "; producers must place messages with kafka.partitioner",
+                   out);
+      } else {
+        DeadLetter(record, "key_mismatch",
+                   record.key.empty() ? "the message has no key; producers must key by customer_id"
+                                      : "the message key is not the event's customer_id; "
+                                        "producers must key by customer_id",
+                   out);
+      }
       return Status::Ok();
     }
   }

@@ -12,9 +12,11 @@
 // Not thread-safe: one processor per processing thread. SetRules may be called between events.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,6 +55,14 @@ class EventProcessor {
 
   // Rules used from the next event on. Null means no rules.
   void SetRules(std::shared_ptr<const rules::RuleSet> rules);
+
+  // The input partition a customer id belongs to (kafka.partitioner over the input's partition
+  // count), when the caller knows it: a message keyed by its customer id that arrived on another
+  // partition (its producer used another partitioner) is then a key mismatch too (reason
+  // `partition_mismatch`). Without it, only the key is compared.
+  void SetPartitionOfCustomer(std::function<int32_t(std::string_view)> partition_of) {
+    partition_of_customer_ = std::move(partition_of);
+  }
   const std::shared_ptr<const rules::RuleSet>& rules() const { return rules_; }
 
   // Decodes and validates one input message, then processes it as ProcessEvent does. A message
@@ -162,6 +172,7 @@ class EventProcessor {
   connectors::Format input_format_;
   bool input_format_auto_;
   bool dead_letter_key_mismatch_;
+  std::function<int32_t(std::string_view)> partition_of_customer_;
   TimeMode time_mode_;
   int64_t stream_time_ms_ = 0;
   // Lifecycle timers are armed only when some rule listens to stage changes.

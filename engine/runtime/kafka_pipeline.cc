@@ -244,10 +244,22 @@ Status KafkaPipeline::ProcessBatch(const std::atomic<bool>& stop) {
 }
 
 void KafkaPipeline::Process(const connectors::SourceRecord& record) {
-  // Fetched before its partition paused for a restore: read again after the restore's seek.
-  if (!restoring_.empty() && restoring_.count(record.partition) != 0) {
-    skipped_while_restoring_.try_emplace({record.topic, record.partition}, record.offset);
-    return;
+  if (!restoring_.empty()) {
+    const connectors::TopicPartition tp{record.topic, record.partition};
+    // Fetched before its partition paused for a restore: read again after the restore's seek.
+    if (restoring_.count(record.partition) != 0) {
+      skipped_while_restoring_.try_emplace(tp, record.offset);
+      return;
+    }
+    // Keyed by a customer of a partition being restored, on another partition (a producer with
+    // another partitioner): the restore would overwrite what it changed. Its partition stops
+    // here until every restore is installed (ResumeAfterRestores), then reads on from it.
+    if (skipped_while_restoring_.count(tp) != 0 || (!record.key.empty() && Restoring(record.key))) {
+      if (skipped_while_restoring_.try_emplace(tp, record.offset).second) {
+        if (Status s = source_->Pause({tp}); !s.ok() && fatal_.ok()) fatal_ = s;
+      }
+      return;
+    }
   }
   // Records keep their order: after a store failure every record waits behind the first.
   if (!held_records_.empty() || !ProcessNow(record)) held_records_.push_back(record);

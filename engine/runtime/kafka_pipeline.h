@@ -209,10 +209,13 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // restored offsets, resumes them and announces the ownership. A failed restore (or seek)
   // becomes fatal_.
   void InstallRestored();
+  // Once no restore is left: seeks the partitions stopped at a record of a customer being
+  // restored (Process) back to that record and resumes them.
+  void ResumeAfterRestores();
   // True when the customer's partition is being restored: its input is paused, its timers are
   // held, it is not swept, served or erased.
   bool Restoring(std::string_view customer_id) const;
-  // The assigned partitions that are not being restored.
+  // The assigned partitions that are not being restored nor stopped behind a restore.
   std::vector<connectors::TopicPartition> Resumable() const;
   // /readyz reasons for the partitions being restored.
   void AddRestoreReasons(std::vector<std::string>* reasons) const;
@@ -247,7 +250,9 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // Partitions being restored (begun, not installed) -> since when (monotonic ms).
   std::map<int32_t, int64_t> restoring_;
   // Per partition being restored, the offset of the first record fetched before its pause and
-  // skipped (Process): where it is sought to when the restore names no offset of its own.
+  // skipped (Process): where it is sought to when the restore names no offset of its own. Also
+  // per partition stopped at a record of a customer being restored (Process): where it reads on
+  // once no restore is left.
   std::map<connectors::TopicPartition, int64_t> skipped_while_restoring_;
   // This store's id in the changelog's impact records (impact_changelog.h).
   std::string instance_id_;

@@ -86,6 +86,8 @@ Status KafkaPipeline::SetUpChangelog(const std::string& bootstrap_servers) {
   auto started = RestoreWorker::Start(std::move(worker), store_);
   if (!started.ok()) return started.status();
   restore_worker_ = std::move(*started);
+  processor_.SetPartitionOfCustomer(
+      [writer = changelog_.get()](std::string_view id) { return writer->PartitionOfCustomer(id); });
   // Nothing of a partition being restored is fired or swept until it is installed.
   timers_.set_hold([this](std::string_view id) { return Restoring(id); });
   sweep_.set_hold([this](std::string_view id) { return Restoring(id); });
@@ -228,7 +230,26 @@ void KafkaPipeline::InstallRestored() {
     }
     last_record_ = NowMono();  // idleness counts from the resumption
   }
+  ResumeAfterRestores();
   if (Status s = timers_.Refresh(); !s.ok() && fatal_.ok()) fatal_ = s;
+}
+
+void KafkaPipeline::ResumeAfterRestores() {
+  // With no restore left, what remains skipped are partitions stopped at a record of a
+  // customer being restored (Process).
+  if (!restoring_.empty() || skipped_while_restoring_.empty()) return;
+  std::vector<std::pair<connectors::TopicPartition, int64_t>> seeks(
+      skipped_while_restoring_.begin(), skipped_while_restoring_.end());
+  skipped_while_restoring_.clear();
+  if (Status s = source_->Seek(seeks); !s.ok()) {
+    if (fatal_.ok()) fatal_ = s;
+    return;
+  }
+  if (paused_) return;  // resumed with the others when the pause ends
+  std::vector<connectors::TopicPartition> resumed;
+  for (const auto& [tp, offset] : seeks) resumed.push_back(tp);
+  if (Status s = source_->Resume(resumed); !s.ok() && fatal_.ok()) fatal_ = s;
+  last_record_ = NowMono();
 }
 
 bool KafkaPipeline::Restoring(std::string_view customer_id) const {
@@ -238,7 +259,8 @@ bool KafkaPipeline::Restoring(std::string_view customer_id) const {
 std::vector<connectors::TopicPartition> KafkaPipeline::Resumable() const {
   std::vector<connectors::TopicPartition> partitions;
   for (const auto& tp : assigned_) {
-    if (restoring_.count(tp.partition) == 0) partitions.push_back(tp);
+    if (restoring_.count(tp.partition) == 0 && skipped_while_restoring_.count(tp) == 0)
+      partitions.push_back(tp);
   }
   return partitions;
 }
@@ -278,6 +300,7 @@ void KafkaPipeline::DropRevoked(const std::vector<connectors::TopicPartition>& p
   metrics_->SetRestoringPartitions(static_cast<double>(restoring_.size()));
   std::erase_if(skipped_while_restoring_,
                 [&](const auto& skipped) { return gone.count(skipped.first.partition) != 0; });
+  ResumeAfterRestores();
   cache_.DropClean(
       [&](std::string_view id) { return gone.count(changelog_->PartitionOfCustomer(id)) != 0; });
   if (Status s = restore_->Drop(gone); !s.ok()) {

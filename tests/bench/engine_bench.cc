@@ -95,13 +95,16 @@ double InProcess(const engine::EngineConfig& base,
   return static_cast<double>(records.size()) / seconds;
 }
 
-// Producer settings of the bench's own event producer: no linger, so that an event's produce
-// time is when it leaves for the broker (the engine's linger is what is measured).
-const std::map<std::string, std::string> kEventProducer = {{"linger.ms", "0"}};
+// Producer settings of the bench's own event producer: events placed with the engine's
+// kafka.partitioner (as any producer of its input must), and no linger, so that an event's
+// produce time is when it leaves for the broker (the engine's linger is what is measured).
+std::map<std::string, std::string> EventProducer(const engine::EngineConfig& config) {
+  return {{"partitioner", config.kafka.partitioner}, {"linger.ms", "0"}};
+}
 
-void ProduceAll(const std::string& bootstrap, const std::string& topic,
-                const std::vector<connectors::SourceRecord>& records) {
-  auto sink = connectors::KafkaSink::Create({bootstrap, {}});
+void ProduceAll(const engine::EngineConfig& config, const std::string& bootstrap,
+                const std::string& topic, const std::vector<connectors::SourceRecord>& records) {
+  auto sink = connectors::KafkaSink::Create({bootstrap, EventProducer(config)});
   if (!sink.ok()) Fail("event producer", sink.status());
   std::vector<connectors::DeliveryReport> reports;
   uint64_t token = 0;
@@ -371,7 +374,8 @@ LatencyRun MeasureLatency(const engine::EngineConfig& config,
     }
   });
 
-  auto sink = connectors::KafkaSink::Create({(*broker)->bootstrap_servers(), kEventProducer});
+  auto sink =
+      connectors::KafkaSink::Create({(*broker)->bootstrap_servers(), EventProducer(config)});
   if (!sink.ok()) Fail("latency: event producer", sink.status());
   std::vector<connectors::DeliveryReport> reports;
   uint64_t token = 0;
@@ -636,7 +640,7 @@ int Main(int argc, char** argv) {
           encoded[i].value = connectors::EncodeEvent(events[i], connectors::Format::kProtobuf);
         }
       }
-      ProduceAll((*broker)->bootstrap_servers(), topic, encoded);
+      ProduceAll(config, (*broker)->bootstrap_servers(), topic, encoded);
     }
     for (const std::string& format : formats) {
       const std::string topic = "bench.events." + format;
@@ -672,7 +676,7 @@ int Main(int argc, char** argv) {
       auto broker = connectors::DevBroker::Start(1, engine::TopicsNamedIn(config));
       if (!broker.ok()) Fail("development broker", broker.status());
       const std::string topic = config.kafka.input_topics.front();
-      ProduceAll((*broker)->bootstrap_servers(), topic,
+      ProduceAll(config, (*broker)->bootstrap_servers(), topic,
                  {records.begin(), records.begin() + static_cast<long>(kafka_events)});
       for (int r = 0; r < repeat; ++r) {
         max_runs.push_back(

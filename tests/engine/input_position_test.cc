@@ -105,6 +105,49 @@ TEST(InputKeyMismatchTest, DeadLetteredWhenConfigured) {
   EXPECT_EQ(state.last_input().offset(), 2);
 }
 
+// A message keyed by its customer id on another partition than the customer's (its producer used
+// another partitioner) is a mismatch too, once the processor knows the customers' partitions.
+TEST(InputKeyMismatchTest, APartitionOtherThanTheCustomersIsAMismatch) {
+  for (const std::string policy : {"process", "dead_letter"}) {
+    SCOPED_TRACE(policy);
+    EngineConfig config;
+    config.processing.key_mismatch = policy;
+    config.output.dead_letter_topic = "dlq";
+    auto store = state::NewInMemoryStore();
+    state::CustomerCache cache(store.get(), 100);
+    EngineMetrics metrics;
+    EventProcessor processor(config, &cache, &metrics);
+    processor.SetPartitionOfCustomer([](std::string_view id) { return id == "c-1" ? 1 : 0; });
+    std::vector<v1::OutboxEntry> out;
+    for (const auto& [partition, offset] :
+         std::vector<std::pair<int32_t, int64_t>>{{1, 0}, {0, 0}, {1, 1}}) {
+      connectors::SourceRecord record{"events",  partition,     offset, "c-1",
+                                      kPurchase, 1767225600000, {}};
+      ASSERT_TRUE(processor.ProcessRecord(record, 1767312000000, &out).ok());
+    }
+    std::vector<std::string> dead;
+    for (const v1::OutboxEntry& entry : out) {
+      if (entry.topic() != "dlq") continue;
+      EXPECT_EQ(entry.headers().at("touchstream.error.reason"), "partition_mismatch");
+      EXPECT_NE(entry.headers()
+                    .at("touchstream.error.message")
+                    .find("on partition 0, its customer_id belongs to partition 1"),
+                std::string::npos)
+          << entry.headers().at("touchstream.error.message");
+      dead.push_back(entry.headers().at("touchstream.source.partition"));
+    }
+    v1::CustomerState state;
+    ASSERT_TRUE(cache.Get("c-1", &state).ok());
+    if (policy == "dead_letter") {
+      EXPECT_EQ(dead, (std::vector<std::string>{"0"}));
+      EXPECT_EQ(state.aggregates().purchase_count(), 2);
+    } else {
+      EXPECT_TRUE(dead.empty());
+      EXPECT_EQ(state.aggregates().purchase_count(), 3);
+    }
+  }
+}
+
 // An erasure leaves no state behind, not even its position.
 TEST_F(InputPositionTest, ErasureKeepsNoPosition) {
   ASSERT_TRUE(Process("events", 0, 0).ok());

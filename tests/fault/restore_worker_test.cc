@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -177,8 +178,22 @@ class RestoreOffThreadTest : public FaultScenarioTest {
     ASSERT_GT(per_partition_[1], 0);
   }
 
+  // A before_restore hook that holds partition 1's restore (setting held_) until release_.
+  std::function<void(int32_t)> HoldRestoreOfPartition1() {
+    return [this](int32_t partition) {
+      if (partition != 1) return;
+      held_ = true;
+      const auto limit = std::chrono::steady_clock::now() + 120s;
+      while (!release_.load() && std::chrono::steady_clock::now() < limit) {
+        std::this_thread::sleep_for(1ms);
+      }
+    };
+  }
+
   std::map<int32_t, int> per_partition_;
   std::string held_customer_;
+  std::atomic<bool> release_{false};
+  std::atomic<bool> held_{false};
 };
 
 TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
@@ -191,19 +206,10 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
 
   // B starts on an empty state directory: both partitions are restored; partition 1's restore
   // waits in the hook until released.
-  std::atomic<bool> release{false};
-  std::atomic<bool> held{false};
   const auto b_config = InstanceConfig("b");  // the pipeline keeps a reference to it
-  auto b = std::make_unique<Instance>(b_config, bootstrap_, [&](int32_t partition) {
-    if (partition != 1) return;
-    held = true;
-    const auto limit = std::chrono::steady_clock::now() + 120s;
-    while (!release.load() && std::chrono::steady_clock::now() < limit) {
-      std::this_thread::sleep_for(1ms);
-    }
-  });
+  auto b = std::make_unique<Instance>(b_config, bootstrap_, HoldRestoreOfPartition1());
   ASSERT_TRUE(WaitFor([&] {
-    return held.load() && b->Metric("touchstream_assigned_partitions") == kPartitions &&
+    return held_.load() && b->Metric("touchstream_assigned_partitions") == kPartitions &&
            b->Metric("touchstream_changelog_restore_records_total", "outcome", "applied") ==
                static_cast<double>(per_partition_[0]);
   })) << "partition 0 was not restored while partition 1's restore was held";
@@ -216,7 +222,7 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
            b->Metric("touchstream_actions_produced_total") ==
                static_cast<double>(per_partition_[0]);
   })) << "partition 0 was not processed while partition 1 restored";
-  EXPECT_FALSE(release.load());
+  EXPECT_FALSE(release_.load());
   const engine::AdminResponse ready = b->AdminGet("/readyz");
   EXPECT_EQ(ready.status, 503);
   EXPECT_NE(ready.body.find("restoring partition 1"), std::string::npos) << ready.body;
@@ -225,7 +231,7 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
   std::this_thread::sleep_for(300ms);  // nothing of partition 1 is processed meanwhile
   EXPECT_EQ(b->processed(), 10 * per_partition_[0]);
 
-  release = true;
+  release_ = true;
   ASSERT_TRUE(WaitFor([&] {
     return b->processed() == 10 * kCustomers &&
            b->Metric("touchstream_actions_produced_total") == static_cast<double>(kCustomers);
@@ -244,6 +250,52 @@ TEST_F(RestoreOffThreadTest, OtherPartitionsAreProcessedWhileOneRestores) {
   const auto expected = States(reference);
   ASSERT_EQ(expected.size(), static_cast<size_t>(kCustomers));
   EXPECT_EQ(States(b_config), expected);
+}
+
+// A purchase of a customer of partition 1 placed on partition 0 (its producer used another
+// partitioner) while partition 1 is restored waits for the restore: processed before it, it
+// would be overwritten by the restored state and lost.
+TEST_F(RestoreOffThreadTest, ARecordOnAnotherPartitionWaitsForItsCustomersRestore) {
+  const auto a_config = InstanceConfig("a");
+  auto a = std::make_unique<Instance>(a_config, bootstrap_);
+  Purchases(1, kCustomers);
+  ASSERT_TRUE(WaitFor([&] { return a->processed() == kCustomers; }));
+  a->Stop();
+
+  const auto b_config = InstanceConfig("b");
+  auto b = std::make_unique<Instance>(b_config, bootstrap_, HoldRestoreOfPartition1());
+  ASSERT_TRUE(WaitFor([&] {
+    return held_.load() && b->Metric("touchstream_assigned_partitions") == kPartitions &&
+           b->Metric("touchstream_changelog_restore_records_total", "outcome", "applied") ==
+               static_cast<double>(per_partition_[0]);
+  }));
+  // On partition 0: a purchase of a partition-0 customer, then the held customer's.
+  std::string own_customer;
+  const auto partitioner = engine::ParsePartitioner(config_.kafka.partitioner);
+  for (int c = 0; c < kCustomers && own_customer.empty(); ++c) {
+    const std::string id = "c" + std::to_string(c);
+    if (engine::PartitionOf(*partitioner, id, kPartitions) == 0) own_customer = id;
+  }
+  const auto purchase = [](const std::string& id) {
+    return KeyedMessage{
+        id, R"({"customer_id":")" + id + R"(","type":"purchase","properties":{"amount":15.0}})"};
+  };
+  KcatProduce(bootstrap_, kTopic, {purchase(own_customer), purchase(held_customer_)}, 0);
+  ASSERT_TRUE(WaitFor([&] { return b->processed() >= 1; }));
+  std::this_thread::sleep_for(300ms);  // partition 0 stops at the held customer's record
+  EXPECT_EQ(b->processed(), 1);
+  EXPECT_EQ(b->Metric("touchstream_input_key_mismatch_total"), 0);
+
+  release_ = true;
+  ASSERT_TRUE(WaitFor([&] { return b->processed() == 2; }));
+  EXPECT_EQ(b->Metric("touchstream_input_key_mismatch_total"), 1);
+  b->Stop();
+  const auto states = States(b_config);
+  ASSERT_EQ(states.count(held_customer_), 1u);
+  EXPECT_NE(states.at(held_customer_).find("purchase_count: 2"), std::string::npos)
+      << states.at(held_customer_);
+  EXPECT_NE(states.at(own_customer).find("purchase_count: 2"), std::string::npos)
+      << states.at(own_customer);
 }
 
 }  // namespace

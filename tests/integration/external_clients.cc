@@ -54,15 +54,16 @@ std::string RunShell(const std::string& command) {
 }
 
 void KcatProduce(const std::string& bootstrap, const std::string& topic,
-                 const std::vector<KeyedMessage>& messages) {
+                 const std::vector<KeyedMessage>& messages, int32_t partition) {
   const test::TempDir dir("kcat-in");
   const std::filesystem::path file = dir.File(topic);
   {
     std::ofstream out(file);
     for (const auto& m : messages) out << m.key << "\t" << m.value << "\n";
   }
-  RunShell("timeout 30 kcat -b " + bootstrap + " -P -t " + topic + " -K '\t' -l " + file.string() +
-           " 2>&1");
+  const std::string placement = partition >= 0 ? " -p " + std::to_string(partition) : "";
+  RunShell("timeout 30 kcat -b " + bootstrap + " -P -t " + topic + placement + " -K '\t' -l " +
+           file.string() + " 2>&1");
 }
 
 std::vector<KeyedMessage> KcatConsumeAll(const std::string& bootstrap, const std::string& topic) {

@@ -17,9 +17,10 @@ struct KeyedMessage {
 // Runs a shell command; returns its stdout. Fails the current test on a non-zero exit.
 std::string RunShell(const std::string& command);
 
-// Produces messages with kcat (one per line; values must not contain newlines or tabs).
+// Produces messages with kcat (one per line; values must not contain newlines or tabs), placed
+// by kcat's partitioner (consistent_random), or all on `partition` when it is not negative.
 void KcatProduce(const std::string& bootstrap, const std::string& topic,
-                 const std::vector<KeyedMessage>& messages);
+                 const std::vector<KeyedMessage>& messages, int32_t partition = -1);
 
 // Every message of a topic, from the beginning, read with kcat.
 std::vector<KeyedMessage> KcatConsumeAll(const std::string& bootstrap, const std::string& topic);
