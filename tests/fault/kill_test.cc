@@ -88,7 +88,10 @@ class KillTest : public ProcessFaultTest {
       const int64_t first_commit_ms = MsSince(started);
       const int delay = delay_ms(random);
       std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-      EXPECT_TRUE(process->Running()) << "start " << kill << " exited before its kill";
+      EXPECT_TRUE(process->Running())
+          << "start " << kill << " exited before its kill, "
+          << (process->exit_code() ? "exit code " + std::to_string(*process->exit_code())
+                                   : std::string("by a signal"));
       process->Kill9();
       std::cout << "kill " << kill + 1 << ": " << delay << " ms after the first commit ("
                 << first_commit_ms << " ms after start), " << produced << "/" << events_.size()

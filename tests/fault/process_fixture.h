@@ -70,11 +70,14 @@ class ProcessFaultTest : public ::testing::Test {
       std::ifstream in(entry.path());
       std::vector<std::string> lines;
       for (std::string line; std::getline(in, line);) lines.push_back(line);
-      std::cout << "--- " << entry.path().filename().string() << " (last 30 of " << lines.size()
-                << " lines)\n";
-      for (size_t i = lines.size() > 30 ? lines.size() - 30 : 0; i < lines.size(); ++i) {
-        std::cout << lines[i] << "\n";
+      // Every line that is not info (warnings, errors, sanitizer reports), then the last 30.
+      const size_t tail = lines.size() > 30 ? lines.size() - 30 : 0;
+      std::cout << "--- " << entry.path().filename().string() << " (" << lines.size()
+                << " lines: those not at info level before the last 30, then the last 30)\n";
+      for (size_t i = 0; i < tail; ++i) {
+        if (lines[i].find(" info ") == std::string::npos) std::cout << lines[i] << "\n";
       }
+      for (size_t i = tail; i < lines.size(); ++i) std::cout << lines[i] << "\n";
     }
   }
 
