@@ -9,6 +9,7 @@
 #include "engine/cli/commands.h"
 #include "engine/cli/options.h"
 #include "engine/cli/version.h"
+#include "engine/impact/impact_report.h"
 #include "engine/ops/admin_api.h"
 #include "engine/ops/admin_auth.h"
 #include "engine/ops/admin_server.h"
@@ -149,8 +150,18 @@ int RunCommand(int argc, char** argv) {
              {"group", loaded_config->kafka.group_id}});
   // Admin requests run on the processing thread (Run drains the queue between records).
   TaskQueue admin_tasks;
+  // The web console (docs/console.md): its counters are the metrics', its impact report the
+  // store's (read on the processing thread, as GET /impact runs there).
+  ConsoleOptions console;
+  console.writes = loaded_config->admin.console_writes;
+  console.rules_folder = FirstRulesFolder(loaded_config->rules_paths);
+  console.registry = metrics.registry().get();
+  console.impact_report = [state_store = store->get()](std::ostream& out) {
+    return WriteImpactReport(state_store, /*json=*/true, out);
+  };
   AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules, &(*pipeline)->heartbeat(),
-                     loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment);
+                     loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment,
+                     std::move(console));
   std::unique_ptr<AdminServer> admin_server;
   if (!loaded_config->admin.address.empty()) {
     auto server = AdminServer::Start(

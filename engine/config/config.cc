@@ -508,6 +508,8 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                        {"tokens_file", r.StringInto(&admin.tokens_file)},
                        {"allow_plaintext",
                         [&r, &admin](V b, P f) { r.Bool(b, f, &admin.allow_plaintext); }},
+                       {"console_writes",
+                        [&r, &admin](V b, P f) { r.Bool(b, f, &admin.console_writes); }},
                        {"tls",
                         [&r, &server](V t, P f) {
                           r.Read(t, f,
