@@ -14,12 +14,14 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
 
+#include "base/time_format.h"
 #include "devtools_client.h"
 #include "external_clients.h"
 #include "tests/testing/temp_dir.h"
@@ -141,43 +143,63 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
   const std::string metrics_url =
       "http://127.0.0.1:" + std::to_string(metrics_port["port"].get<int>()) + "/metrics";
 
-  // Demo events at the current time: a first and a second purchase for each customer (the
-  // second converts the welcome offer), and a complaint for the service alert rule.
-  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+  // Demo events: a first purchase for each customer (the welcome offer, a VIP offer for the
+  // big spenders), then, once decided, a second purchase for every other customer (a
+  // conversion: live decisions are made at the wall clock, so the conversion comes after).
+  const std::string bootstrap = broker["bootstrap"].get<std::string>();
+  auto event = [](const std::string& customer, int n, const std::string& properties) {
+    const std::string when =
+        FormatRfc3339Ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-  std::vector<KeyedMessage> events;
-  auto event = [&](const std::string& customer, int n, const std::string& type,
-                   const std::string& properties) {
-    const std::time_t ts = static_cast<std::time_t>(now_s - 60 + n);
-    char when[32];
-    std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&ts));
-    events.push_back({customer, R"({"event_id":")" + customer + "-" + std::to_string(n) +
-                                    R"(","customer_id":")" + customer + R"(","type":")" + type +
-                                    R"(","ts":")" + when + R"(","properties":)" + properties +
-                                    "}"});
+                            .count());
+    return KeyedMessage{customer, R"({"event_id":")" + customer + "-" + std::to_string(n) +
+                                      R"(","customer_id":")" + customer +
+                                      R"(","type":"purchase","ts":")" + when +
+                                      R"(","properties":)" + properties + "}"};
   };
+  // GET /stats and GET /impact until `done` holds for them (or 30 s passed).
+  std::string stats, impact;
+  auto wait_until =
+      [&](const std::function<bool(const nlohmann::json&, const nlohmann::json&)>& done) {
+        const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+        while (std::chrono::steady_clock::now() < deadline) {
+          stats = Curl(url + "/stats");
+          impact = Curl(url + "/impact");
+          auto s = nlohmann::json::parse(stats, nullptr, false);
+          auto i = nlohmann::json::parse(impact, nullptr, false);
+          if (s.is_object() && i.is_object() && done(s, i)) return true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        return false;
+      };
+  std::vector<KeyedMessage> first, second;  // second: stamped once the first is decided
   for (int c = 1; c <= 12; ++c) {
     const std::string id = "c-" + std::to_string(c);
-    event(id, 1, "purchase", R"({"amount":)" + std::to_string(100 * c) + R"(.5,"sku":"A1"})");
-    event(id, 2, "purchase", R"({"amount":40.0,"sku":"B2"})");
+    first.push_back(event(id, 1, R"({"amount":)" + std::to_string(100 * c) + R"(.5,"sku":"A1"})"));
   }
-  KcatProduce(broker["bootstrap"].get<std::string>(), "touchstream.events", events);
-
-  // Every event processed and the impact counters committed.
-  std::string stats, impact;
-  const auto deadline = std::chrono::steady_clock::now() + seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    stats = Curl(url + "/stats");
-    impact = Curl(url + "/impact");
-    auto s = nlohmann::json::parse(stats, nullptr, false);
-    auto i = nlohmann::json::parse(impact, nullptr, false);
-    if (s.is_object() && s.value("events_consumed", 0.0) >= static_cast<double>(events.size()) &&
-        i.is_object() && !i["rules"].empty()) {
-      break;
+  KcatProduce(bootstrap, "touchstream.events", first);
+  ASSERT_TRUE(wait_until([&](const nlohmann::json& s, const nlohmann::json& i) {
+    return s.value("events_consumed", 0.0) >= first.size() && !i["rules"].empty();
+  })) << stats
+      << "\n"
+      << impact << "\n"
+      << ReadFile(log);
+  for (int c = 2; c <= 12; c += 2) {
+    second.push_back(event("c-" + std::to_string(c), 2, R"({"amount":40.0,"sku":"B2"})"));
+  }
+  KcatProduce(bootstrap, "touchstream.events", second);
+  const size_t total_events = first.size() + second.size();
+  ASSERT_TRUE(wait_until([&](const nlohmann::json& s, const nlohmann::json& i) {
+    int64_t converted = 0;
+    for (const auto& rule : i["rules"]) {
+      for (const auto& [arm, counts] : rule["arms"].items())
+        converted += counts.value("converted", 0);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+    return s.value("events_consumed", 0.0) >= total_events && converted > 0;
+  })) << stats
+      << "\n"
+      << impact << "\n"
+      << ReadFile(log);
   const nlohmann::json impact_json = nlohmann::json::parse(impact, nullptr, false);
   ASSERT_TRUE(impact_json.is_object() && !impact_json["rules"].empty()) << stats << "\n"
                                                                         << impact << "\n"
@@ -271,7 +293,7 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
   ASSERT_TRUE(page.WaitFor("Number(document.body.dataset.refreshed || 0) >= 1", seconds(20)).ok());
   auto consumed = page.Evaluate("document.getElementById('consumed').textContent");
   ASSERT_TRUE(consumed.ok());
-  EXPECT_EQ(*consumed, std::to_string(events.size()));
+  EXPECT_EQ(*consumed, std::to_string(total_events));
   EXPECT_TRUE(page.Screenshot(kScreenshots / "live.png").ok());
 
   ::kill(engine.pid(), SIGTERM);

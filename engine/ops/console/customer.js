@@ -24,11 +24,17 @@
 
   // A card with a definition list of [label, path, kind] rows read from `customer`.
   function card(title, customer, rows, ...extra) {
+    return cardOf("card", title, customer, rows, extra);
+  }
+  function wideCard(title, customer, rows, ...extra) {
+    return cardOf("card wide", title, customer, rows, extra);
+  }
+  function cardOf(className, title, customer, rows, extra) {
     const list = el("dl", {class: "fields"});
     for (const [label, path, kind] of rows) {
       list.append(el("dt", {}, label), el("dd", {"data-field": path}, value(at(customer, path), kind)));
     }
-    return el("section", {class: "card", "data-section": title}, el("h2", {}, title), list, ...extra);
+    return el("section", {class: className, "data-section": title}, el("h2", {}, title), list, ...extra);
   }
 
   // A table of `items` with [heading, function(item) -> text or node] columns; "none" when empty.
@@ -106,7 +112,7 @@
            table(sat.open_tickets, [["ticket", (t) => t.id], ["opened", (t) => time(t.opened_ms)]])),
       card("Armed timers", c, [],
            table(Object.entries(c.timers || {}), [["timer", ([k]) => k], ["fires at", ([, v]) => time(v)]])),
-      card("Recent decisions", c, [],
+      wideCard("Recent decisions", c, [],
            table(decisions, [["when", (d) => time(d.ts_ms)], ["rule", (d) => d.rule_id],
                              ["outcome", (d) => String(d.outcome).toLowerCase()],
                              ["reason", (d) => d.reason], ["channel", (d) => d.channel || "–"]],

@@ -51,7 +51,7 @@
   // One bar per rule and arm: the conversion rate, whiskers for its 95% interval.
   function rateChart(report) {
     const groups = report.rules, arms = ["treatment", "holdout"];
-    const barWidth = 26, gap = 8, groupGap = 34, left = 48, top = 12, height = 180;
+    const barWidth = 26, gap = 8, groupGap = 34, left = 60, top = 12, height = 180;
     let max = 0.05;
     for (const r of groups) for (const a of arms) {
       const c = r.arms[a];
@@ -99,7 +99,7 @@
     if (!rows.length) return el("p", {class: "muted"}, "No lift yet: it needs decisions in both arms.");
     let span = 0.01;
     for (const r of rows) span = Math.max(span, Math.abs(r.lift.ci95_low), Math.abs(r.lift.ci95_high));
-    const left = 170, width = 560, row = 26, plot = width - left - 20;
+    const left = 170, width = 600, row = 26, plot = width - left - 60;
     const x = (v) => left + plot / 2 + (v / span) * (plot / 2);
     const svg = el("svg", {id: "lift-svg", width, height: rows.length * row + 30, role: "img",
                            "aria-label": "lift with its 95% interval"});
