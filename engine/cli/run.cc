@@ -9,6 +9,7 @@
 #include "engine/cli/commands.h"
 #include "engine/cli/options.h"
 #include "engine/cli/version.h"
+#include "engine/customer/clv_fields.h"
 #include "engine/impact/impact_report.h"
 #include "engine/ops/admin_api.h"
 #include "engine/ops/admin_auth.h"
@@ -159,6 +160,8 @@ int RunCommand(int argc, char** argv) {
   console.impact_report = [state_store = store->get()](std::ostream& out) {
     return WriteImpactReport(state_store, /*json=*/true, out);
   };
+  console.models = MakeCustomerModels(*loaded_config);
+  console.clock = &clock;
   AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules, &(*pipeline)->heartbeat(),
                      loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment,
                      std::move(console));

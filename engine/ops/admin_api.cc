@@ -212,7 +212,7 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
     if (!id.ok()) return respond(Error(400, id.status().message()));
     if (method == "GET") {
       return OnProcessingThread(
-          [this, id = *id] {
+          [this, id = *id, with_models = QueryValue(request.target, "models") == "true"] {
             if (std::optional<int32_t> partition = backend_->AdminForeignPartition(id)) {
               nlohmann::json body = {
                   {"error", "customer '" + id + "' belongs to partition " +
@@ -228,8 +228,15 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
             v1::CustomerState customer;
             Status s = backend_->AdminGetCustomer(id, &customer);
             if (!s.ok()) return Error(HttpStatusOf(s), s.message());
-            return AdminResponse{200, CustomerStateJson(customer, false) + "\n",
-                                 "application/json"};
+            if (!with_models) {
+              return AdminResponse{200, CustomerStateJson(customer, false) + "\n",
+                                   "application/json"};
+            }
+            nlohmann::json body = nlohmann::json::parse(CustomerStateJson(customer, false));
+            body["models"] = CustomerModelsJson(
+                console_.models.get(), customer,
+                console_.clock != nullptr ? console_.clock->NowMs() : customer.last_seen_ms());
+            return Json(200, body);
           },
           std::move(respond));
     }

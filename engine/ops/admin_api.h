@@ -10,7 +10,8 @@
 //                            restores from the changelog (named with its duration), while the
 //                            store fails, every broker is down or a topic refuses messages, and
 //                            once stopping
-//   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404
+//   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404.
+//                            ?models=true adds "models": the CLV models' values (console_routes.h)
 //   DELETE /customers/<id>   erases the customer; answers with the counts once committed
 //   GET    /rules            [{"id","version","enabled","file",...}, ...] of the active rule set,
 //                            with trigger, condition, channels and policy (RuleListJson)

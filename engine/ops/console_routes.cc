@@ -1,6 +1,7 @@
 #include "engine/ops/console_routes.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -152,6 +153,19 @@ AdminResponse SaveRuleFile(std::string_view file_name, std::string_view rule_tex
                     ") and the previous file could not be put back: " + restored.message();
   }
   return Json(422, body);
+}
+
+nlohmann::json CustomerModelsJson(const rules::CustomerModels* models,
+                                  const v1::CustomerState& customer, int64_t now_ms) {
+  if (models == nullptr) return nullptr;
+  auto value = [&](rules::ModelField field) {
+    const double v = models->Value(field, customer, now_ms);
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
+  return {{"p_alive", value(rules::ModelField::kProbabilityAlive)},
+          {"expected_purchases", value(rules::ModelField::kExpectedPurchases)},
+          {"expected_spend", value(rules::ModelField::kExpectedSpend)},
+          {"predicted_clv", value(rules::ModelField::kPredictedClv)}};
 }
 
 nlohmann::json RuleListJson(const rules::RuleSet& rule_set) {

@@ -31,7 +31,9 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "engine/core/clock.h"
 #include "engine/ops/admin_server.h"
+#include "rules/customer_models.h"
 #include "rules/environment.h"
 #include "rules/rule.h"
 
@@ -59,7 +61,17 @@ struct ConsoleOptions {
   // Writes the impact report as `touchstream report impact --json` does, from the engine's own
   // state store; called on the processing thread by GET /impact. Null: 503.
   std::function<Status(std::ostream& out)> impact_report;
+  // The config's customer-value models (MakeCustomerModels) and the clock they are read at:
+  // GET /customers/<id>?models=true adds CustomerModelsJson. Null (no clv: section): the query
+  // adds "models": null. Without a clock the models are read at the customer's last event.
+  std::shared_ptr<const rules::CustomerModels> models;
+  const Clock* clock = nullptr;
 };
+
+// {"p_alive","expected_purchases","expected_spend","predicted_clv"} of `customer` at `now_ms`
+// (customer.clv.* of the rules; null before the first purchase), or null without models.
+nlohmann::json CustomerModelsJson(const rules::CustomerModels* models,
+                                  const v1::CustomerState& customer, int64_t now_ms);
 
 // The first entry of `rules_paths` that is an existing folder; empty when none is.
 std::string FirstRulesFolder(const std::vector<std::string>& rules_paths);

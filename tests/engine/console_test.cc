@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -49,8 +50,11 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 class RulesBackend final : public AdminBackend {
  public:
-  Status AdminGetCustomer(std::string_view, v1::CustomerState*) override {
-    return Status::NotFound("no customers here");
+  Status AdminGetCustomer(std::string_view id, v1::CustomerState* out) override {
+    if (id != "c-1") return Status::NotFound("no customers here");
+    out->set_customer_id("c-1");
+    out->set_last_seen_ms(5000);
+    return Status::Ok();
   }
   Result<state::ErasureCounts> AdminEraseCustomer(std::string_view) override {
     return state::ErasureCounts{};
@@ -307,6 +311,49 @@ TEST_F(ConsoleSaveTest, RefusedReloadPutsTheFolderBack) {
   EXPECT_EQ(replaced.status, 422);
   EXPECT_EQ(ReadFile(dir_.path() / "b.yaml"), kOtherRule);
   EXPECT_EQ(reloads_, 2);
+}
+
+// Models that answer with the time they were read at, and NaN for P(alive).
+class FakeModels final : public rules::CustomerModels {
+ public:
+  double Value(rules::ModelField field, const v1::CustomerState&, int64_t now_ms) const override {
+    if (field == rules::ModelField::kProbabilityAlive) return std::nan("");
+    return static_cast<double>(now_ms) + static_cast<int>(field);
+  }
+};
+
+class FixedClock final : public Clock {
+ public:
+  int64_t NowMs() const override { return 9000; }
+  int64_t MonotonicMs() const override { return 9000; }
+};
+
+// GET /customers/<id>?models=true adds the models' values at the engine's clock (null where a
+// value is not defined, "models": null without models); without the query the state is as
+// before.
+TEST(ConsoleTest, CustomerWithModels) {
+  RulesBackend backend;
+  TaskQueue tasks;
+  FixedClock clock;
+  ConsoleOptions console;
+  console.models = std::make_shared<FakeModels>();
+  console.clock = &clock;
+  AdminApi api(&backend, &tasks, nullptr, nullptr, 60000, {}, console);
+  const nlohmann::json plain =
+      nlohmann::json::parse(Call(api, tasks, {"GET", "/customers/c-1"}).body);
+  EXPECT_FALSE(plain.contains("models"));
+  nlohmann::json with =
+      nlohmann::json::parse(Call(api, tasks, {"GET", "/customers/c-1?models=true"}).body);
+  EXPECT_EQ(with["models"]["p_alive"], nullptr);
+  EXPECT_EQ(with["models"]["expected_purchases"], 9001.0);
+  EXPECT_EQ(with["models"]["expected_spend"], 9002.0);
+  EXPECT_EQ(with["models"]["predicted_clv"], 9003.0);
+  with.erase("models");
+  EXPECT_EQ(with, plain);
+  AdminApi bare(&backend, &tasks, nullptr);
+  EXPECT_EQ(nlohmann::json::parse(
+                Call(bare, tasks, {"GET", "/customers/c-1?models=true"}).body)["models"],
+            nullptr);
 }
 
 // FirstRulesFolder skips files and missing paths.

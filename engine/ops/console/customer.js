@@ -19,6 +19,8 @@
     if (kind === "day") return el("span", {title: "day " + v},
                                   Number(v) ? new Date(Number(v) * 86400000).toISOString().slice(0, 10) : "–");
     if (typeof v === "boolean") return v ? "yes" : "no";
+    if (kind === "percent") return el("span", {title: String(v)}, (100 * v).toFixed(1) + "%");
+    if (kind === "money" || kind === "fixed") return el("span", {title: String(v)}, Number(v).toFixed(2));
     return String(v);
   }
 
@@ -80,13 +82,17 @@
                                     ["points earned", "loyalty.earned_total"],
                                     ["points redeemed", "loyalty.redeemed_total"],
                                     ["points expired", "loyalty.expired_total"]]),
-      card("Customer value (CLV)", c, [["purchase days", "clv.purchase_days"],
+      card("Customer value (CLV)", c, [["predicted CLV", "models.predicted_clv", "money"],
+                                       ["P(alive)", "models.p_alive", "percent"],
+                                       ["expected purchases", "models.expected_purchases", "fixed"],
+                                       ["expected spend per purchase", "models.expected_spend", "money"],
+                                       ["purchase days", "clv.purchase_days"],
                                        ["first purchase day", "clv.first_day", "day"],
                                        ["last purchase day", "clv.last_day", "day"],
                                        ["first day's amount", "clv.first_day_amount"],
                                        ["repeat purchases' amount", "clv.repeat_amount"]],
-           el("p", {class: "muted"}, "The model's CLV and P(alive) are computed from these with the " +
-                                     "config's clv: models: see `touchstream explain` or a rule's customer.clv.* fields.")),
+           c.models === null ? el("p", {class: "muted"}, "No clv: models in the engine's config: " +
+                                                         "predicted CLV and P(alive) are not computed.") : null),
       card("RFM", c, [["segment", "rfm.segment"], ["recency score", "rfm.r_score"],
                       ["frequency score", "rfm.f_score"], ["monetary score", "rfm.m_score"],
                       ["frequency", "rfm.frequency"], ["monetary", "rfm.monetary"],
@@ -129,7 +135,7 @@
     const statusNode = document.getElementById("status");
     const out = document.getElementById("customer");
     if (!id) return status(statusNode, "Type a customer id.", "error");
-    const answer = await api("GET", "/customers/" + encodeURIComponent(id));
+    const answer = await api("GET", "/customers/" + encodeURIComponent(id) + "?models=true");
     if (answer.status === 200) {
       status(statusNode, "");
       out.replaceChildren(el("div", {class: "grid"}, render(answer.body)));
