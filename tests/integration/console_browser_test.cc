@@ -125,7 +125,10 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
       << "state: {dir: state}\n"
       << "metrics: {address: 127.0.0.1:0}\n"
       << "admin: {address: 127.0.0.1:0, stall_timeout: 60s}\n"
-      << "logging: {format: json, level: info}\n";
+      << "logging: {format: json, level: info}\n"
+      << "clv:\n"
+      << "  bg_nbd: {r: 0.242595, alpha: 4.4136, a: 0.792922, b: 2.42591}\n"
+      << "  gamma_gamma: {p: 6.24957, q: 3.74422, gamma: 15.4435}\n";
   const std::string log = dir.File("run.log");
   RunProcess engine(dir.File("engine.yaml"), log);
   ASSERT_GT(engine.pid(), 0);
@@ -283,6 +286,17 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
   EXPECT_EQ((*fields)["aggregates.total_spend"], text_of(customer["aggregates"]["total_spend"]));
   EXPECT_EQ((*fields)["aggregates.max_purchase"], text_of(customer["aggregates"]["max_purchase"]));
   EXPECT_EQ((*fields)["lifecycle.stage"], text_of(customer["lifecycle"]["stage"]));
+  // The models' values, shown as a percentage / two decimals with the API's value in the title.
+  auto models = page.Evaluate(
+      "[...document.querySelectorAll('[data-field^=\"models.\"] span')].map(s => s.title)");
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  ASSERT_EQ(models->size(), 4u) << models->dump();
+  const nlohmann::json with_models =
+      nlohmann::json::parse(Curl(url + "/customers/c-3?models=true"));
+  ASSERT_TRUE(with_models["models"].is_object()) << with_models.dump();
+  EXPECT_GT(with_models["models"]["p_alive"].get<double>(), 0);
+  EXPECT_NEAR(std::stod((*models)[1].get<std::string>()),
+              with_models["models"]["p_alive"].get<double>(), 1e-6);
   auto decisions = page.Evaluate("document.querySelectorAll('#decisions tbody tr').length");
   ASSERT_TRUE(decisions.ok());
   EXPECT_EQ(*decisions, customer["delivery"]["decisions"].size());
