@@ -20,6 +20,7 @@
 #include "engine/runtime/rules_watcher.h"
 #include "engine/runtime/signals.h"
 #include "engine/runtime/task_queue.h"
+#include "engine/workbench/replay_diff.h"
 
 namespace touchstream::engine {
 
@@ -162,6 +163,20 @@ int RunCommand(int argc, char** argv) {
   };
   console.models = MakeCustomerModels(*loaded_config);
   console.clock = &clock;
+  console.rules_paths = loaded_config->rules_paths;
+  if (!loaded_config->admin.console_history.empty()) {
+    console.replay_diff = [config = *loaded_config](
+                              std::shared_ptr<const rules::RuleSet> before,
+                              std::shared_ptr<const rules::RuleSet> after) -> Result<std::string> {
+      ReplayDiffOptions options;
+      options.events_path = config.admin.console_history;
+      std::ostringstream rejected;  // counted in the diff's rejected_lines
+      options.errors = &rejected;
+      auto diff = DiffReplays(config, std::move(before), std::move(after), options);
+      if (!diff.ok()) return diff.status();
+      return ReplayDiffToJson(*diff);
+    };
+  }
   AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules, &(*pipeline)->heartbeat(),
                      loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment,
                      std::move(console));

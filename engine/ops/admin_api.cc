@@ -183,6 +183,12 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
         },
         std::move(respond));
   }
+  if (path == "/rules/try") {
+    if (method != "POST") return respond(Error(405, "use POST /rules/try?file=<name>.yaml"));
+    // Two replays of the history file; they read files only, not the engine.
+    return respond(
+        TryRuleFile(QueryValue(request.target, "file"), request.body, rule_environment_, console_));
+  }
   if (path == "/rules/save") {
     if (method != "POST") return respond(Error(405, "use POST /rules/save?file=<name>.yaml"));
     // Writing a file and reloading do not touch the engine: they run here, as a reload does.

@@ -24,6 +24,8 @@
 //                            (engine/ops/console_routes.h)
 //   POST   /rules/save?file=NAME.yaml  writes the posted rule file and reloads, when
 //                            admin.console_writes allows it (engine/ops/console_routes.h)
+//   POST   /rules/try?file=NAME.yaml  the replay diff of the posted file on
+//                            admin.console_history (engine/ops/console_routes.h)
 //   GET    /console/...      the web console's pages (engine/ops/console_assets.h)
 // <id> is percent-decoded once (DecodeCustomerIdSegment); a malformed or unusable id is 400 with
 // the reason. Who may call which route: engine/ops/admin_auth.h, a layer in front. Everything

@@ -10,7 +10,8 @@
 //
 // Policy (RequiredRole): GET /healthz, GET /readyz and the web console's static files (GET
 // /console/..., docs/console.md: no data, only the pages) are open; every other GET or HEAD needs
-// the `read` role, as does POST /rules/check (it compiles posted text and changes nothing);
+// the `read` role, as do POST /rules/check and POST /rules/try (they compile posted text, and
+// replay a history file in memory, and change nothing);
 // any other method (erase, reload, future writes) needs `admin`, which also
 // grants read. No valid token: 401 with "WWW-Authenticate: Bearer"; a valid token without the
 // role: 403. With no token entries at all the access is `open` (every route as before: for a

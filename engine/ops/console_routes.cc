@@ -155,6 +155,65 @@ AdminResponse SaveRuleFile(std::string_view file_name, std::string_view rule_tex
   return Json(422, body);
 }
 
+rules::LoadResult LoadCandidateRules(const std::vector<std::string>& rules_paths,
+                                     const std::string& replaced_file, std::string_view rule_text,
+                                     const rules::RuleEnvironment& environment) {
+  rules::LoadResult on_disk = rules::LoadRules(rules_paths, environment);
+  if (!on_disk.ok()) return on_disk;
+  rules::LoadResult posted =
+      rules::LoadRulesFromString(rule_text, kConsoleRuleFileName, environment);
+  if (!posted.ok()) return posted;
+  const std::filesystem::path replaced = std::filesystem::path(replaced_file).lexically_normal();
+  std::vector<rules::Rule> candidate;
+  for (const rules::Rule& rule : on_disk.rule_set->rules()) {
+    if (std::filesystem::path(rule.file).lexically_normal() != replaced) candidate.push_back(rule);
+  }
+  rules::LoadResult result;
+  for (const rules::Rule& rule : posted.rule_set->rules()) {
+    for (const rules::Rule& other : candidate) {
+      if (other.id != rule.id) continue;
+      rules::Diagnostic d;
+      d.file = std::string(kConsoleRuleFileName);
+      d.line = rule.line;
+      d.column = 1;
+      d.message = "duplicate rule id '" + rule.id + "' (also defined at " + other.file + ":" +
+                  std::to_string(other.line) + ")";
+      result.errors.push_back(std::move(d));
+    }
+  }
+  if (!result.errors.empty()) return result;
+  for (const rules::Rule& rule : posted.rule_set->rules()) candidate.push_back(rule);
+  result.rule_set = std::make_shared<const rules::RuleSet>(std::move(candidate));
+  return result;
+}
+
+AdminResponse TryRuleFile(std::string_view file_name, std::string_view rule_text,
+                          const rules::RuleEnvironment& environment,
+                          const ConsoleOptions& options) {
+  auto refuse = [](int status, const std::string& why) {
+    return Json(status, {{"ok", false}, {"error", why}});
+  };
+  if (!options.replay_diff) {
+    return refuse(409,
+                  "no history to try rules on: set admin.console_history to a JSON Lines "
+                  "events file (docs/console.md)");
+  }
+  if (options.rules_folder.empty()) {
+    return refuse(409, "no rules folder: none of the config's rules: paths is a folder");
+  }
+  if (std::optional<std::string> problem = FileNameProblem(file_name)) return refuse(400, *problem);
+  if (auto refused = TooLarge(rule_text, "ok")) return *refused;
+  const std::string replaced = (std::filesystem::path(options.rules_folder) / file_name).string();
+  rules::LoadResult candidate =
+      LoadCandidateRules(options.rules_paths, replaced, rule_text, environment);
+  if (!candidate.ok()) return Json(422, {{"ok", false}, {"errors", ErrorsJson(candidate.errors)}});
+  rules::LoadResult before = rules::LoadRules(options.rules_paths, environment);
+  if (!before.ok()) return Json(422, {{"ok", false}, {"errors", ErrorsJson(before.errors)}});
+  Result<std::string> diff = options.replay_diff(before.rule_set, candidate.rule_set);
+  if (!diff.ok()) return refuse(500, diff.status().message());
+  return {200, *diff + "\n", "application/json"};
+}
+
 nlohmann::json CustomerModelsJson(const rules::CustomerModels* models,
                                   const v1::CustomerState& customer, int64_t now_ms) {
   if (models == nullptr) return nullptr;

@@ -13,6 +13,16 @@
 //                       content is put back (or the new file removed) and the answer is 422
 //                       {"saved":false,"error","diagnostics"}; else 200 {"saved":true,"file",
 //                       "rules":N}.
+//   POST /rules/try?file=NAME.yaml
+//                       "try on history": the candidate rule set (every rule file as on disk,
+//                       with NAME in the first rules folder replaced by the body, or added)
+//                       and the rules on disk are replayed on admin.console_history, and the
+//                       answer is the replay diff (engine/workbench/replay_diff.h,
+//                       ReplayDiffToJson). 422 with the errors as /rules/check when the body or
+//                       the candidate set does not load (a rule id another file has); 409
+//                       without a history file. Changes nothing: the `read` role. Runs on the
+//                       admin server's thread, which answers nothing else meanwhile: keep the
+//                       history small (a day or a sample of customers).
 //   GET /rules          RuleListJson: the loaded rules with their trigger, condition, channels
 //                       and policy settings.
 // A check reads nothing and changes nothing, so it needs the `read` role; a save needs `admin`
@@ -29,12 +39,14 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/core/clock.h"
 #include "engine/ops/admin_server.h"
 #include "rules/customer_models.h"
 #include "rules/environment.h"
+#include "rules/loader.h"
 #include "rules/rule.h"
 
 namespace touchstream::engine {
@@ -66,6 +78,13 @@ struct ConsoleOptions {
   // adds "models": null. Without a clock the models are read at the customer's last event.
   std::shared_ptr<const rules::CustomerModels> models;
   const Clock* clock = nullptr;
+  // The config's `rules:` paths, read by POST /rules/try.
+  std::vector<std::string> rules_paths;
+  // Replays admin.console_history with `before` and with `after` and returns the diff as JSON
+  // (ReplayDiffToJson). Null (no admin.console_history): POST /rules/try answers 409.
+  std::function<Result<std::string>(std::shared_ptr<const rules::RuleSet> before,
+                                    std::shared_ptr<const rules::RuleSet> after)>
+      replay_diff;
 };
 
 // {"p_alive","expected_purchases","expected_spend","predicted_clv"} of `customer` at `now_ms`
@@ -84,6 +103,17 @@ AdminResponse CheckRuleText(std::string_view rule_text, const rules::RuleEnviron
 AdminResponse SaveRuleFile(std::string_view file_name, std::string_view rule_text,
                            const rules::RuleEnvironment& environment, const ConsoleOptions& options,
                            const ConsoleReload& reload);
+
+// The rules of `rules_paths` without those loaded from `replaced_file`, plus the rules of
+// `rule_text` (named kConsoleRuleFileName in diagnostics): every error of either, or a
+// duplicate rule id, makes it fail with those diagnostics.
+rules::LoadResult LoadCandidateRules(const std::vector<std::string>& rules_paths,
+                                     const std::string& replaced_file, std::string_view rule_text,
+                                     const rules::RuleEnvironment& environment);
+
+// Answers POST /rules/try for `file_name` (the query's `file`) and `rule_text` (the body).
+AdminResponse TryRuleFile(std::string_view file_name, std::string_view rule_text,
+                          const rules::RuleEnvironment& environment, const ConsoleOptions& options);
 
 // GET /rules: [{"id","version","enabled","file","line","description","priority","tags",
 // "trigger","condition","channels","kinds","conversion","policy"}] in load order. "condition" is

@@ -356,6 +356,51 @@ TEST(ConsoleTest, CustomerWithModels) {
             nullptr);
 }
 
+// POST /rules/try: the candidate is the rules on disk with the named file replaced (or added)
+// by the posted text, the "before" set the rules on disk; a duplicate id or an error is 422
+// and nothing is replayed; without a history 409.
+TEST_F(ConsoleSaveTest, TryOnHistoryDiffsTheCandidateAgainstTheRulesOnDisk) {
+  console_.rules_folder = dir_.path().string();
+  console_.rules_paths = {dir_.path().string()};
+  std::ofstream(dir_.path() / "a.yaml") << kRule;
+  std::ofstream(dir_.path() / "b.yaml") << kOtherRule;
+  auto try_file = [&](const std::string& file, std::string_view text) {
+    AdminApi api(&backend_, &tasks_, reload_, nullptr, 60000, {}, console_);
+    return Call(api, tasks_, {"POST", "/rules/try?file=" + file, "", std::string(text)});
+  };
+  AdminResponse no_history = try_file("a.yaml", kOtherRule);
+  EXPECT_EQ(no_history.status, 409);
+  EXPECT_NE(no_history.body.find("admin.console_history"), std::string::npos);
+
+  std::vector<std::string> before_ids, after_ids;
+  console_.replay_diff = [&](std::shared_ptr<const rules::RuleSet> before,
+                             std::shared_ptr<const rules::RuleSet> after) -> Result<std::string> {
+    before_ids.clear();
+    after_ids.clear();
+    for (const rules::Rule& r : before->rules()) before_ids.push_back(r.id);
+    for (const rules::Rule& r : after->rules()) after_ids.push_back(r.id);
+    return std::string("{\"rules\":[]}");
+  };
+  std::string renamed(kRule);
+  renamed.replace(renamed.find("id: cart"), 8, "id: cart-2");
+  AdminResponse replaced = try_file("a.yaml", renamed);
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_EQ(replaced.body, "{\"rules\":[]}\n");
+  EXPECT_EQ(before_ids, (std::vector<std::string>{"cart", "welcome"}));
+  EXPECT_EQ(after_ids, (std::vector<std::string>{"welcome", "cart-2"}));
+
+  before_ids.clear();
+  AdminResponse duplicate = try_file("c.yaml", kRule);  // "cart" is in a.yaml already
+  EXPECT_EQ(duplicate.status, 422);
+  EXPECT_NE(duplicate.body.find("duplicate rule id 'cart'"), std::string::npos) << duplicate.body;
+  EXPECT_TRUE(before_ids.empty());
+  EXPECT_EQ(try_file("c.txt", kRule).status, 400);
+  EXPECT_EQ(RequiredRole("POST", "/rules/try"), AdminRole::kRead);
+  // Nothing was written.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path()), {}), 2);
+  EXPECT_EQ(reloads_, 0);
+}
+
 // FirstRulesFolder skips files and missing paths.
 TEST(ConsoleTest, FirstRulesFolderIsTheFirstFolder) {
   test::TempDir dir("console-folder");

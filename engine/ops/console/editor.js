@@ -64,7 +64,52 @@
     document.body.dataset.saved = String(answer.status);
   }
 
+  function decisionText(d) {
+    if (!d) return "nothing";
+    return d.outcome + " " + d.reason + (d.channel ? " on " + d.channel : "");
+  }
+
+  // The replay diff (engine/workbench/replay_diff.h): one row per rule that differs.
+  function showDiff(diff) {
+    const rows = diff.rules.filter((r) => r.differs);
+    const c = (r) => r.customers;
+    document.getElementById("diff").replaceChildren(
+        el("h2", {}, "On the history: " + diff.before.events + " events, actions " +
+                     diff.before.actions + " → " + diff.after.actions),
+        rows.length === 0 ? el("p", {class: "muted"}, "No rule would decide differently.")
+        : el("table", {id: "diff-table"},
+             el("thead", {}, el("tr", {}, ["rule", "status", "actions", "newly get it", "no longer",
+                                             "differently", "sample"].map((h) => el("th", {}, h)))),
+             el("tbody", {}, rows.map((r) => el("tr", {"data-rule": r.rule_id},
+                 el("td", {}, r.rule_id), el("td", {}, r.status),
+                 el("td", {class: "num"}, r.actions.before + " → " + r.actions.after),
+                 el("td", {class: "num"}, c(r).newly_get_it), el("td", {class: "num"}, c(r).no_longer_get_it),
+                 el("td", {class: "num"}, c(r).get_it_differently + c(r).decided_differently),
+                 el("td", {}, r.sample.slice(0, 3).map((s) => el("div", {},
+                     s.customer_id + ": " + decisionText(s.before) + " → " + decisionText(s.after)))))))));
+  }
+
+  async function tryOnHistory() {
+    const statusNode = document.getElementById("status");
+    const file = document.getElementById("file-name").value.trim();
+    status(statusNode, "Replaying the history twice…", "");
+    const answer = await api("POST", "/rules/try?file=" + encodeURIComponent(file),
+                             document.getElementById("rule-text").value);
+    document.getElementById("diff").replaceChildren();
+    if (answer.status === 200) {
+      status(statusNode, "");
+      showErrors([]);
+      showDiff(answer.body);
+    } else {
+      status(statusNode, answer.status === 422 ? "The candidate rules do not load:" : errorOf(answer),
+             "error");
+      showErrors(answer.body && answer.body.errors);
+    }
+    document.body.dataset.tried = String(answer.status);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.getElementById("try").addEventListener("click", tryOnHistory);
     document.getElementById("check").addEventListener("click", check);
     document.getElementById("save").addEventListener("click", save);
   });
