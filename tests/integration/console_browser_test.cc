@@ -124,11 +124,17 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
       << "rules: [rules]\n"
       << "state: {dir: state}\n"
       << "metrics: {address: 127.0.0.1:0}\n"
-      << "admin: {address: 127.0.0.1:0, stall_timeout: 60s}\n"
+      << "admin: {address: 127.0.0.1:0, stall_timeout: 60s, console_history: history.jsonl}\n"
       << "logging: {format: json, level: info}\n"
       << "clv:\n"
       << "  bg_nbd: {r: 0.242595, alpha: 4.4136, a: 0.792922, b: 2.42591}\n"
       << "  gamma_gamma: {p: 6.24957, q: 3.74422, gamma: 15.4435}\n";
+  // The history "Try on history" replays: two customers' first purchases.
+  std::ofstream(dir.File("history.jsonl"))
+      << R"({"event_id":"h1","customer_id":"h-1","type":"purchase","ts":"2026-01-05T10:00:00Z","properties":{"amount":20.0,"sku":"A1"}})"
+      << "\n"
+      << R"({"event_id":"h2","customer_id":"h-2","type":"purchase","ts":"2026-01-05T11:00:00Z","properties":{"amount":30.0,"sku":"A1"}})"
+      << "\n";
   const std::string log = dir.File("run.log");
   RunProcess engine(dir.File("engine.yaml"), log);
   ASSERT_GT(engine.pid(), 0);
@@ -268,6 +274,23 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
   EXPECT_NE(refusal->get<std::string>().find("admin.console_writes: true"), std::string::npos)
       << refusal->dump();
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path() / "rules"), {}), 3);
+
+  // Try on history: welcome.yaml with a welcome offer nobody qualifies for; the diff shows
+  // the rule's customers who no longer get it.
+  std::string never = ReadFile(dir.path() / "rules" / "welcome.yaml");
+  never.replace(never.find("purchase_count == 1"), 19, "purchase_count == 9");
+  ASSERT_TRUE(
+      page.Evaluate("document.getElementById('rule-text').value = " + nlohmann::json(never).dump() +
+                    "; document.getElementById('file-name').value = 'welcome.yaml';"
+                    " document.getElementById('try').click(); true")
+          .ok());
+  ASSERT_TRUE(page.WaitFor("document.body.dataset.tried === '200'", seconds(20)).ok());
+  auto diff_row = page.Evaluate(
+      "[...document.querySelectorAll('#diff-table tbody tr')].map(r => [r.dataset.rule, "
+      "r.children[2].textContent, r.children[4].textContent])");
+  ASSERT_TRUE(diff_row.ok()) << diff_row.status().ToString();
+  EXPECT_EQ(*diff_row, nlohmann::json::parse(R"([["welcome-offer", "2 → 0", "2"]])"));
+  EXPECT_TRUE(page.Screenshot(kScreenshots / "editor-try.png").ok());
 
   // Customer: the values of GET /customers/<id>.
   const nlohmann::json customer = nlohmann::json::parse(Curl(url + "/customers/c-3"));
