@@ -42,8 +42,8 @@ class Chromium {
   // Runtime.evaluate of `expression` (a promise is awaited); the value, returned by value. A
   // JavaScript exception is an error naming it.
   Result<nlohmann::json> Evaluate(const std::string& expression);
-  // Evaluates `expression` every 100 ms until it is true; DeadlineExceeded-like Unavailable
-  // naming the expression when it is not within `timeout`.
+  // Evaluates `expression` every 100 ms until it is true; Unavailable naming the expression
+  // and its last value when it is not within `timeout`.
   Status WaitFor(const std::string& expression, std::chrono::milliseconds timeout);
   // Page.captureScreenshot of the whole page, written as a PNG file to `path`.
   Status Screenshot(const std::filesystem::path& path);
