@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev openssl  # admin API TLS (Boost.Asio SSL), token hashes; openssl makes the test CA
   systemd  # systemd-analyze verifies deploy/systemd/touchstream.service (tests/deploy)
   prometheus  # promtool (rules checks) and the server (tests/ops/prometheus_test.cc)
+  chromium  # the web console's browser test (tests/integration/console_browser_test.cc)
 )
 
 missing=()

@@ -9,6 +9,8 @@
 #include "engine/cli/commands.h"
 #include "engine/cli/options.h"
 #include "engine/cli/version.h"
+#include "engine/customer/clv_fields.h"
+#include "engine/impact/impact_report.h"
 #include "engine/ops/admin_api.h"
 #include "engine/ops/admin_auth.h"
 #include "engine/ops/admin_server.h"
@@ -18,6 +20,7 @@
 #include "engine/runtime/rules_watcher.h"
 #include "engine/runtime/signals.h"
 #include "engine/runtime/task_queue.h"
+#include "engine/workbench/replay_diff.h"
 
 namespace touchstream::engine {
 
@@ -149,8 +152,34 @@ int RunCommand(int argc, char** argv) {
              {"group", loaded_config->kafka.group_id}});
   // Admin requests run on the processing thread (Run drains the queue between records).
   TaskQueue admin_tasks;
+  // The web console (docs/console.md): its counters are the metrics', its impact report the
+  // store's (read on the processing thread, as GET /impact runs there).
+  ConsoleOptions console;
+  console.writes = loaded_config->admin.console_writes;
+  console.rules_folder = FirstRulesFolder(loaded_config->rules_paths);
+  console.registry = metrics.registry().get();
+  console.impact_report = [state_store = store->get()](std::ostream& out) {
+    return WriteImpactReport(state_store, /*json=*/true, out);
+  };
+  console.models = MakeCustomerModels(*loaded_config);
+  console.clock = &clock;
+  console.rules_paths = loaded_config->rules_paths;
+  if (!loaded_config->admin.console_history.empty()) {
+    console.replay_diff = [config = *loaded_config](
+                              std::shared_ptr<const rules::RuleSet> before,
+                              std::shared_ptr<const rules::RuleSet> after) -> Result<std::string> {
+      ReplayDiffOptions options;
+      options.events_path = config.admin.console_history;
+      std::ostringstream rejected;  // counted in the diff's rejected_lines
+      options.errors = &rejected;
+      auto diff = DiffReplays(config, std::move(before), std::move(after), options);
+      if (!diff.ok()) return diff.status();
+      return ReplayDiffToJson(*diff);
+    };
+  }
   AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules, &(*pipeline)->heartbeat(),
-                     loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment);
+                     loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment,
+                     std::move(console));
   std::unique_ptr<AdminServer> admin_server;
   if (!loaded_config->admin.address.empty()) {
     auto server = AdminServer::Start(

@@ -508,6 +508,9 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
                        {"tokens_file", r.StringInto(&admin.tokens_file)},
                        {"allow_plaintext",
                         [&r, &admin](V b, P f) { r.Bool(b, f, &admin.allow_plaintext); }},
+                       {"console_writes",
+                        [&r, &admin](V b, P f) { r.Bool(b, f, &admin.console_writes); }},
+                       {"console_history", r.StringInto(&admin.console_history)},
                        {"tls",
                         [&r, &server](V t, P f) {
                           r.Read(t, f,
@@ -560,8 +563,8 @@ Result<EngineConfig> LoadConfigFromString(const std::string& yaml_text,
   config.analytics.feedback.addresses = config.policy.addresses;
   config.state.dir = ResolvePath(base_dir, config.state.dir);
   for (auto& p : config.rules_paths) p = ResolvePath(base_dir, p);
-  for (std::string* p : {&config.admin.tokens_file, &config.admin.server.tls_cert_file,
-                         &config.admin.server.tls_key_file}) {
+  for (std::string* p : {&config.admin.tokens_file, &config.admin.console_history,
+                         &config.admin.server.tls_cert_file, &config.admin.server.tls_key_file}) {
     if (!p->empty()) *p = ResolvePath(base_dir, *p);
   }
   for (auto& [name, channel] : config.deliver.channels) {

@@ -119,6 +119,13 @@ struct AdminConfig {
   // admin.allow_plaintext: serve plain HTTP on a non-loopback address (refused otherwise).
   // Default false.
   bool allow_plaintext = false;
+  // admin.console_writes: the web console may save a rule file into the first rules folder and
+  // reload the rules (POST /rules/save, docs/console.md). Default false: the route answers 403.
+  bool console_writes = false;
+  // admin.console_history: a JSON Lines events file the console's "try on history" replays
+  // (POST /rules/try); relative paths resolve against the config file's folder. Default empty:
+  // the route answers 409.
+  std::string console_history;
   // admin.tls.*, limits and timeouts (AdminServerOptions documents each key and default);
   // TLS file paths are resolved against the config file's folder.
   AdminServerOptions server;

@@ -263,6 +263,8 @@ std::string EffectiveConfigYaml(const EngineConfig& config, const std::string& f
   admin["stall_timeout"] = Duration(config.admin.stall_timeout_ms);
   admin["tokens_file"] = Str(Absolute(config.admin.tokens_file));
   admin["allow_plaintext"] = Bool(config.admin.allow_plaintext);
+  admin["console_writes"] = Bool(config.admin.console_writes);
+  admin["console_history"] = Str(Absolute(config.admin.console_history));
   const AdminServerOptions& server = config.admin.server;
   YAML::Node tls(YAML::NodeType::Map);
   tls["cert_file"] = Str(Absolute(server.tls_cert_file));

@@ -1,5 +1,6 @@
 #include "engine/ops/admin_api.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -8,13 +9,30 @@
 
 #include "engine/core/event_checks.h"
 #include "engine/customer/state_json.h"
-#include "engine/ops/console_routes.h"
+#include "engine/ops/console_assets.h"
+#include "engine/ops/console_stats.h"
 
 namespace touchstream::engine {
 
 namespace {
 
 constexpr std::string_view kCustomersPrefix = "/customers/";
+
+// The value of `name` in the query of `target` ("/rules/save?file=a.yaml"), as sent; empty
+// when absent.
+std::string_view QueryValue(std::string_view target, std::string_view name) {
+  const size_t question = target.find('?');
+  if (question == std::string_view::npos) return {};
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.substr(0, pair.find('=')) == name && pair.find('=') != std::string_view::npos) {
+      return pair.substr(pair.find('=') + 1);
+    }
+  }
+  return {};
+}
 
 AdminResponse Json(int status, const nlohmann::json& body) {
   // Text from outside may be any bytes (a rule file quoted in reload diagnostics): text that is
@@ -77,13 +95,14 @@ Result<std::string> DecodeCustomerIdSegment(std::string_view segment) {
 
 AdminApi::AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload,
                    const Heartbeat* heartbeat, int64_t stall_timeout_ms,
-                   rules::RuleEnvironment rule_environment)
+                   rules::RuleEnvironment rule_environment, ConsoleOptions console)
     : backend_(backend),
       tasks_(tasks),
       reload_(std::move(reload)),
       heartbeat_(heartbeat),
       stall_timeout_ms_(stall_timeout_ms),
-      rule_environment_(std::move(rule_environment)) {}
+      rule_environment_(std::move(rule_environment)),
+      console_(std::move(console)) {}
 
 void AdminApi::OnProcessingThread(std::function<AdminResponse()> fn, AdminResponder respond,
                                   std::function<AdminResponse(const std::string&)> stopped) {
@@ -133,22 +152,48 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
           return Json(503, {{"status", "not ready"}, {"reasons", {why}}});
         });
   }
+  if (path == "/console" || path.substr(0, 9) == "/console/") {
+    return respond(ServeConsoleAsset(method, path));
+  }
   if (path == "/rules") {
     if (method != "GET") return respond(Error(405, "use GET /rules"));
     return OnProcessingThread(
         [this] {
-          nlohmann::json list = nlohmann::json::array();
-          if (auto rules = backend_->AdminRules()) {
-            for (const rules::Rule& rule : rules->rules()) {
-              list.push_back({{"id", rule.id},
-                              {"version", rule.version},
-                              {"enabled", rule.enabled},
-                              {"file", rule.file}});
-            }
-          }
-          return Json(200, list);
+          auto rules = backend_->AdminRules();
+          return Json(200, rules ? RuleListJson(*rules) : nlohmann::json::array());
         },
         std::move(respond));
+  }
+  if (path == "/rules/stats" || path == "/stats") {
+    if (method != "GET") return respond(Error(405, "use GET " + std::string(path)));
+    if (console_.registry == nullptr) return respond(Error(503, "no metrics in this engine"));
+    // The registry may be read from any thread (a scrape does the same): answered here.
+    const auto families = console_.registry->Collect();
+    return respond(Json(200, path == "/stats" ? LiveStatsJson(families) : RuleStatsJson(families)));
+  }
+  if (path == "/impact") {
+    if (method != "GET") return respond(Error(405, "use GET /impact"));
+    if (!console_.impact_report) return respond(Error(503, "no impact report in this engine"));
+    return OnProcessingThread(
+        [this] {
+          std::ostringstream report;
+          Status s = console_.impact_report(report);
+          if (!s.ok()) return Error(HttpStatusOf(s), s.message());
+          return AdminResponse{200, report.str(), "application/json"};
+        },
+        std::move(respond));
+  }
+  if (path == "/rules/try") {
+    if (method != "POST") return respond(Error(405, "use POST /rules/try?file=<name>.yaml"));
+    // Two replays of the history file; they read files only, not the engine.
+    return respond(
+        TryRuleFile(QueryValue(request.target, "file"), request.body, rule_environment_, console_));
+  }
+  if (path == "/rules/save") {
+    if (method != "POST") return respond(Error(405, "use POST /rules/save?file=<name>.yaml"));
+    // Writing a file and reloading do not touch the engine: they run here, as a reload does.
+    return respond(SaveRuleFile(QueryValue(request.target, "file"), request.body, rule_environment_,
+                                console_, reload_));
   }
   if (path == "/rules/reload") {
     if (method != "POST") return respond(Error(405, "use POST /rules/reload"));
@@ -173,7 +218,7 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
     if (!id.ok()) return respond(Error(400, id.status().message()));
     if (method == "GET") {
       return OnProcessingThread(
-          [this, id = *id] {
+          [this, id = *id, with_models = QueryValue(request.target, "models") == "true"] {
             if (std::optional<int32_t> partition = backend_->AdminForeignPartition(id)) {
               nlohmann::json body = {
                   {"error", "customer '" + id + "' belongs to partition " +
@@ -189,8 +234,15 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
             v1::CustomerState customer;
             Status s = backend_->AdminGetCustomer(id, &customer);
             if (!s.ok()) return Error(HttpStatusOf(s), s.message());
-            return AdminResponse{200, CustomerStateJson(customer, false) + "\n",
-                                 "application/json"};
+            if (!with_models) {
+              return AdminResponse{200, CustomerStateJson(customer, false) + "\n",
+                                   "application/json"};
+            }
+            nlohmann::json body = nlohmann::json::parse(CustomerStateJson(customer, false));
+            body["models"] = CustomerModelsJson(
+                console_.models.get(), customer,
+                console_.clock != nullptr ? console_.clock->NowMs() : customer.last_seen_ms());
+            return Json(200, body);
           },
           std::move(respond));
     }

@@ -10,13 +10,23 @@
 //                            restores from the changelog (named with its duration), while the
 //                            store fails, every broker is down or a topic refuses messages, and
 //                            once stopping
-//   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404
+//   GET    /customers/<id>   the customer's state as JSON (as `touchstream state get`); 404.
+//                            ?models=true adds "models": the CLV models' values (console_routes.h)
 //   DELETE /customers/<id>   erases the customer; answers with the counts once committed
-//   GET    /rules            [{"id","version","enabled","file"}, ...] of the active rule set
+//   GET    /rules            [{"id","version","enabled","file",...}, ...] of the active rule set,
+//                            with trigger, condition, channels and policy (RuleListJson)
+//   GET    /rules/stats      the engine's counters per rule (console_stats.h)
+//   GET    /stats            events, actions by channel, decisions by reason (console_stats.h)
+//   GET    /impact           the impact report as `touchstream report impact --json`
 //   POST   /rules/reload     re-reads the rule files; 200 with the rule count, 422 with the
 //                            diagnostics when the new set is refused (the running set stays)
 //   POST   /rules/check      compiles the posted rule file without loading it
 //                            (engine/ops/console_routes.h)
+//   POST   /rules/save?file=NAME.yaml  writes the posted rule file and reloads, when
+//                            admin.console_writes allows it (engine/ops/console_routes.h)
+//   POST   /rules/try?file=NAME.yaml  the replay diff of the posted file on
+//                            admin.console_history (engine/ops/console_routes.h)
+//   GET    /console/...      the web console's pages (engine/ops/console_assets.h)
 // <id> is percent-decoded once (DecodeCustomerIdSegment); a malformed or unusable id is 400 with
 // the reason. Who may call which route: engine/ops/admin_auth.h, a layer in front. Everything
 // touching the engine runs on the processing thread: the request is posted to a TaskQueue the
@@ -36,6 +46,7 @@
 
 #include "base/status.h"
 #include "engine/ops/admin_server.h"
+#include "engine/ops/console_routes.h"
 #include "engine/ops/heartbeat.h"
 #include "engine/runtime/task_queue.h"
 #include "rules/environment.h"
@@ -87,10 +98,11 @@ class AdminApi {
   // `backend`, `tasks` and `heartbeat` (when given) must outlive the API (and the server calling
   // it). /healthz fails once `heartbeat` has been silent for `stall_timeout_ms`. Posted rule
   // text (POST /rules/check) is compiled against `rule_environment` (the engine's, as
-  // `touchstream rules check --config` does).
+  // `touchstream rules check --config` does). `console` turns on the console's routes that
+  // need more than the backend (saving rules, counters, the impact report).
   AdminApi(AdminBackend* backend, TaskQueue* tasks, ReloadRules reload,
            const Heartbeat* heartbeat = nullptr, int64_t stall_timeout_ms = 60000,
-           rules::RuleEnvironment rule_environment = {});
+           rules::RuleEnvironment rule_environment = {}, ConsoleOptions console = {});
 
   void Handle(const AdminRequest& request, AdminResponder respond);
 
@@ -106,6 +118,7 @@ class AdminApi {
   const Heartbeat* heartbeat_;
   int64_t stall_timeout_ms_;
   rules::RuleEnvironment rule_environment_;
+  ConsoleOptions console_;
 };
 
 }  // namespace touchstream::engine

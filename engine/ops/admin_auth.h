@@ -8,8 +8,10 @@
 // e.g. `echo "ops-alice admin $(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)"`. A presented
 // token is hashed and compared with every entry in constant time (CRYPTO_memcmp).
 //
-// Policy (RequiredRole): GET /healthz and GET /readyz are open; every other GET or HEAD needs
-// the `read` role, as does POST /rules/check (it compiles posted text and changes nothing);
+// Policy (RequiredRole): GET /healthz, GET /readyz and the web console's static files (GET
+// /console/..., docs/console.md: no data, only the pages) are open; every other GET or HEAD needs
+// the `read` role, as do POST /rules/check and POST /rules/try (they compile posted text, and
+// replay a history file in memory, and change nothing);
 // any other method (erase, reload, future writes) needs `admin`, which also
 // grants read. No valid token: 401 with "WWW-Authenticate: Bearer"; a valid token without the
 // role: 403. With no token entries at all the access is `open` (every route as before: for a

@@ -144,6 +144,26 @@ admin:
             std::string::npos);
 }
 
+// admin.console_writes: false by default, true when set, a clear error for anything else;
+// admin.console_history resolves against the config's folder.
+TEST(EngineConfigTest, ConsoleWrites) {
+  auto defaults = LoadConfigFromString("admin: {address: 127.0.0.1:9465}\n", "engine.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_FALSE(defaults->admin.console_writes);
+  EXPECT_EQ(defaults->admin.console_history, "");
+  auto on = LoadConfigFromString("admin: {console_writes: true, console_history: h/day.jsonl}\n",
+                                 "/etc/ts/engine.yaml");
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_TRUE(on->admin.console_writes);
+  EXPECT_EQ(on->admin.console_history, "/etc/ts/h/day.jsonl");
+  auto bad = LoadConfigFromString("admin:\n  console_writes: sometimes\n", "engine.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "engine.yaml:2:19: error: admin.console_writes: expected true or false"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 TEST(EngineConfigTest, UnknownKeyNamesFileLineAndKey) {
   auto config =
       LoadConfigFromString("kafka:\n  group_id: g\n  bootstrap_server: x\n", "engine.yaml");
