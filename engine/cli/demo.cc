@@ -1,9 +1,11 @@
 // touchstream demo: the whole path on one machine. Starts the development broker, streams
 // synthetic customer journeys into it, runs the engine on them, reads the actions back from
 // the action topics and prints them, measures the impact of the rules with a conversion, then
-// keeps the broker and the metrics endpoint up.
+// keeps the broker, the engine, the metrics endpoint and the web console up.
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
@@ -17,14 +19,18 @@
 #include "connectors/jsonl.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
+#include "engine/cli/admin_setup.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/options.h"
 #include "engine/impact/impact_report.h"
+#include "engine/ops/admin_api.h"
+#include "engine/ops/admin_server.h"
 #include "engine/ops/metrics_server.h"
 #include "engine/runtime/engine_setup.h"
 #include "engine/runtime/kafka_pipeline.h"
 #include "engine/runtime/replay.h"
 #include "engine/runtime/signals.h"
+#include "engine/runtime/task_queue.h"
 #include "state/in_memory_store.h"
 
 namespace touchstream::engine {
@@ -145,11 +151,14 @@ void PrintTally(const std::string& title, const std::map<std::string, int64_t>& 
 
 // The live run decides at wall-clock time, after every one of the (historical) synthetic events,
 // so no conversion can follow its decisions. Impact is measured on the same events replayed in
-// event time (as `touchstream replay` does) into an in-memory store, files kept in `dir`.
-Status ReportImpact(const EngineConfig& config, std::shared_ptr<const rules::RuleSet> rules,
-                    const std::vector<v1::TouchpointEvent>& events, const std::string& dir) {
+// event time (as `touchstream replay` does) into an in-memory store, returned; the events are
+// written to `events_path` (the console's history for "Try on history").
+Result<std::unique_ptr<state::StateStore>> ReplayForImpact(
+    const EngineConfig& config, std::shared_ptr<const rules::RuleSet> rules,
+    const std::vector<v1::TouchpointEvent>& events, const std::string& events_path,
+    const std::string& dir) {
   ReplayOptions options;
-  options.events_path = dir + "/replay-events.jsonl";
+  options.events_path = events_path;
   options.actions_out = dir + "/replay-actions.jsonl";
   {
     auto writer = connectors::JsonlWriter::Open(options.events_path);
@@ -164,10 +173,7 @@ Status ReportImpact(const EngineConfig& config, std::shared_ptr<const rules::Rul
   EngineMetrics metrics;
   auto stats = Replay(config, std::move(rules), store.get(), &metrics, options);
   if (!stats.ok()) return stats.status();
-  std::cout << "\nImpact of the rules with a conversion, replaying the same events in event time "
-               "(README \"Measuring impact\").\nThe synthetic journeys buy regardless of the "
-               "actions: expect a lift near 0 with an interval around 0.\n";
-  return WriteImpactReport(store.get(), /*json=*/false, std::cout);
+  return std::unique_ptr<state::StateStore>(std::move(store));
 }
 
 }  // namespace
@@ -184,7 +190,8 @@ int DemoCommand(int argc, char** argv) {
       "seed", po::value(&journeys.seed)->default_value(42), "random seed (same seed, same events)")(
       "lines", po::value(&max_lines)->default_value(5), "actions to print per rule")(
       "serve-seconds", po::value(&serve_seconds)->default_value(0),
-      "afterwards keep broker and metrics up this long (0: until Ctrl-C, -1: exit at once)");
+      "afterwards keep broker, engine, metrics and console up this long (0: until Ctrl-C, -1: exit "
+      "at once)");
   po::variables_map vm;
   if (auto exit = ParseCommandLine(argc, argv, "touchstream demo [--config FILE] [options]",
                                    options, nullptr, &vm)) {
@@ -244,6 +251,12 @@ int DemoCommand(int argc, char** argv) {
             << config->TopicFor("crm", "alert") << " -o beginning -e -q -f '%k %h %s\\n'\n\n";
 
   const auto events = connectors::GenerateJourneys(journeys);
+  const std::string history_path = state_dir.path() + "/replay-events.jsonl";
+  auto impact_store = ReplayForImpact(*config, *rules, events, history_path, state_dir.path());
+  if (!impact_store.ok()) {
+    std::cerr << "touchstream: measuring impact: " << impact_store.status().ToString() << "\n";
+    return 1;
+  }
   std::cout << "Streaming " << events.size() << " events of " << journeys.customers
             << " customers (" << journeys.days << " days) to " << config->kafka.input_topics.front()
             << " ...\n\n";
@@ -268,22 +281,84 @@ int DemoCommand(int argc, char** argv) {
   }
   (*pipeline)->UpdateRules(*rules);
   metrics.RulesReloaded(true);
+  // The web console (docs/console.md) on admin.address while the engine runs: its impact chart
+  // reads the event-time replay, "Try on history" replays the same events.
+  TaskQueue admin_tasks;
+  AdminApi admin_api(
+      pipeline->get(), &admin_tasks,
+      [](std::ostream&) -> Result<size_t> {
+        return Status::Unavailable("touchstream demo does not reload rules; touchstream run does");
+      },
+      &(*pipeline)->heartbeat(), config->admin.stall_timeout_ms, config->rule_environment,
+      MakeConsoleOptions(*config, metrics, impact_store->get(), &clock, history_path));
+  std::unique_ptr<AdminAccess> access;
+  std::unique_ptr<AdminServer> admin_server;
+  if (!config->admin.address.empty()) {
+    auto setup = SetUpAdminAccess(*config, log.get());
+    if (!setup.ok()) {
+      std::cerr << "touchstream: " << setup.status().ToString() << "\n";
+      producer.join();
+      return 1;
+    }
+    access = std::move(setup->access);
+    auto server = AdminServer::Start(
+        config->admin.address,
+        access->Protect([&admin_api](const AdminRequest& request, AdminResponder respond) {
+          admin_api.Handle(request, std::move(respond));
+        }),
+        config->admin.server);
+    if (server.ok()) {
+      admin_server = std::move(*server);
+      std::cout << "Web console: http://127.0.0.1:" << admin_server->port() << "/console/\n\n"
+                << std::flush;
+    } else {
+      std::cout << "Web console not served: " << server.status().message() << "\n\n";
+    }
+  }
+  // The engine runs until stopped; once it has read everything, the results are printed.
+  std::atomic<bool> stop{false};
+  std::atomic<bool> idle{false};
+  std::atomic<bool> ended{false};
   const auto start = std::chrono::steady_clock::now();
-  Status run = (*pipeline)->Run(signals.stop_requested(),
-                                {.stop_when_idle_ms = 1500, .input_finished = &input_finished});
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::atomic<int64_t> idle_ms{0};
+  Status run;
+  std::thread engine([&] {
+    PipelineRunOptions run_options;
+    run_options.stop_when_idle_ms = 1500;
+    run_options.input_finished = &input_finished;
+    run_options.tasks = &admin_tasks;
+    run_options.when_idle = [&] {
+      idle_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+      idle = true;
+    };
+    run = (*pipeline)->Run(stop, run_options);
+    ended = true;
+  });
+  const auto stop_engine = [&] {
+    stop = true;
+    engine.join();
+    admin_tasks.Close();
+    admin_server.reset();
+    if (producer.joinable()) producer.join();
+  };
+  while (!idle && !ended && !signals.stop_requested()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!idle) {
+    stop_engine();
+    if (!run.ok()) std::cerr << "touchstream: engine stopped: " << run.ToString() << "\n";
+    return run.ok() ? 0 : 1;
+  }
   producer.join();
   if (!stream_status.ok())
     std::cerr << "touchstream: streaming events: " << stream_status.ToString() << "\n";
-  if (!run.ok()) {
-    std::cerr << "touchstream: engine stopped: " << run.ToString() << "\n";
-    return 1;
-  }
   auto tally =
       ReadActions(bootstrap, action_topics, config->output.decisions_topic, *config, max_lines, 1);
   if (!tally.ok()) {
     std::cerr << "touchstream: reading actions: " << tally.status().ToString() << "\n";
+    stop_engine();
     return 1;
   }
   PrintTally("Actions by rule", tally->by_rule);
@@ -291,20 +366,31 @@ int DemoCommand(int argc, char** argv) {
   PrintTally("Decisions by outcome and reason (README \"Delivery policy\")", tally->by_decision);
   std::cout << "\n"
             << (*pipeline)->records_processed() << " messages processed in " << std::fixed
-            << std::setprecision(1) << seconds << " s (including the ~3 s consumer-group join), "
+            << std::setprecision(1) << static_cast<double>(idle_ms) / 1000
+            << " s (including the ~3 s consumer-group join and 1.5 s of idle input), "
             << tally->total << " actions read back from Kafka, 3 malformed messages sent to "
             << config->output.dead_letter_topic << "\n";
-  if (Status s = ReportImpact(*config, *rules, events, state_dir.path()); !s.ok()) {
+  std::cout << "\nImpact of the rules with a conversion, replaying the same events in event time "
+               "(README \"Measuring impact\").\nThe synthetic journeys buy regardless of the "
+               "actions: expect a lift near 0 with an interval around 0.\n";
+  if (Status s = WriteImpactReport(impact_store->get(), /*json=*/false, std::cout); !s.ok()) {
     std::cerr << "touchstream: measuring impact: " << s.ToString() << "\n";
+    stop_engine();
     return 1;
   }
   if (serve_seconds >= 0 && !signals.stop_requested()) {
-    std::cout << "\nBroker and metrics stay up "
+    std::cout << "\nBroker, metrics" << (admin_server ? " and the web console" : "")
+              << " stay up, the engine running, "
               << (serve_seconds == 0 ? std::string("until Ctrl-C")
                                      : "for " + std::to_string(serve_seconds) + " s")
               << ".\n"
               << std::flush;
     signals.WaitForStop(static_cast<int64_t>(serve_seconds) * 1000);
+  }
+  stop_engine();
+  if (!run.ok()) {
+    std::cerr << "touchstream: engine stopped: " << run.ToString() << "\n";
+    return 1;
   }
   return 0;
 }

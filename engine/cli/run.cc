@@ -1,18 +1,15 @@
 // touchstream run --config FILE
 #include <atomic>
-#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <sstream>
 
 #include "connectors/dev_broker.h"
+#include "engine/cli/admin_setup.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/options.h"
 #include "engine/cli/version.h"
-#include "engine/customer/clv_fields.h"
-#include "engine/impact/impact_report.h"
 #include "engine/ops/admin_api.h"
-#include "engine/ops/admin_auth.h"
 #include "engine/ops/admin_server.h"
 #include "engine/ops/metrics_server.h"
 #include "engine/runtime/engine_setup.h"
@@ -20,7 +17,6 @@
 #include "engine/runtime/rules_watcher.h"
 #include "engine/runtime/signals.h"
 #include "engine/runtime/task_queue.h"
-#include "engine/workbench/replay_diff.h"
 
 namespace touchstream::engine {
 
@@ -84,34 +80,22 @@ int RunCommand(int argc, char** argv) {
     return 1;
   }
   // Who may use the admin API and /metrics (docs/security.md).
-  auto tokens =
-      LoadAdminTokens(loaded_config->admin.tokens_file, std::getenv("TOUCHSTREAM_ADMIN_TOKENS"));
-  if (!tokens.ok()) {
-    log->Error("run", "admin tokens refused; not starting", {{"error", tokens.status().message()}});
+  auto access = SetUpAdminAccess(*loaded_config, log.get());
+  if (!access.ok()) {
+    log->Error("run", "admin tokens refused; not starting", {{"error", access.status().message()}});
     return 1;
   }
-  const bool have_tokens = !tokens->empty();
-  if (loaded_config->metrics_require_token && !have_tokens) {
+  if (loaded_config->metrics_require_token && !access->have_tokens) {
     log->Error("run",
                "metrics.require_token needs admin tokens (admin.tokens_file or "
                "TOUCHSTREAM_ADMIN_TOKENS); not starting");
     return 1;
   }
-  const bool loopback = IsLoopbackAddress(loaded_config->admin.address);
-  AdminAccess access(
-      std::move(*tokens),
-      loopback ? AdminAccess::WithoutTokens::kOpen : AdminAccess::WithoutTokens::kClosed,
-      log.get());
-  if (!have_tokens && !loaded_config->admin.address.empty()) {
-    log->Warn("run",
-              loopback ? "admin API without tokens: every route is open to local users"
-                       : "admin API without tokens: only /healthz and /readyz answer",
-              {{"address", loaded_config->admin.address}});
-  }
   std::unique_ptr<MetricsServer> metrics_server;
   if (!loaded_config->metrics_address.empty()) {
-    auto server = MetricsServer::Start(loaded_config->metrics_address, metrics,
-                                       loaded_config->metrics_require_token ? &access : nullptr);
+    auto server =
+        MetricsServer::Start(loaded_config->metrics_address, metrics,
+                             loaded_config->metrics_require_token ? access->access.get() : nullptr);
     if (!server.ok()) {
       log->Error("run", "cannot serve metrics", {{"error", server.status().message()}});
       return 1;
@@ -154,29 +138,8 @@ int RunCommand(int argc, char** argv) {
   TaskQueue admin_tasks;
   // The web console (docs/console.md): its counters are the metrics', its impact report the
   // store's (read on the processing thread, as GET /impact runs there).
-  ConsoleOptions console;
-  console.writes = loaded_config->admin.console_writes;
-  console.rules_folder = FirstRulesFolder(loaded_config->rules_paths);
-  console.registry = metrics.registry().get();
-  console.impact_report = [state_store = store->get()](std::ostream& out) {
-    return WriteImpactReport(state_store, /*json=*/true, out);
-  };
-  console.models = MakeCustomerModels(*loaded_config);
-  console.clock = &clock;
-  console.rules_paths = loaded_config->rules_paths;
-  if (!loaded_config->admin.console_history.empty()) {
-    console.replay_diff = [config = *loaded_config](
-                              std::shared_ptr<const rules::RuleSet> before,
-                              std::shared_ptr<const rules::RuleSet> after) -> Result<std::string> {
-      ReplayDiffOptions options;
-      options.events_path = config.admin.console_history;
-      std::ostringstream rejected;  // counted in the diff's rejected_lines
-      options.errors = &rejected;
-      auto diff = DiffReplays(config, std::move(before), std::move(after), options);
-      if (!diff.ok()) return diff.status();
-      return ReplayDiffToJson(*diff);
-    };
-  }
+  ConsoleOptions console = MakeConsoleOptions(*loaded_config, metrics, store->get(), &clock,
+                                              loaded_config->admin.console_history);
   AdminApi admin_api(pipeline->get(), &admin_tasks, reload_rules, &(*pipeline)->heartbeat(),
                      loaded_config->admin.stall_timeout_ms, loaded_config->rule_environment,
                      std::move(console));
@@ -184,7 +147,7 @@ int RunCommand(int argc, char** argv) {
   if (!loaded_config->admin.address.empty()) {
     auto server = AdminServer::Start(
         loaded_config->admin.address,
-        access.Protect([&admin_api](const AdminRequest& request, AdminResponder respond) {
+        access->access->Protect([&admin_api](const AdminRequest& request, AdminResponder respond) {
           admin_api.Handle(request, std::move(respond));
         }),
         loaded_config->admin.server);

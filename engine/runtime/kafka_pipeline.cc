@@ -175,6 +175,7 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
   starting.reset();
   if (restore_worker_ != nullptr) restore_worker_->set_before_restore(options.before_restore);
 
+  bool idle_reported = false;
   while (!stop.load(std::memory_order_relaxed) && fatal_.ok()) {
     heartbeat_.Beat();
     PickUpNewRules();
@@ -208,7 +209,9 @@ Status KafkaPipeline::Loop(const std::atomic<bool>& stop, const PipelineRunOptio
         NowMono() - last_record_ >= options.stop_when_idle_ms && pending_out_.empty() &&
         in_flight_.empty() && uncommitted_records_ == 0 && store_failure_.ok() &&
         restoring_.empty() && CaughtUp()) {
-      break;
+      if (!options.when_idle) break;
+      if (!idle_reported) options.when_idle();
+      idle_reported = true;
     }
   }
   return fatal_;

@@ -77,6 +77,10 @@ struct PipelineRunOptions {
   // known read up to the high watermark its last fetch saw. 0 = run until stopped.
   int64_t stop_when_idle_ms = 0;
   const std::atomic<bool>* input_finished = nullptr;
+  // When given, Run does not stop when idle (stop_when_idle_ms) but calls this once, on the
+  // processing thread, the first time it is, and goes on until stopped (`touchstream demo`
+  // prints its results then and keeps serving). It must return quickly.
+  std::function<void()> when_idle = nullptr;
   // When given, its tasks (admin API requests) run on the processing thread between records.
   TaskQueue* tasks = nullptr;
   // When given, called on the restore thread with the partition before each restore of an

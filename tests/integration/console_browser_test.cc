@@ -20,6 +20,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "base/time_format.h"
 #include "devtools_client.h"
@@ -43,28 +44,50 @@ std::string ReadFile(const std::filesystem::path& path) {
   return text.str();
 }
 
-// `touchstream run` as a child process; SIGKILLed and reaped by the destructor if still running.
-class RunProcess {
+// `touchstream <args...>` as a child process, its stdout and stderr written to two files;
+// SIGKILLed and reaped by the destructor if still running.
+class ChildProcess {
  public:
-  RunProcess(const std::string& config, const std::string& log) {
+  ChildProcess(const std::vector<std::string>& args, const std::string& out,
+               const std::string& err) {
     pid_ = ::fork();
     if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 2);
-      ::execl(kBinary.c_str(), kBinary.c_str(), "run", "--config", config.c_str(),
-              static_cast<char*>(nullptr));
+      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out_fd, 1);
+      ::dup2(err_fd, 2);
+      std::vector<char*> argv = {const_cast<char*>(kBinary.c_str())};
+      for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+      argv.push_back(nullptr);
+      ::execv(kBinary.c_str(), argv.data());
       ::_exit(127);
     }
   }
-  ~RunProcess() {
+  ~ChildProcess() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
   }
-  RunProcess(const RunProcess&) = delete;
-  RunProcess& operator=(const RunProcess&) = delete;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
   pid_t pid() const { return pid_; }
+
+  // SIGTERM, then waits up to `timeout` for the exit: its exit code, or -1 when it did not exit
+  // by itself in time (it is then killed by the destructor).
+  int Terminate(std::chrono::milliseconds timeout) {
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
 
  private:
   pid_t pid_ = -1;
@@ -136,7 +159,7 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
       << R"({"event_id":"h2","customer_id":"h-2","type":"purchase","ts":"2026-01-05T11:00:00Z","properties":{"amount":30.0,"sku":"A1"}})"
       << "\n";
   const std::string log = dir.File("run.log");
-  RunProcess engine(dir.File("engine.yaml"), log);
+  ChildProcess engine({"run", "--config", dir.File("engine.yaml")}, dir.File("run.out"), log);
   ASSERT_GT(engine.pid(), 0);
 
   // Chromium starts while the engine joins its group.
@@ -334,6 +357,67 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
   EXPECT_TRUE(page.Screenshot(kScreenshots / "live.png").ok());
 
   ::kill(engine.pid(), SIGTERM);
+}
+
+// `touchstream demo` serves the console once it has printed its results, with the engine still
+// running: the pages, the live counters, and the impact of the event-time replay it printed.
+TEST(ConsoleDemoTest, TheDemoServesTheConsoleAfterItsResults) {
+  test::TempDir dir("touchstream-demo-console");
+  std::string config = ReadFile(kSource + "/deploy/config/demo.yaml");
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = config.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    config.replace(at, from.size(), to);
+  };
+  replace("rules: [../rules/demo, ../rules/journeys]",
+          "rules: [" + kSource + "/deploy/rules/demo, " + kSource + "/deploy/rules/journeys]");
+  replace("  address: 0.0.0.0:9464", "  address: \"\"");
+  replace("  address: 127.0.0.1:9465", "  address: 127.0.0.1:0");
+  std::ofstream(dir.File("engine.yaml")) << config;
+  const std::string out = dir.File("demo.out");
+  ChildProcess demo({"demo", "--config", dir.File("engine.yaml"), "--customers", "80", "--days",
+                     "20", "--serve-seconds", "0"},
+                    out, dir.File("demo.err"));
+  ASSERT_GT(demo.pid(), 0);
+  const auto deadline = std::chrono::steady_clock::now() + seconds(120);
+  while (ReadFile(out).find("stay up") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string printed = ReadFile(out);
+  std::smatch port;
+  ASSERT_TRUE(std::regex_search(printed, port,
+                                std::regex(R"(Web console: http://127\.0\.0\.1:(\d+)/console/)")))
+      << printed << ReadFile(dir.File("demo.err"));
+  ASSERT_NE(printed.find("stay up"), std::string::npos)
+      << printed << ReadFile(dir.File("demo.err"));
+  const std::string url = "http://127.0.0.1:" + port[1].str();
+
+  EXPECT_NE(Curl(url + "/console/rules.html").find("<html"), std::string::npos);
+  // The engine still runs: its counters answer, with every message of the demo consumed (the
+  // three malformed ones rejected).
+  const auto stats = nlohmann::json::parse(Curl(url + "/stats"), nullptr, false);
+  ASSERT_TRUE(stats.is_object());
+  std::smatch processed;
+  ASSERT_TRUE(std::regex_search(printed, processed, std::regex(R"((\d+) messages processed)")));
+  EXPECT_EQ(stats.value("events_consumed", 0.0) + stats.value("events_rejected", 0.0),
+            std::stod(processed[1].str()))
+      << stats.dump();
+  // The impact chart's numbers are the table the demo printed, rule by rule and arm by arm.
+  const auto impact = nlohmann::json::parse(Curl(url + "/impact"), nullptr, false);
+  ASSERT_TRUE(impact.is_object() && !impact["rules"].empty()) << impact.dump();
+  for (const auto& rule : impact["rules"]) {
+    for (const auto& [arm, counts] : rule["arms"].items()) {
+      char line[128];
+      std::snprintf(line, sizeof(line), "%-24s %-9s %10lld %10lld %10lld",
+                    rule.value("rule", "").c_str(), arm.c_str(),
+                    static_cast<long long>(counts.value("decisions", 0)),
+                    static_cast<long long>(counts.value("sent", 0)),
+                    static_cast<long long>(counts.value("converted", 0)));
+      EXPECT_NE(printed.find(line), std::string::npos) << line << "\n" << printed;
+    }
+  }
+  EXPECT_EQ(demo.Terminate(seconds(30)), 0) << ReadFile(dir.File("demo.err"));
 }
 
 }  // namespace
