@@ -6,6 +6,7 @@
 
 #include "engine/customer/clv_fields.h"
 #include "engine/impact/impact_report.h"
+#include "engine/workbench/explain.h"
 #include "engine/workbench/replay_diff.h"
 
 namespace touchstream::engine {
@@ -52,6 +53,19 @@ ConsoleOptions MakeConsoleOptions(const EngineConfig& config, const EngineMetric
       auto diff = DiffReplays(config, std::move(before), std::move(after), options);
       if (!diff.ok()) return diff.status();
       return ReplayDiffToJson(*diff);
+    };
+    console.explain = [config, history](std::shared_ptr<const rules::RuleSet> rules,
+                                        const std::string& customer_id,
+                                        const std::string& rule_id) -> Result<std::string> {
+      ExplainOptions options;
+      options.events_path = history;
+      options.customer_id = customer_id;
+      options.rule_id = rule_id;
+      std::ostringstream rejected;  // lines the replay skips, as in the diff
+      options.errors = &rejected;
+      auto explanation = ExplainCustomer(config, std::move(rules), options);
+      if (!explanation.ok()) return explanation.status();
+      return ExplanationToJson(*explanation);
     };
   }
   return console;

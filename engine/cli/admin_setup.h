@@ -27,8 +27,8 @@ struct AdminAccessSetup {
 Result<AdminAccessSetup> SetUpAdminAccess(const EngineConfig& config, Logger* log);
 
 // The console's options for an engine whose `metrics`, `impact_store` and `clock` outlive the
-// admin API: GET /impact reports from `impact_store`, POST /rules/try replays `history` (none when
-// empty), POST /rules/save follows admin.console_writes.
+// admin API: GET /impact reports from `impact_store`, POST /rules/try and GET /explain/<id>
+// replay `history` (none when empty), POST /rules/save follows admin.console_writes.
 ConsoleOptions MakeConsoleOptions(const EngineConfig& config, const EngineMetrics& metrics,
                                   state::StateStore* impact_store, const Clock* clock,
                                   const std::string& history);

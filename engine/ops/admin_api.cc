@@ -17,6 +17,7 @@ namespace touchstream::engine {
 namespace {
 
 constexpr std::string_view kCustomersPrefix = "/customers/";
+constexpr std::string_view kExplainPrefix = "/explain/";
 
 // The value of `name` in the query of `target` ("/rules/save?file=a.yaml"), as sent; empty
 // when absent.
@@ -212,6 +213,14 @@ void AdminApi::Handle(const AdminRequest& request, AdminResponder respond) {
     if (method != "POST") return respond(Error(405, "use POST /rules/check"));
     // Compiling posted text does not touch the engine: it runs here.
     return respond(CheckRuleText(request.body, rule_environment_));
+  }
+  if (path.substr(0, kExplainPrefix.size()) == kExplainPrefix) {
+    if (method != "GET") return respond(Error(405, "use GET /explain/<customer id>[?rule=<id>]"));
+    Result<std::string> id = DecodeCustomerIdSegment(path.substr(kExplainPrefix.size()));
+    if (!id.ok()) return respond(Error(400, id.status().message()));
+    // A replay of the history file; it reads files only, not the engine.
+    return respond(ExplainFromHistory(*id, std::string(QueryValue(request.target, "rule")),
+                                      rule_environment_, console_));
   }
   if (path.substr(0, kCustomersPrefix.size()) == kCustomersPrefix) {
     Result<std::string> id = DecodeCustomerIdSegment(path.substr(kCustomersPrefix.size()));

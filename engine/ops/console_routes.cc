@@ -214,6 +214,24 @@ AdminResponse TryRuleFile(std::string_view file_name, std::string_view rule_text
   return {200, *diff + "\n", "application/json"};
 }
 
+AdminResponse ExplainFromHistory(const std::string& customer_id, const std::string& rule_id,
+                                 const rules::RuleEnvironment& environment,
+                                 const ConsoleOptions& options) {
+  if (!options.explain) {
+    return Json(409, {{"error",
+                       "no history to explain from: set admin.console_history to a JSON Lines "
+                       "events file (docs/console.md), or run touchstream explain"}});
+  }
+  rules::LoadResult loaded = rules::LoadRules(options.rules_paths, environment);
+  if (!loaded.ok()) return Json(422, {{"ok", false}, {"errors", ErrorsJson(loaded.errors)}});
+  Result<std::string> explained = options.explain(loaded.rule_set, customer_id, rule_id);
+  if (!explained.ok()) {
+    const int status = explained.status().code() == Status::Code::kNotFound ? 404 : 500;
+    return Json(status, {{"error", explained.status().message()}});
+  }
+  return {200, *explained + "\n", "application/json"};
+}
+
 nlohmann::json CustomerModelsJson(const rules::CustomerModels* models,
                                   const v1::CustomerState& customer, int64_t now_ms) {
   if (models == nullptr) return nullptr;

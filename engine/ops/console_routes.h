@@ -85,6 +85,12 @@ struct ConsoleOptions {
   std::function<Result<std::string>(std::shared_ptr<const rules::RuleSet> before,
                                     std::shared_ptr<const rules::RuleSet> after)>
       replay_diff;
+  // Explains `customer_id` (only `rule_id` when not empty) from admin.console_history with
+  // `rules`, as `touchstream explain` does, and returns ExplanationToJson. Null (no
+  // admin.console_history): GET /explain/<id> answers 409.
+  std::function<Result<std::string>(std::shared_ptr<const rules::RuleSet> rules,
+                                    const std::string& customer_id, const std::string& rule_id)>
+      explain;
 };
 
 // {"p_alive","expected_purchases","expected_spend","predicted_clv"} of `customer` at `now_ms`
@@ -114,6 +120,13 @@ rules::LoadResult LoadCandidateRules(const std::vector<std::string>& rules_paths
 // Answers POST /rules/try for `file_name` (the query's `file`) and `rule_text` (the body).
 AdminResponse TryRuleFile(std::string_view file_name, std::string_view rule_text,
                           const rules::RuleEnvironment& environment, const ConsoleOptions& options);
+
+// Answers GET /explain/<customer_id>[?rule=<rule_id>]: the customer's timeline from the history
+// with the rules on disk (those the engine loaded unless a reload was refused). 409 without a
+// history, 404 for a rule id not loaded, 422 when the rules on disk do not load.
+AdminResponse ExplainFromHistory(const std::string& customer_id, const std::string& rule_id,
+                                 const rules::RuleEnvironment& environment,
+                                 const ConsoleOptions& options);
 
 // GET /rules: [{"id","version","enabled","file","line","description","priority","tags",
 // "trigger","condition","channels","kinds","conversion","policy"}] in load order. "condition" is

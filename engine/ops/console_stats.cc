@@ -69,7 +69,9 @@ nlohmann::json RuleStatsJson(const std::vector<prometheus::MetricFamily>& famili
       {"touchstream_rules_evaluated_total", "evaluated"},
       {"touchstream_rules_fired_total", "fired"},
       {"touchstream_rule_errors_total", "errors"}};
-  for (const auto& [family, field] : per_rule) {
+  for (const auto& [family, field_name] : per_rule) {
+    const char* field =
+        field_name;  // clang 14 (the ASan build) cannot capture a structured binding
     ForEachSample(families, family, [&](const prometheus::ClientMetric& metric, double value) {
       Add(rule(LabelOf(metric, "rule")), field, value);
     });

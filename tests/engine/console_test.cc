@@ -401,6 +401,41 @@ TEST_F(ConsoleSaveTest, TryOnHistoryDiffsTheCandidateAgainstTheRulesOnDisk) {
   EXPECT_EQ(reloads_, 0);
 }
 
+// GET /explain/<id> hands the rules on disk, the customer and the rule to the history's
+// explainer and answers its JSON; 409 without a history, 404 for a rule the explainer does not
+// know.
+TEST_F(ConsoleSaveTest, ExplainRunsOnTheHistoryWithTheRulesOnDisk) {
+  console_.rules_paths = {dir_.path().string()};
+  std::ofstream(dir_.path() / "a.yaml") << kRule;
+  auto explain = [&](const std::string& target) {
+    AdminApi api(&backend_, &tasks_, reload_, nullptr, 60000, {}, console_);
+    return Call(api, tasks_, {"GET", target});
+  };
+  AdminResponse no_history = explain("/explain/c-1");
+  EXPECT_EQ(no_history.status, 409);
+  EXPECT_NE(no_history.body.find("admin.console_history"), std::string::npos);
+
+  std::vector<std::string> asked;
+  console_.explain = [&](std::shared_ptr<const rules::RuleSet> rules, const std::string& customer,
+                         const std::string& rule) -> Result<std::string> {
+    asked = {customer, rule, std::to_string(rules->size())};
+    if (!rule.empty() && rules->Find(rule) == nullptr) {
+      return Status::NotFound("no rule '" + rule + "'");
+    }
+    return std::string(R"({"customer_id":")") + customer + R"(","timeline":[]})";
+  };
+  AdminResponse every_rule = explain("/explain/c%201");
+  ASSERT_EQ(every_rule.status, 200) << every_rule.body;
+  EXPECT_EQ(every_rule.body, "{\"customer_id\":\"c 1\",\"timeline\":[]}\n");
+  EXPECT_EQ(asked, (std::vector<std::string>{"c 1", "", "1"}));
+  EXPECT_EQ(explain("/explain/c-1?rule=cart").status, 200);
+  EXPECT_EQ(asked, (std::vector<std::string>{"c-1", "cart", "1"}));
+  AdminResponse unknown = explain("/explain/c-1?rule=nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, "{\"error\":\"no rule 'nope'\"}\n");
+  EXPECT_EQ(RequiredRole("GET", "/explain/c-1"), AdminRole::kRead);
+}
+
 // FirstRulesFolder skips files and missing paths.
 TEST(ConsoleTest, FirstRulesFolderIsTheFirstFolder) {
   test::TempDir dir("console-folder");

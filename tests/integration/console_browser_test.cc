@@ -347,6 +347,24 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
   ASSERT_TRUE(decisions.ok());
   EXPECT_EQ(*decisions, customer["delivery"]["decisions"].size());
   EXPECT_TRUE(page.Screenshot(kScreenshots / "customer.png").ok());
+  // Explain: the timeline of GET /explain/<id>, from the history file.
+  const nlohmann::json explained = nlohmann::json::parse(Curl(url + "/explain/h-1"));
+  ASSERT_FALSE(explained["timeline"].empty()) << explained.dump();
+  ASSERT_TRUE(page.Evaluate("document.getElementById('customer-id').value = 'h-1'; "
+                            "document.querySelector('#explain-form button').click(); true")
+                  .ok());
+  ASSERT_TRUE(page.WaitFor("document.body.dataset.explained === '200'", seconds(20)).ok());
+  auto steps = page.Evaluate(
+      "[...document.querySelectorAll('#explain-timeline li')].map(li => li.textContent)");
+  ASSERT_TRUE(steps.ok()) << steps.status().ToString();
+  ASSERT_EQ(steps->size(), explained["timeline"].size()) << steps->dump();
+  for (size_t i = 0; i < steps->size(); ++i) {
+    EXPECT_EQ((*steps)[i], explained["timeline"][i]["words"]) << i;
+  }
+  auto verdict = page.Evaluate("document.getElementById('explain-verdict').textContent");
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_EQ(*verdict, explained["verdict"]);
+  EXPECT_TRUE(page.Screenshot(kScreenshots / "customer-explain.png").ok());
 
   // Live: filled from /stats.
   ASSERT_TRUE(page.Navigate(url + "/console/live.html").ok());
@@ -417,6 +435,12 @@ TEST(ConsoleDemoTest, TheDemoServesTheConsoleAfterItsResults) {
       EXPECT_NE(printed.find(line), std::string::npos) << line << "\n" << printed;
     }
   }
+  // Explain on the customer page replays the demo's journeys for one customer.
+  const auto explained = nlohmann::json::parse(Curl(url + "/explain/c-1"), nullptr, false);
+  ASSERT_TRUE(explained.is_object()) << explained.dump();
+  EXPECT_EQ(explained.value("customer_id", ""), "c-1");
+  EXPECT_FALSE(explained["timeline"].empty()) << explained.dump();
+  EXPECT_FALSE(explained.value("verdict", "").empty()) << explained.dump();
   EXPECT_EQ(demo.Terminate(seconds(30)), 0) << ReadFile(dir.File("demo.err"));
 }
 

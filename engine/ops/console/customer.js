@@ -129,6 +129,32 @@
     ];
   }
 
+  // GET /explain/<id>: the verdict, then one line per event and per rule run, in words.
+  async function explain(event) {
+    event.preventDefault();
+    const id = document.getElementById("customer-id").value.trim();
+    const rule = document.getElementById("explain-rule").value.trim();
+    const statusNode = document.getElementById("explain-status");
+    if (!id) return status(statusNode, "Type a customer id.", "error");
+    const verdict = document.getElementById("explain-verdict");
+    const timeline = document.getElementById("explain-timeline");
+    status(statusNode, "Replaying the history ...");
+    const answer = await api("GET", "/explain/" + encodeURIComponent(id) +
+                                    (rule ? "?rule=" + encodeURIComponent(rule) : ""));
+    if (answer.status === 200) {
+      status(statusNode, "");
+      verdict.textContent = answer.body.verdict;
+      timeline.replaceChildren(...answer.body.timeline.map((step) =>
+          el("li", {class: step.kind === "event" ? "event" : "rule", "data-kind": step.kind},
+             step.kind === "event" ? el("b", {}, step.words) : step.words)));
+    } else {
+      status(statusNode, errorOf(answer), "error");
+      verdict.textContent = "";
+      timeline.replaceChildren();
+    }
+    document.body.dataset.explained = String(answer.status);
+  }
+
   async function lookup(event) {
     event.preventDefault();
     const id = document.getElementById("customer-id").value.trim();
@@ -139,6 +165,8 @@
     if (answer.status === 200) {
       status(statusNode, "");
       out.replaceChildren(el("div", {class: "grid"}, render(answer.body)));
+      document.getElementById("explain-verdict").textContent = "";
+      document.getElementById("explain-timeline").replaceChildren();
     } else {
       status(statusNode, answer.status === 404 ? "No customer '" + id + "' here: " + errorOf(answer)
                                                  : errorOf(answer), "error");
@@ -149,6 +177,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("lookup").addEventListener("submit", lookup);
+    document.getElementById("explain-form").addEventListener("submit", explain);
     const id = new URLSearchParams(location.search).get("id");
     if (id) {
       document.getElementById("customer-id").value = id;
