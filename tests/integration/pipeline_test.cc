@@ -1,13 +1,12 @@
 // The whole path on real Kafka (the development broker) and a real RocksDB directory, with
 // events produced and actions read back by independent clients (kcat, kafka-python).
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "connectors/codec.h"
 #include "connectors/kafka_sink.h"
@@ -139,16 +138,16 @@ TEST_F(IntegrationPipelineTest, AnIdleStopWaitsForASlowFirstFetch) {
   for (int i = 0; i < 6; ++i) {
     const std::string id = "c-" + std::to_string(i);
     purchases.push_back(
-        {id, R"({"event_id":"e)" + std::to_string(i) + R"(","customer_id":")" + id +
-                 R"(","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":5.0,"sku":"Q"}})"});
+        {id,
+         R"({"event_id":"e)" + std::to_string(i) + R"(","customer_id":")" + id +
+             R"(","type":"purchase","ts":"2026-01-01T10:00:00Z","properties":{"amount":5.0,"sku":"Q"}})"});
   }
   KcatProduce(bootstrap_, config_.kafka.input_topics.front(), purchases);
   // The broker answers the next fetches 2.5 s late: longer than the run's idle time (1.5 s).
-  ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(broker_->mock_cluster(), 1,
-                                                         /*ApiKey Fetch=*/1, 3,
-                                                         RD_KAFKA_RESP_ERR_NO_ERROR, 2500,
-                                                         RD_KAFKA_RESP_ERR_NO_ERROR, 2500,
-                                                         RD_KAFKA_RESP_ERR_NO_ERROR, 2500),
+  ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(
+                broker_->mock_cluster(), 1,
+                /*ApiKey Fetch=*/1, 3, RD_KAFKA_RESP_ERR_NO_ERROR, 2500, RD_KAFKA_RESP_ERR_NO_ERROR,
+                2500, RD_KAFKA_RESP_ERR_NO_ERROR, 2500),
             RD_KAFKA_RESP_ERR_NO_ERROR);
   RunPipeline(config_);
   EXPECT_EQ(last_records_processed_, static_cast<int64_t>(purchases.size()));
