@@ -157,6 +157,7 @@ class KafkaPipeline final : public connectors::PartitionListener, public AdminBa
   // Fires the timers due by the clock's now (committing around them), for at most
   // processing.timer_round_ms.
   Status FireDueTimers();
+  // The outbound side (kafka_pipeline_outbound.cc): produce, delivery reports, re-sends.
   void Produce(uint64_t sequence, const v1::OutboxEntry& entry);
   // Acts on a failed produce or delivery of the in-flight entry `sequence`.
   void HandleDeliveryFailure(uint64_t sequence, connectors::DeliveryFailure failure,

@@ -60,15 +60,6 @@ class DeploymentTest : public PipelineFixture {
     KcatProduce(bootstrap_, kTopic, messages);
   }
 
-  static bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
-  }
-
   std::string Report(state::StateStore* store) {
     std::ostringstream out;
     EXPECT_TRUE(engine::WriteImpactReport(store, /*json=*/true, out).ok());

@@ -38,6 +38,16 @@ inline double MetricValue(const engine::EngineMetrics& metrics, const std::strin
   return sum;
 }
 
+// True once `done` holds, checked every 50 ms; false after `seconds`.
+inline bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
 // One engine instance running on its own thread until stopped.
 class Instance {
  public:

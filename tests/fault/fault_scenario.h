@@ -2,19 +2,17 @@
 // processing thread): a rule pack written to a folder of the test's directory, one input topic
 // and its changelog with the same partition count on the development broker, and purchases of
 // 15.00 for customers "c0".."c<N-1>", keyed by customer id (kcat: librdkafka's default
-// partitioner, the engine's default kafka.partitioner).
+// partitioner, the engine's default kafka.partitioner). WaitFor is fault_instance.h's.
 #pragma once
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "engine/runtime/changelog_writer.h"
 #include "external_clients.h"
+#include "fault_instance.h"
 #include "pipeline_fixture.h"
 
 namespace touchstream::testing {
@@ -54,16 +52,6 @@ class FaultScenarioTest : public PipelineFixture {
       }
     }
     KcatProduce(bootstrap_, config_.kafka.input_topics.front(), messages);
-  }
-
-  // True once `done` holds, checked every 50 ms; false after `seconds`.
-  static bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
   }
 };
 
