@@ -5,11 +5,7 @@
 // column of `touchstream rules check`; saving is refused while admin.console_writes is false;
 // a customer lookup shows the values of GET /customers/<id>; the live page fills from /stats.
 // A PNG of each page goes to <build dir>/console-screenshots/.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -25,6 +21,7 @@
 #include "base/time_format.h"
 #include "devtools_client.h"
 #include "external_clients.h"
+#include "tests/fault/process_harness.h"
 #include "tests/testing/temp_dir.h"
 
 namespace touchstream::testing {
@@ -43,55 +40,6 @@ std::string ReadFile(const std::filesystem::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-// `touchstream <args...>` as a child process, its stdout and stderr written to two files;
-// SIGKILLed and reaped by the destructor if still running.
-class ChildProcess {
- public:
-  ChildProcess(const std::vector<std::string>& args, const std::string& out,
-               const std::string& err) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out_fd, 1);
-      ::dup2(err_fd, 2);
-      std::vector<char*> argv = {const_cast<char*>(kBinary.c_str())};
-      for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      ::execv(kBinary.c_str(), argv.data());
-      ::_exit(127);
-    }
-  }
-  ~ChildProcess() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  pid_t pid() const { return pid_; }
-
-  // SIGTERM, then waits up to `timeout` for the exit: its exit code, or -1 when it did not exit
-  // by itself in time (it is then killed by the destructor).
-  int Terminate(std::chrono::milliseconds timeout) {
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
 
 // The "fields" of the first JSON log line whose msg starts with `prefix`, waiting up to
 // `timeout` for it; null when it never came.
@@ -159,7 +107,7 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
       << R"({"event_id":"h2","customer_id":"h-2","type":"purchase","ts":"2026-01-05T11:00:00Z","properties":{"amount":30.0,"sku":"A1"}})"
       << "\n";
   const std::string log = dir.File("run.log");
-  ChildProcess engine({"run", "--config", dir.File("engine.yaml")}, dir.File("run.out"), log);
+  EngineProcess engine({"run", "--config", dir.File("engine.yaml")}, dir.File("run.out"), log);
   ASSERT_GT(engine.pid(), 0);
 
   // Chromium starts while the engine joins its group.
@@ -374,7 +322,7 @@ TEST(ConsoleBrowserTest, PagesShowTheEnginesNumbers) {
   EXPECT_EQ(*consumed, std::to_string(total_events));
   EXPECT_TRUE(page.Screenshot(kScreenshots / "live.png").ok());
 
-  ::kill(engine.pid(), SIGTERM);
+  engine.Terminate(seconds(30));
 }
 
 // `touchstream demo` serves the console once it has printed its results, with the engine still
@@ -393,9 +341,9 @@ TEST(ConsoleDemoTest, TheDemoServesTheConsoleAfterItsResults) {
   replace("  address: 127.0.0.1:9465", "  address: 127.0.0.1:0");
   std::ofstream(dir.File("engine.yaml")) << config;
   const std::string out = dir.File("demo.out");
-  ChildProcess demo({"demo", "--config", dir.File("engine.yaml"), "--customers", "80", "--days",
-                     "20", "--serve-seconds", "0"},
-                    out, dir.File("demo.err"));
+  EngineProcess demo({"demo", "--config", dir.File("engine.yaml"), "--customers", "80", "--days",
+                      "20", "--serve-seconds", "0"},
+                     out, dir.File("demo.err"));
   ASSERT_GT(demo.pid(), 0);
   const auto deadline = std::chrono::steady_clock::now() + seconds(120);
   while (ReadFile(out).find("stay up") == std::string::npos &&
